@@ -1,0 +1,21 @@
+# The two commands of the README:
+#   make quickstart   runs the main job (the quickstart example on the embedded default)
+#   make test         runs the whole test suite, provisioning MariaDB, Redis and
+#                     the npm verifiers when they are missing
+.PHONY: quickstart test test-short vet bench
+
+quickstart:
+	go run ./examples/quickstart
+
+test:
+	./scripts/test.sh
+
+# Without MariaDB/Redis/npm: the tests that need them are skipped with a message.
+test-short:
+	go test ./...
+
+vet:
+	go vet ./...
+
+bench:
+	go test -run '^$$' -bench . -benchtime 2s ./...

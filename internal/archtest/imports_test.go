@@ -1,0 +1,117 @@
+package archtest
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/credshare/credshare"
+
+// corePackages may import only the standard library, github.com/google/uuid
+// and each other, so that a plugin author or a host using one adapter does
+// not inherit every adapter's dependencies.
+var corePackages = []string{"credential", "eventbus", "store", "badge", "vc", "status"}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		t.Fatalf("cannot find the module root from %s: %v", dir, err)
+	}
+	return dir
+}
+
+func allowed(imp string) bool {
+	if imp == "github.com/google/uuid" {
+		return true
+	}
+	for _, c := range corePackages {
+		if imp == module+"/"+c {
+			return true
+		}
+	}
+	// The standard library: no dot in the first path element.
+	first, _, _ := strings.Cut(imp, "/")
+	return !strings.Contains(first, ".")
+}
+
+func TestCorePackagesImportOnlyStdlibUUIDAndEachOther(t *testing.T) {
+	root := repoRoot(t)
+	ctx := build.Default
+	ctx.CgoEnabled = false
+	for _, c := range corePackages {
+		dir := filepath.Join(root, c)
+		if _, err := os.Stat(dir); err != nil {
+			t.Logf("%s: not present yet", c)
+			continue
+		}
+		pkg, err := ctx.ImportDir(dir, build.ImportComment)
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		for _, imp := range pkg.Imports {
+			if !allowed(imp) {
+				t.Errorf("core package %s imports %s; core packages may import only the standard library, github.com/google/uuid and other core packages (put it in a sub-package)", c, imp)
+			}
+		}
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	for imp, want := range map[string]bool{
+		"context":                     true,
+		"encoding/json":               true,
+		"github.com/google/uuid":      true,
+		module + "/store":             true,
+		module + "/store/sqlitestore": false,
+		"github.com/hamba/avro/v2":    false,
+		"gopkg.in/yaml.v3":            false,
+		"golang.org/x/crypto/ed25519": false,
+	} {
+		if got := allowed(imp); got != want {
+			t.Errorf("allowed(%q) = %v, want %v", imp, got, want)
+		}
+	}
+}
+
+// TestEveryPackageHasADocComment guards against detached or missing package
+// comments: every non-main package in the module must have one.
+func TestEveryPackageHasADocComment(t *testing.T) {
+	root := repoRoot(t)
+	ctx := build.Default
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		if path != root {
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir // a nested module
+			}
+		}
+		pkg, err := ctx.ImportDir(path, build.ImportComment)
+		if err != nil {
+			return nil // no Go files, or only test files
+		}
+		if pkg.Name != "main" && strings.TrimSpace(pkg.Doc) == "" {
+			rel, _ := filepath.Rel(root, path)
+			t.Errorf("package %s (%s) has no package doc comment", pkg.Name, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite, as `make test` and CI run it.
+#
+# Provisions what the tests need when it is missing (MariaDB and Redis from
+# Debian's packages, started on 127.0.0.1 with their data in a temporary
+# folder; the npm verifiers for the interop tests), runs go vet and
+# go test -race over every package with them, then stops the servers it
+# started, by PID. Fails if any of them cannot be provisioned.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/credshare-test.XXXXXX")
+export CREDSHARE_MARIADB_DIR="$tmp/mariadb" CREDSHARE_REDIS_DIR="$tmp/redis"
+export CREDSHARE_MARIADB_PORT=${CREDSHARE_MARIADB_PORT:-3317} CREDSHARE_REDIS_PORT=${CREDSHARE_REDIS_PORT:-6390}
+
+stop() {
+	for pidfile in "$CREDSHARE_MARIADB_DIR/mariadbd.pid" "$CREDSHARE_REDIS_DIR/redis.pid"; do
+		if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+	done
+	for _ in $(seq 1 50); do
+		[ -f "$CREDSHARE_MARIADB_DIR/mariadbd.pid" ] && kill -0 "$(cat "$CREDSHARE_MARIADB_DIR/mariadbd.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -rf "$tmp"
+}
+trap stop EXIT
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "MariaDB"
+CREDSHARE_MYSQL_DSN=$(scripts/mariadb-up.sh)
+step "Redis"
+CREDSHARE_REDIS_URL=$(scripts/redis-up.sh)
+export CREDSHARE_MYSQL_DSN CREDSHARE_REDIS_URL
+if [ -x scripts/interop-up.sh ]; then
+	step "npm verifiers (interop/node)"
+	scripts/interop-up.sh >&2
+	export CREDSHARE_REQUIRE_INTEROP=1
+fi
+export CREDSHARE_REQUIRE_MYSQL=1 CREDSHARE_REQUIRE_REDIS=1
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './interop/node/*'))
+if [ -n "$unformatted" ]; then echo "gofmt needed on:" >&2; echo "$unformatted" >&2; exit 1; fi
+
+step "go vet ./..."
+go vet ./...
+
+step "go test -race ./..."
+go test -race -timeout 20m -count=1 ./...
+
+for mod in $(find interop -name go.mod -not -path '*/node_modules/*' 2>/dev/null | sort); do
+	dir=$(dirname "$mod")
+	step "go test ./... in nested module $dir"
+	(cd "$dir" && go vet ./... && go test -count=1 -timeout 20m ./...)
+done
