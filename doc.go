@@ -1,0 +1,43 @@
+// Package credshare turns learning events into credentials learners can
+// share: digital badges (Credly, Accredible, or native Open Badges 3.0) and
+// W3C Verifiable Credentials delivered to learner wallets and revocable
+// through status lists that any verifier can check.
+//
+// It is the Go counterpart of the credential-sharing part of the Open edX
+// Credentials service: it consumes the events the Open edX LMS publishes
+// (Kafka with Avro and a schema registry, or Redis Streams), keeps its state
+// in MySQL/MariaDB or an embedded SQLite file, talks to the Credly and
+// Accredible APIs, serves the Learner Credential Wallet, and issues
+// credentials that independent verifiers accept.
+//
+// # The flow
+//
+//	LMS ── event bus ──▶ eventbus.Source ──▶ Pipeline
+//	                                           │ one store transaction per event:
+//	                                           │ dedup mark + awards/progress + outbox rows
+//	                                           ▼
+//	                                    store.Store ──▶ Dispatcher ──▶ badge.Provider
+//	                                                         └──────▶ eventbus.Publisher
+//
+// A [Pipeline] handles each event in one store transaction: it records the
+// event id as processed for its consumer group, refreshes the learner's
+// personal data, applies certificate events and the badge rules, and writes
+// outbox rows for every call to the outside world. A [Dispatcher] runs those
+// rows with idempotency keys, backoff, per-provider limits and a dead state.
+// Effects are therefore exactly-once as seen from outside, on top of an
+// at-least-once bus.
+//
+// # Packages
+//
+//   - credential: learners, achievements, awards and their transitions.
+//   - store (+ sqlitestore, mysqlstore, memstore, storetest): persistence.
+//   - eventbus (+ kafkabus, redisbus, membus, eventbustest): events in and out.
+//   - badge (+ credly, accredible, badgetest): rules engine and providers.
+//   - vc (+ sub-packages): Verifiable Credentials, DIDs, proofs, wallets.
+//   - status: Bitstring Status List and StatusList2021.
+//
+// # Getting started
+//
+// Run the quickstart (go run ./examples/quickstart) and read docs/ in the
+// repository.
+package credshare
