@@ -42,15 +42,58 @@ type IssueRequest struct {
 
 // RevokeRequest asks a provider to revoke a badge it issued.
 type RevokeRequest struct {
-	IdempotencyKey string             `json:"idempotency_key"`
-	AwardUUID      uuid.UUID          `json:"award_uuid"`
-	Template       TemplateRef        `json:"template"`
-	Recipient      credential.Learner `json:"recipient"`
+	// IdempotencyKey is stable across retries of the same revocation.
+	IdempotencyKey string `json:"idempotency_key"`
+	// AwardUUID is credshare's award id.
+	AwardUUID uuid.UUID `json:"award_uuid"`
+	// Template is the badge's template; with Recipient it lets a provider
+	// find the badge when ExternalID is unknown.
+	Template TemplateRef `json:"template"`
+	// Recipient is the learner the badge was issued to.
+	Recipient credential.Learner `json:"recipient"`
 	// ExternalID is the provider's id for the issued badge, when known.
 	ExternalID string `json:"external_id,omitempty"`
 	// Reason is shown to the learner where the provider supports it.
-	Reason    string    `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// RevokedAt is when the award was revoked.
 	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// Validate checks what every provider needs: an idempotency key, a
+// template with an external id, and a recipient with a user id and an
+// e-mail address. Errors match ErrInvalid.
+func (r IssueRequest) Validate() error {
+	switch {
+	case r.IdempotencyKey == "":
+		return invalid("issue", "idempotency_key is required")
+	case r.Template.ExternalID == "":
+		return invalid("issue", "template.external_id is required")
+	case r.Recipient.Email == "":
+		return invalid("issue", "recipient.email is required")
+	case r.IssuedAt.IsZero():
+		return invalid("issue", "issued_at is required")
+	}
+	if err := r.Recipient.Validate(); err != nil {
+		return &Error{Op: "issue", Message: err.Error(), Kind: ErrInvalid, Err: err}
+	}
+	return nil
+}
+
+// Validate checks that the request names a badge: an idempotency key and
+// either ExternalID or a template with an external id plus a recipient
+// e-mail. Errors match ErrInvalid.
+func (r RevokeRequest) Validate() error {
+	switch {
+	case r.IdempotencyKey == "":
+		return invalid("revoke", "idempotency_key is required")
+	case r.ExternalID == "" && (r.Template.ExternalID == "" || r.Recipient.Email == ""):
+		return invalid("revoke", "external_id, or template.external_id and recipient.email, is required")
+	}
+	return nil
+}
+
+func invalid(op, msg string) error {
+	return &Error{Provider: "badge", Op: op, Message: msg, Kind: ErrInvalid}
 }
 
 // Result is what a provider reports about a badge after a call.
@@ -63,6 +106,13 @@ type Result struct {
 
 // Provider issues and revokes badges at a badge platform (or natively).
 // Implementations must be safe for concurrent use.
+//
+// Errors should be *Error values (or wrap one of the sentinels) so that
+// IsRetryable gives the right verdict: the outbox retries retryable errors
+// with backoff (waiting at least RetryAfter) and dead-letters the others.
+// A cancelled or expired ctx must end the call promptly with an error that
+// matches ctx.Err(). Optional capabilities are separate interfaces
+// (TemplateLister, StateGetter, WebhookProvider, RateLimited).
 type Provider interface {
 	// ID returns the provider's id ("credly", "accredible", …).
 	ID() string
