@@ -2,9 +2,6 @@ package storetest
 
 import "testing"
 
-func (s suite) progress(t *testing.T)     {}
-func (s suite) events(t *testing.T)       {}
-func (s suite) outbox(t *testing.T)       {}
 func (s suite) issuance(t *testing.T)     {}
 func (s suite) statusLists(t *testing.T)  {}
 func (s suite) exchanges(t *testing.T)    {}
