@@ -2,8 +2,6 @@ package storetest
 
 import "testing"
 
-func (s suite) issuance(t *testing.T)     {}
-func (s suite) statusLists(t *testing.T)  {}
 func (s suite) exchanges(t *testing.T)    {}
 func (s suite) config(t *testing.T)       {}
 func (s suite) transactions(t *testing.T) {}
