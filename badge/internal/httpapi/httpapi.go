@@ -1,0 +1,388 @@
+// Package httpapi is the HTTP plumbing shared by the Credly and Accredible
+// adapters: one resty client per provider client, a retry loop with capped
+// exponential backoff and jitter (cenkalti/backoff) that honours
+// Retry-After, per-attempt timeouts, error classification into
+// *badge.Error, bounded bodies and redaction of API tokens.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/credshare/credshare/badge"
+	"github.com/go-resty/resty/v2"
+)
+
+// Config configures an API.
+type Config struct {
+	// Provider is the provider id used in errors ("credly", …).
+	Provider string
+	// BaseURL is the API root, ending in "/". Required.
+	BaseURL string
+	// HTTPClient is the client to use; default a new one (it is not modified).
+	HTTPClient *http.Client
+	// Timeout bounds each attempt; default 10s.
+	Timeout time.Duration
+	// MaxAttempts is the most attempts per call; default 4.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the wait between attempts; defaults
+	// 250ms and 5s.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxRetryAfter is the longest Retry-After the call waits for itself;
+	// a longer one ends the call with the error (carrying RetryAfter) so
+	// the caller (the outbox) can reschedule. Default 5s.
+	MaxRetryAfter time.Duration
+	// Logger receives one debug line per retry; default discards.
+	Logger *slog.Logger
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// ValidateBaseURL checks that u is an absolute https URL (or http to a
+// loopback host, for tests) and returns it with a trailing slash.
+func ValidateBaseURL(u string) (string, error) {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("base URL %q: %w", u, err)
+	}
+	if p.Host == "" || (p.Scheme != "https" && p.Scheme != "http") {
+		return "", fmt.Errorf("base URL %q: want an absolute https URL", u)
+	}
+	if p.User != nil || p.RawQuery != "" || p.Fragment != "" {
+		return "", fmt.Errorf("base URL %q: must not carry user info, query or fragment", u)
+	}
+	if p.Scheme == "http" && !isLoopback(p.Hostname()) {
+		return "", fmt.Errorf("base URL %q: plain http is allowed only to a loopback host; API tokens need TLS", u)
+	}
+	if !strings.HasSuffix(p.Path, "/") {
+		p.Path += "/"
+	}
+	return p.String(), nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// API makes calls to one provider API.
+type API struct {
+	cfg  Config
+	base *url.URL
+	r    *resty.Client
+}
+
+// New validates cfg, applies defaults and returns an API.
+func New(cfg Config) (*API, error) {
+	b, err := ValidateBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.BaseURL = b
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.MaxAttempts == 0 {
+		cfg.MaxAttempts = 4
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 250 * time.Millisecond
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 5 * time.Second
+	}
+	if cfg.MaxRetryAfter == 0 {
+		cfg.MaxRetryAfter = 5 * time.Second
+	}
+	switch {
+	case cfg.Timeout < 0:
+		return nil, errors.New("timeout must be positive")
+	case cfg.MaxAttempts < 1:
+		return nil, errors.New("max attempts must be at least 1")
+	case cfg.MinBackoff < 0 || cfg.MaxBackoff < cfg.MinBackoff:
+		return nil, errors.New("backoff bounds must satisfy 0 <= min <= max")
+	case cfg.MaxRetryAfter < 0:
+		return nil, errors.New("max Retry-After must not be negative")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	base, _ := url.Parse(cfg.BaseURL)
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	} else {
+		cp := *hc // resty may set fields; never touch the caller's client
+		hc = &cp
+	}
+	r := resty.NewWithClient(hc).
+		SetLogger(quiet{}).
+		SetDisableWarn(true).
+		SetDebug(false).
+		SetHeader("Accept", "application/json").
+		SetResponseBodyLimit(8 << 20)
+	if cfg.UserAgent != "" {
+		r.SetHeader("User-Agent", cfg.UserAgent)
+	}
+	return &API{cfg: cfg, base: base, r: r}, nil
+}
+
+// Config returns the API's configuration with defaults applied.
+func (a *API) Config() Config { return a.cfg }
+
+// Call is one API call.
+type Call struct {
+	// Op names the call in errors ("issue", …).
+	Op string
+	// Method is the HTTP method.
+	Method string
+	// Path is relative to the base URL, or an absolute URL (a next-page
+	// link), which must have the base URL's scheme and host so the token
+	// never goes elsewhere.
+	Path string
+	// Query holds query parameters.
+	Query url.Values
+	// Body is marshalled as JSON when non-nil.
+	Body any
+	// Auth adds the credentials to a request.
+	Auth func(*resty.Request)
+	// Secret is removed from anything that ends up in an error.
+	Secret string
+	// Out receives the decoded JSON response when non-nil.
+	Out any
+	// OK, when set, decides which statuses count as success (default 2xx).
+	OK func(status int) bool
+	// Errors, when set, extracts the API's error code and message from an
+	// error body (default: ErrorMessage).
+	Errors func(body []byte) (code, message string)
+}
+
+// Do runs c, retrying retryable failures (5xx, 408, 429, timeouts,
+// connection errors, unreadable 2xx bodies) up to MaxAttempts with capped
+// exponential backoff and jitter, waiting at least a Retry-After that is
+// no longer than MaxRetryAfter. It returns the final status and nil, or a
+// *badge.Error. When ctx ends, the error matches ctx.Err().
+func (a *API) Do(ctx context.Context, c Call) (int, error) {
+	target, err := a.resolve(c.Path)
+	if err != nil {
+		return 0, &badge.Error{Provider: a.cfg.Provider, Op: c.Op, Message: err.Error(), Kind: badge.ErrInvalid}
+	}
+	bo := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(a.cfg.MinBackoff),
+		backoff.WithMaxInterval(a.cfg.MaxBackoff),
+		backoff.WithMultiplier(2),
+		backoff.WithRandomizationFactor(0.5),
+		backoff.WithMaxElapsedTime(0),
+	)
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return 0, badge.TransportError(a.cfg.Provider, c.Op, err)
+		}
+		status, e := a.once(ctx, c, target)
+		if e == nil {
+			return status, nil
+		}
+		if ctx.Err() != nil {
+			if e.Err == nil || !errors.Is(e.Err, ctx.Err()) {
+				e = badge.TransportError(a.cfg.Provider, c.Op, ctx.Err())
+			}
+			return status, e
+		}
+		if !e.Temporary || attempt >= a.cfg.MaxAttempts {
+			return status, e
+		}
+		wait := bo.NextBackOff()
+		if e.RetryDelay > 0 {
+			if e.RetryDelay > a.cfg.MaxRetryAfter {
+				return status, e
+			}
+			wait = max(wait, e.RetryDelay)
+		}
+		a.cfg.Logger.DebugContext(ctx, "provider call failed; retrying", "provider", a.cfg.Provider,
+			"op", c.Op, "status", e.StatusCode, "attempt", attempt, "wait", wait, "err", e.Message)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return status, badge.TransportError(a.cfg.Provider, c.Op, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (a *API) once(ctx context.Context, c Call, target string) (int, *badge.Error) {
+	actx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
+	defer cancel()
+	req := a.r.R().SetContext(actx)
+	if c.Auth != nil {
+		c.Auth(req)
+	}
+	if c.Query != nil {
+		req.SetQueryParamsFromValues(c.Query)
+	}
+	if c.Body != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(c.Body)
+	}
+	resp, err := req.Execute(c.Method, target)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, badge.TransportError(a.cfg.Provider, c.Op, ctx.Err())
+		}
+		e := badge.TransportError(a.cfg.Provider, c.Op, scrub(err), c.Secret)
+		if actx.Err() != nil {
+			e.Message = fmt.Sprintf("request timed out after %s", a.cfg.Timeout)
+		}
+		return 0, e
+	}
+	status := resp.StatusCode()
+	ok := c.OK
+	if ok == nil {
+		ok = func(s int) bool { return s >= 200 && s < 300 }
+	}
+	body := resp.Body()
+	if !ok(status) {
+		parse := c.Errors
+		if parse == nil {
+			parse = ErrorMessage
+		}
+		code, msg := parse(body)
+		return status, badge.HTTPError(a.cfg.Provider, c.Op, status, resp.Header(), body, code, msg, c.Secret)
+	}
+	if c.Out != nil {
+		if err := json.Unmarshal(body, c.Out); err != nil {
+			return status, &badge.Error{
+				Provider: a.cfg.Provider, Op: c.Op, StatusCode: status,
+				Message:   "unreadable response (not the expected JSON): " + err.Error(),
+				Body:      badge.Redact(badge.Truncate(string(body), badge.MaxErrorBody), c.Secret),
+				Kind:      badge.ErrUnavailable,
+				Temporary: true,
+			}
+		}
+	}
+	return status, nil
+}
+
+// resolve turns a relative path or a same-origin absolute URL into a URL.
+func (a *API) resolve(p string) (string, error) {
+	u, err := url.Parse(p)
+	if err != nil {
+		return "", fmt.Errorf("bad path %q: %w", p, err)
+	}
+	if u.IsAbs() || u.Host != "" {
+		if u.Scheme != a.base.Scheme || u.Host != a.base.Host {
+			return "", fmt.Errorf("refusing to send credentials to %s://%s (API is %s://%s)", u.Scheme, u.Host, a.base.Scheme, a.base.Host)
+		}
+		return u.String(), nil
+	}
+	return a.base.ResolveReference(u).String(), nil
+}
+
+// scrub drops the URL from *url.Error (it holds no token, but query
+// strings may hold e-mail addresses) and keeps the cause.
+func scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+// ErrorMessage extracts an error code and message from the JSON error
+// bodies Credly and Accredible send: {"data": {"message", "code"}},
+// {"message"}, {"error"}, {"errors": "..."} or {"errors": {field: [msgs]}},
+// {"data": "text"}. A body that is not JSON gives its first line.
+func ErrorMessage(body []byte) (code, message string) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+		return "", badge.Truncate(line, 200)
+	}
+	if d, ok := m["data"]; ok {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(d, &inner) == nil {
+			c, msg := ErrorMessage(d)
+			if v, ok := inner["errors"]; ok && msg != "" {
+				if extra := text(v); extra != "" && extra != msg {
+					msg += ": " + extra
+				}
+			}
+			return c, msg
+		}
+		if s := text(d); s != "" {
+			return "", s
+		}
+	}
+	if v, ok := m["code"]; ok {
+		code = text(v)
+	}
+	for _, k := range []string{"message", "error", "errors", "status"} {
+		if v, ok := m[k]; ok {
+			if s := text(v); s != "" {
+				return code, s
+			}
+		}
+	}
+	return code, ""
+}
+
+// text renders a JSON value as short text: strings as is, numbers as
+// written, arrays and objects as "k: v; …".
+func text(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return badge.Truncate(s, 500)
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) == nil {
+		return n.String()
+	}
+	var arr []json.RawMessage
+	if json.Unmarshal(v, &arr) == nil {
+		parts := make([]string, 0, len(arr))
+		for _, x := range arr {
+			if t := text(x); t != "" {
+				parts = append(parts, t)
+			}
+		}
+		return badge.Truncate(strings.Join(parts, "; "), 500)
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(v, &obj) == nil {
+		if msg, ok := obj["message"]; ok {
+			return text(msg)
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+": "+text(obj[k]))
+		}
+		return badge.Truncate(strings.Join(parts, "; "), 500)
+	}
+	return ""
+}
+
+
+// quiet is a resty logger that drops everything: resty must never log
+// requests (they carry tokens).
+type quiet struct{}
+
+func (quiet) Errorf(string, ...any) {}
+func (quiet) Warnf(string, ...any)  {}
+func (quiet) Debugf(string, ...any) {}
