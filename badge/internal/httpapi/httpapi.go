@@ -378,7 +378,6 @@ func text(v json.RawMessage) string {
 	return ""
 }
 
-
 // quiet is a resty logger that drops everything: resty must never log
 // requests (they carry tokens).
 type quiet struct{}
