@@ -1,0 +1,159 @@
+package credshare
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store"
+	"github.com/google/uuid"
+)
+
+// namespace for ids derived from idempotency keys (a random, fixed UUID).
+var idNamespace = uuid.MustParse("5b0c2f7e-4d1a-4f39-9d7e-2a6c1e8b9f01")
+
+func stableUUID(key string) uuid.UUID { return uuid.NewSHA1(idNamespace, []byte(key)) }
+
+func parseUUID(s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, credential.Invalid("uuid", fmt.Sprintf("%q is not a UUID", s))
+	}
+	return id, nil
+}
+
+// retryAfterError carries a provider's Retry-After hint to the dispatcher.
+type retryAfterError struct {
+	err   error
+	after time.Duration
+}
+
+func (e retryAfterError) Error() string             { return e.err.Error() }
+func (e retryAfterError) Unwrap() error             { return e.err }
+func (e retryAfterError) RetryAfter() time.Duration { return e.after }
+
+// classify turns a provider error into the dispatcher's verdict.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if !badge.IsRetryable(err) {
+		return Permanent(err)
+	}
+	if d := badge.RetryAfter(err); d > 0 {
+		return retryAfterError{err: err, after: d}
+	}
+	return err
+}
+
+// RegisterHandlers installs on d the outbox handlers for the items the
+// pipeline writes: provider issue and revoke calls (recording the provider's
+// badge id and state on the award) and event publishing. It also turns each
+// provider's published limits (badge.RateLimited) into the dispatcher's
+// per-target limits unless the dispatcher was configured with its own.
+func (p *Pipeline) RegisterHandlers(d *Dispatcher) {
+	for id, prov := range p.cfg.Providers {
+		if rl, ok := prov.(badge.RateLimited); ok {
+			if _, set := d.cfg.Limits[id]; !set {
+				l := rl.Limits()
+				if d.cfg.Limits == nil {
+					d.cfg.Limits = map[string]TargetLimits{}
+				}
+				d.cfg.Limits[id] = TargetLimits{Concurrency: l.Concurrency, Rate: l.Rate, Burst: l.Burst}
+			}
+		}
+	}
+	d.Handle(KindBadgeIssue, p.runIssue)
+	d.Handle(KindBadgeRevoke, p.runRevoke)
+	if p.cfg.Publisher != nil {
+		d.Handle(KindEventPublish, p.runPublish)
+	}
+}
+
+func (p *Pipeline) provider(id string) (badge.Provider, error) {
+	prov, ok := p.cfg.Providers[id]
+	if !ok {
+		// Another deployment may know it: keep the item, do not kill it.
+		return nil, fmt.Errorf("badge provider %q is not configured in this process", id)
+	}
+	return prov, nil
+}
+
+func (p *Pipeline) runIssue(ctx context.Context, it store.OutboxItem) error {
+	var req badge.IssueRequest
+	if err := json.Unmarshal(it.Payload, &req); err != nil {
+		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+	}
+	prov, err := p.provider(it.Target)
+	if err != nil {
+		return err
+	}
+	// Send the learner's current personal data, refreshed since the award.
+	if l, err := p.cfg.Store.Learners().Get(ctx, req.Recipient.UserID); err == nil {
+		req.Recipient = l
+	}
+	res, err := prov.Issue(ctx, req)
+	if err != nil {
+		return classify(err)
+	}
+	return p.recordProvider(ctx, req.AwardUUID, it.Target, res)
+}
+
+func (p *Pipeline) runRevoke(ctx context.Context, it store.OutboxItem) error {
+	var req badge.RevokeRequest
+	if err := json.Unmarshal(it.Payload, &req); err != nil {
+		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+	}
+	prov, err := p.provider(it.Target)
+	if err != nil {
+		return err
+	}
+	if req.ExternalID == "" {
+		// The issue may have run after this revocation was queued.
+		a, err := p.cfg.Store.Awards().GetByUUID(ctx, req.AwardUUID)
+		if err != nil {
+			return err
+		}
+		if ref, ok := a.Provider(it.Target); ok {
+			req.ExternalID = ref.ExternalID
+		}
+	}
+	if req.ExternalID == "" {
+		// The issue call has not completed yet (or failed for good; then
+		// this item dies after its attempts with this reason).
+		return fmt.Errorf("revoke of award %s waits for its issue call at %s to complete", req.AwardUUID, it.Target)
+	}
+	res, err := prov.Revoke(ctx, req)
+	if err != nil {
+		return classify(err)
+	}
+	return p.recordProvider(ctx, req.AwardUUID, it.Target, res)
+}
+
+func (p *Pipeline) recordProvider(ctx context.Context, award uuid.UUID, provider string, res badge.Result) error {
+	return p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+		a, err := tx.Awards().GetByUUID(ctx, award)
+		if err != nil {
+			return err
+		}
+		a.SetProvider(credential.ProviderRef{Provider: provider, ExternalID: res.ExternalID, State: res.State, UpdatedAt: p.cfg.Now().UTC()})
+		_, _, err = tx.Awards().Put(ctx, a)
+		return err
+	})
+}
+
+func (p *Pipeline) runPublish(ctx context.Context, it store.OutboxItem) error {
+	var ev eventbus.Event
+	if err := json.Unmarshal(it.Payload, &ev); err != nil {
+		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+	}
+	err := p.cfg.Publisher.Publish(ctx, it.Target, ev)
+	if eventbus.IsPermanent(err) {
+		return Permanent(err)
+	}
+	return err
+}

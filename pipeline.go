@@ -1,0 +1,508 @@
+package credshare
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Outbox item kinds written by the pipeline and run by the dispatcher
+// handlers that Pipeline.RegisterHandlers installs.
+const (
+	// KindBadgeIssue calls a badge provider's Issue; the payload is a
+	// badge.IssueRequest and the target the provider id.
+	KindBadgeIssue = "badge.issue"
+	// KindBadgeRevoke calls a badge provider's Revoke; payload badge.RevokeRequest.
+	KindBadgeRevoke = "badge.revoke"
+	// KindEventPublish publishes an event; the payload is an eventbus.Event
+	// (JSON) and the target the base topic.
+	KindEventPublish = "event.publish"
+)
+
+// RulesApplier applies the badge rules to one event inside the pipeline's
+// transaction and reports the award transitions it made. *badge.Engine
+// implements it; see NewRules.
+type RulesApplier interface {
+	ApplyRules(ctx context.Context, tx store.Repos, e eventbus.Event, learner credential.Learner) ([]Transition, error)
+}
+
+// Transition is an award that changed state while an event was applied.
+type Transition struct {
+	// Award is the award after the change.
+	Award credential.Award
+	// Revoked is true for a revocation, false for a grant.
+	Revoked bool
+}
+
+// StatusRevoker sets the revocation bits of every credential issued for an
+// award, inside the transaction that revokes the award, so no revocation
+// is lost to a race. status.Service implements it.
+type StatusRevoker interface {
+	RevokeAward(ctx context.Context, tx store.Repos, award credential.Award) error
+}
+
+// Config assembles a Pipeline.
+type Config struct {
+	// Store holds all state. Required.
+	Store store.Store
+	// Group is the consumer group the processed-event marks are kept for;
+	// default "credshare".
+	Group string
+	// Rules applies badge rules; nil processes certificate events only.
+	Rules RulesApplier
+	// Providers issue and revoke badges, by provider id. A template whose
+	// provider is not here gets its awards recorded but no provider call.
+	Providers map[string]badge.Provider
+	// Publisher publishes badge.awarded / badge.revoked events (and program
+	// certificate events when PublishProgramEvents is set); nil publishes
+	// nothing.
+	Publisher eventbus.Publisher
+	// TopicPrefix is prepended to published topics by the publisher; it is
+	// recorded here only for logs.
+	TopicPrefix string
+	// PublishProgramEvents publishes program certificate events (off by
+	// default, as in Open edX).
+	PublishProgramEvents bool
+	// Status revokes issued VCs when an award is revoked; nil skips it.
+	Status StatusRevoker
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// Meter records metrics; default none.
+	Meter metric.Meter
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Pipeline turns events into awards, progress and outbox rows, one store
+// transaction per event. It is safe for concurrent use: events of different
+// learners may be handled at once.
+type Pipeline struct {
+	cfg Config
+	m   pipelineMetrics
+}
+
+type pipelineMetrics struct {
+	events      metric.Int64Counter
+	transitions metric.Int64Counter
+}
+
+// New validates cfg and returns a Pipeline.
+func New(cfg Config) (*Pipeline, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("credshare: Config.Store is required")
+	}
+	if cfg.Group == "" {
+		cfg.Group = "credshare"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	for id, p := range cfg.Providers {
+		if p == nil {
+			return nil, fmt.Errorf("credshare: Config.Providers[%q] is nil", id)
+		}
+		if p.ID() != id {
+			return nil, fmt.Errorf("credshare: Config.Providers[%q] reports id %q", id, p.ID())
+		}
+	}
+	p := &Pipeline{cfg: cfg}
+	if cfg.Meter != nil {
+		var err error
+		if p.m.events, err = cfg.Meter.Int64Counter("credshare.events",
+			metric.WithDescription("Events handled, by type and outcome (applied, duplicate, ignored, failed, invalid).")); err != nil {
+			return nil, err
+		}
+		if p.m.transitions, err = cfg.Meter.Int64Counter("credshare.award.transitions",
+			metric.WithDescription("Awards granted and revoked, by achievement kind and id.")); err != nil {
+			return nil, err
+		}
+		if _, err = cfg.Meter.Int64ObservableGauge("credshare.outbox.depth",
+			metric.WithDescription("Outbox items pending (state=pending) and dead (state=dead)."),
+			metric.WithInt64Callback(func(ctx context.Context, o metric.Int64Observer) error {
+				s, err := cfg.Store.Outbox().Stats(ctx)
+				if err != nil {
+					return err
+				}
+				o.Observe(int64(s.Pending), metric.WithAttributes(attribute.String("state", "pending")))
+				o.Observe(int64(s.Dead), metric.WithAttributes(attribute.String("state", "dead")))
+				return nil
+			})); err != nil {
+			return nil, err
+		}
+		if _, err = cfg.Meter.Float64ObservableGauge("credshare.outbox.age",
+			metric.WithUnit("s"), metric.WithDescription("Age of the oldest pending outbox item."),
+			metric.WithFloat64Callback(func(ctx context.Context, o metric.Float64Observer) error {
+				s, err := cfg.Store.Outbox().Stats(ctx)
+				if err != nil || s.OldestPending.IsZero() {
+					return err
+				}
+				o.Observe(cfg.Now().Sub(s.OldestPending).Seconds())
+				return nil
+			})); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Group returns the consumer group the pipeline records processed events for.
+func (p *Pipeline) Group() string { return p.cfg.Group }
+
+// Handler returns the pipeline's eventbus.Handler, wrapped in the usual
+// middleware: panic recovery, a per-event timeout and a dedup pre-check.
+// Dead-lettering and retries belong to the source's chain (see
+// eventbus.DeadLetter and eventbus.Retry).
+func (p *Pipeline) Handler() eventbus.Handler {
+	return eventbus.Chain(p.Handle,
+		eventbus.Recover(),
+		eventbus.Timeout(30*time.Second),
+		eventbus.Dedup(p.cfg.Group, p.cfg.Store.Events()),
+	)
+}
+
+// Handle applies one event in one store transaction: the processed-event
+// mark, the learner's refreshed personal data, certificate awards and
+// revocations, badge progress and awards, and the outbox rows for provider
+// calls and published events commit together or not at all. A redelivered
+// event (same id) changes nothing. An event that can never be applied (no
+// id, a certificate without a learner) gives an eventbus.Permanent error so
+// the source dead-letters it.
+func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
+	if strings.TrimSpace(e.ID) == "" {
+		p.count(ctx, e, "invalid")
+		return eventbus.Permanent(fmt.Errorf("event of type %q has no id", e.Type))
+	}
+	if e.Time.IsZero() {
+		e.Time = p.cfg.Now().UTC()
+	}
+	outcome := "applied"
+	var transitions []Transition
+	err := p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+		transitions = transitions[:0]
+		first, err := tx.Events().MarkProcessed(ctx, p.cfg.Group, e.ID, p.cfg.Now())
+		if err != nil {
+			return err
+		}
+		if !first {
+			outcome = "duplicate"
+			return nil
+		}
+		learner, hasLearner := p.learner(e)
+		if hasLearner {
+			if learner, _, err = tx.Learners().Upsert(ctx, learner); err != nil {
+				if errors.Is(err, credential.ErrInvalid) {
+					return eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+				}
+				return err
+			}
+		}
+		ts, err := p.applyCertificates(ctx, tx, e, learner, hasLearner)
+		if err != nil {
+			return err
+		}
+		transitions = append(transitions, ts...)
+		if p.cfg.Rules != nil && hasLearner {
+			ts, err := p.cfg.Rules.ApplyRules(ctx, tx, e, learner)
+			if err != nil {
+				return err
+			}
+			transitions = append(transitions, ts...)
+		}
+		if len(transitions) == 0 && !hasLearner {
+			outcome = "ignored"
+		}
+		for _, t := range transitions {
+			if err := p.effects(ctx, tx, e, learner, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if eventbus.IsPermanent(err) {
+			p.count(ctx, e, "invalid")
+		} else {
+			p.count(ctx, e, "failed")
+		}
+		return err
+	}
+	p.count(ctx, e, outcome)
+	for _, t := range transitions {
+		verb := "granted"
+		if t.Revoked {
+			verb = "revoked"
+		}
+		p.cfg.Logger.Info("award "+verb, "award", t.Award.UUID, "learner", t.Award.LearnerID,
+			"achievement", t.Award.Achievement.String(), "event", e.ID)
+		if p.m.transitions != nil {
+			p.m.transitions.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", string(t.Award.Achievement.Kind)),
+				attribute.String("achievement", t.Award.Achievement.ID), attribute.String("transition", verb)))
+		}
+	}
+	return nil
+}
+
+func (p *Pipeline) count(ctx context.Context, e eventbus.Event, outcome string) {
+	if p.m.events != nil {
+		p.m.events.Add(ctx, 1, metric.WithAttributes(attribute.String("type", e.Type), attribute.String("outcome", outcome)))
+	}
+}
+
+func (p *Pipeline) learner(e eventbus.Event) (credential.Learner, bool) {
+	u, err := e.User()
+	if err != nil || u.ID <= 0 {
+		return LearnerFromTree(e.Tree())
+	}
+	return credential.Learner{UserID: u.ID, Username: u.PII.Username, Email: u.PII.Email, FullName: u.PII.Name, IsActive: u.IsActive}, true
+}
+
+// applyCertificates handles the certificate and program certificate events.
+func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, hasLearner bool) ([]Transition, error) {
+	var (
+		ref      credential.AchievementRef
+		grant    bool
+		evidence map[string]string
+	)
+	switch e.Type {
+	case eventbus.TypeCertificateCreated, eventbus.TypeCertificateChanged, eventbus.TypeCertificateRevoked:
+		c, err := e.Certificate()
+		if err != nil {
+			return nil, eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+		}
+		ref = credential.CourseCertificate(c.Course.CourseKey)
+		evidence = map[string]string{}
+		for k, v := range map[string]string{"mode": c.Mode, "grade": c.Grade, "course_name": c.Course.DisplayName, "download_url": c.DownloadURL} {
+			if v != "" {
+				evidence[k] = v
+			}
+		}
+		switch e.Type {
+		case eventbus.TypeCertificateCreated:
+			grant = true
+		case eventbus.TypeCertificateRevoked:
+			grant = false
+		default: // changed: follow the LMS's status.
+			switch c.CurrentStatus {
+			case "downloadable":
+				grant = true
+			case "revoked", "unverified", "notpassing", "audit_notpassing", "unavailable":
+				grant = false
+			default:
+				return nil, nil
+			}
+		}
+	case eventbus.TypeProgramCertificateAwarded, eventbus.TypeProgramCertificateRevoked:
+		pc, err := e.ProgramCertificate()
+		if err != nil {
+			return nil, eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+		}
+		ref = credential.ProgramCertificate(pc.Program.UUID)
+		evidence = map[string]string{}
+		for k, v := range map[string]string{"program_title": pc.Program.Title, "program_type": pc.Program.ProgramType, "url": pc.URL} {
+			if v != "" {
+				evidence[k] = v
+			}
+		}
+		grant = e.Type == eventbus.TypeProgramCertificateAwarded
+	default:
+		return nil, nil
+	}
+	if !hasLearner {
+		return nil, eventbus.Permanent(fmt.Errorf("event %s (%s) carries no learner", e.ID, e.Type))
+	}
+	if err := ref.Validate(); err != nil {
+		return nil, eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+	}
+	cause := credential.Cause{EventID: e.ID, EventTime: e.Time}
+	a, err := tx.Awards().Get(ctx, l.UserID, ref)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if !grant {
+			return nil, nil // nothing to revoke: no spurious revocation
+		}
+		a, err = credential.NewAward(l.UserID, ref, cause)
+		if err != nil {
+			return nil, eventbus.Permanent(err)
+		}
+		a.Evidence = evidence
+		if _, _, err := tx.Awards().Put(ctx, a); err != nil {
+			return nil, err
+		}
+		stored, err := tx.Awards().Get(ctx, l.UserID, ref)
+		if err != nil {
+			return nil, err
+		}
+		return []Transition{{Award: stored}}, nil
+	case err != nil:
+		return nil, err
+	}
+	changed := false
+	if grant {
+		cause.Reason = "certificate awarded by the LMS"
+		// The LMS re-issues certificates: a revoked one may be awarded again.
+		if changed, err = a.Grant(cause, false, true); err != nil {
+			return nil, eventbus.Permanent(err)
+		}
+	} else {
+		cause.Reason = "certificate revoked by the LMS"
+		changed = a.Revoke(cause)
+	}
+	evChanged := false
+	for k, v := range evidence {
+		if a.Evidence[k] != v {
+			if a.Evidence == nil {
+				a.Evidence = map[string]string{}
+			}
+			a.Evidence[k] = v
+			evChanged = true
+		}
+	}
+	if !changed && !evChanged {
+		return nil, nil
+	}
+	stored, _, err := tx.Awards().Put(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if !changed {
+		return nil, nil
+	}
+	return []Transition{{Award: stored, Revoked: !grant}}, nil
+}
+
+// effects writes the outbox rows (and status-list changes) for one transition.
+func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition) error {
+	a := t.Award
+	if t.Revoked && p.cfg.Status != nil {
+		if err := p.cfg.Status.RevokeAward(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	switch a.Achievement.Kind {
+	case credential.KindBadge:
+		return p.badgeEffects(ctx, tx, e, l, t)
+	case credential.KindProgramCertificate:
+		if !p.cfg.PublishProgramEvents || p.cfg.Publisher == nil {
+			return nil
+		}
+		typ := eventbus.TypeProgramCertificateAwarded
+		if t.Revoked {
+			typ = eventbus.TypeProgramCertificateRevoked
+		}
+		status := "awarded"
+		if t.Revoked {
+			status = "revoked"
+		}
+		ev := eventbus.ProgramCertificateEvent(typ, eventbus.ProgramCertificateData{
+			User:    userData(l),
+			Program: eventbus.ProgramData{UUID: a.Achievement.ID, Title: a.Evidence["program_title"], ProgramType: a.Evidence["program_type"]},
+			UUID:    a.UUID.String(),
+			Status:  status,
+			URL:     a.Evidence["url"],
+		})
+		return p.enqueuePublish(ctx, tx, eventbus.TopicProgramCertificateLifecycle, ev, a, t.Revoked)
+	}
+	return nil
+}
+
+func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition) error {
+	a := t.Award
+	tplID, err := parseUUID(a.Achievement.ID)
+	if err != nil {
+		return eventbus.Permanent(fmt.Errorf("badge award %s: template id: %w", a.UUID, err))
+	}
+	tpl, err := tx.Config().GetTemplate(ctx, tplID)
+	if err != nil {
+		return err
+	}
+	ref := badge.TemplateRef{UUID: tpl.UUID, AccountID: tpl.AccountID, ExternalID: tpl.ExternalID, Name: tpl.Name}
+	if tpl.Provider != "" {
+		if _, ok := p.cfg.Providers[tpl.Provider]; ok {
+			var (
+				kind, key string
+				payload   any
+			)
+			if t.Revoked {
+				kind = KindBadgeRevoke
+				key = fmt.Sprintf("badge.revoke:%s:%s:%d", tpl.Provider, a.UUID, a.Times)
+				ext := ""
+				if pr, ok := a.Provider(tpl.Provider); ok {
+					ext = pr.ExternalID
+				}
+				payload = badge.RevokeRequest{IdempotencyKey: key, AwardUUID: a.UUID, Template: ref, Recipient: l,
+					ExternalID: ext, Reason: a.Revoked.Reason, RevokedAt: a.RevokedAt}
+			} else {
+				kind = KindBadgeIssue
+				key = fmt.Sprintf("badge.issue:%s:%s:%d", tpl.Provider, a.UUID, a.Times)
+				payload = badge.IssueRequest{IdempotencyKey: key, AwardUUID: a.UUID, Template: ref, Recipient: l,
+					IssuedAt: a.AwardedAt, Evidence: a.Evidence}
+			}
+			body, err := json.Marshal(payload)
+			if err != nil {
+				return err
+			}
+			if _, _, err := tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: kind, Target: tpl.Provider, IdempotencyKey: key, Payload: body}); err != nil {
+				return err
+			}
+		} else {
+			p.cfg.Logger.Warn("badge template's provider is not configured; award recorded without a provider call",
+				"template", tpl.UUID, "provider", tpl.Provider)
+		}
+	}
+	if p.cfg.Publisher == nil {
+		return nil
+	}
+	typ := eventbus.TypeBadgeAwarded
+	if t.Revoked {
+		typ = eventbus.TypeBadgeRevoked
+	}
+	ev := eventbus.BadgeEvent(typ, eventbus.BadgeData{
+		UUID: a.UUID.String(),
+		User: userData(l),
+		Template: eventbus.BadgeTemplateData{UUID: tpl.UUID.String(), Origin: tpl.Provider, Name: tpl.Name,
+			Description: tpl.Description, ImageURL: tpl.ImageURL},
+	})
+	return p.enqueuePublish(ctx, tx, eventbus.TopicBadgesLifecycle, ev, a, t.Revoked)
+}
+
+func (p *Pipeline) enqueuePublish(ctx context.Context, tx store.Repos, topic string, ev eventbus.Event, a credential.Award, revoked bool) error {
+	verb := "awarded"
+	if revoked {
+		verb = "revoked"
+	}
+	key := fmt.Sprintf("event:%s:%s:%s:%d", a.Achievement.Kind, verb, a.UUID, a.Times)
+	// A stable event id derived from the idempotency key lets downstream
+	// consumers deduplicate even if a publish is retried after a timeout.
+	ev.ID = stableUUID(key).String()
+	ev.Time = p.cfg.Now().UTC()
+	if revoked {
+		ev.Time = a.RevokedAt
+	} else if !a.AwardedAt.IsZero() {
+		ev.Time = a.AwardedAt
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: KindEventPublish, Target: topic, IdempotencyKey: key, Payload: body})
+	return err
+}
+
+func userData(l credential.Learner) eventbus.UserData {
+	return eventbus.UserData{ID: l.UserID, IsActive: l.IsActive,
+		PII: eventbus.UserPersonalData{Username: l.Username, Email: l.Email, Name: l.FullName}}
+}
