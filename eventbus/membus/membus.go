@@ -58,9 +58,9 @@ type group struct {
 }
 
 type partState struct {
-	committed  int64  // next offset to deliver
-	holder     int    // consumer id holding the partition, 0 if free
-	inFlight   bool   // a message is with a handler
+	committed  int64 // next offset to deliver
+	holder     int   // consumer id holding the partition, 0 if free
+	inFlight   bool  // a message is with a handler
 	notBefore  time.Time
 	deliveries int // deliveries of the message at committed
 }
