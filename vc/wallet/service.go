@@ -1,0 +1,422 @@
+package wallet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/vc"
+	"github.com/google/uuid"
+)
+
+// Issuer makes the signed credential for an award: it composes the
+// credential (data model, achievement, issuer profile, holder as subject,
+// status entries) and signs it. The vc package provides the implementation;
+// see NewVCIssuer.
+type Issuer interface {
+	// Issue composes and signs one credential. It must not write to the
+	// store. It may be called again for the same request (a retried
+	// transaction); each call may return a fresh signature. Errors are
+	// answered with 500 unless they match ErrUnsupported (unknown format or
+	// data model), which gives 400.
+	Issue(ctx context.Context, req IssueRequest) (IssuedCredential, error)
+}
+
+// IssueRequest is what Issuer.Issue gets.
+type IssueRequest struct {
+	// Award is the award the credential attests (status awarded).
+	Award credential.Award
+	// Learner is the award's learner; only UserID is set when the store
+	// has no personal data for them.
+	Learner credential.Learner
+	// IssuerID is the issuer's DID.
+	IssuerID string
+	// HolderDID is the DID the wallet proved it controls; it becomes the
+	// credential subject's id.
+	HolderDID string
+	// CredentialID is the credential's id ("urn:uuid:<issuance record id>").
+	CredentialID string
+	// Status holds the status-list entries to put in credentialStatus.
+	Status []store.StatusRef
+	// Format is vc.FormatLDP or vc.FormatJWT.
+	Format string
+	// DataModel selects the data model; empty means the issuer's default.
+	DataModel string
+	// IssuedAt is the issuance time (validFrom).
+	IssuedAt time.Time
+}
+
+// IssuedCredential is a signed credential.
+type IssuedCredential struct {
+	// ID is the credential's id.
+	ID string
+	// Format is the format actually produced.
+	Format string
+	// Credential is the credential as JSON: the document for
+	// vc.FormatLDP, a JSON string holding the compact JWS for vc.FormatJWT.
+	Credential json.RawMessage
+}
+
+// StatusAllocator hands out status-list entries for a new credential. The
+// status package provides the implementation; see NewStatusAllocator.
+type StatusAllocator interface {
+	// Allocate returns fresh entries (revocation, and suspension when the
+	// host enables it) for a credential of issuerID, working only through
+	// tx so the allocation commits or rolls back with the issuance.
+	Allocate(ctx context.Context, tx store.Repos, issuerID string) ([]store.StatusRef, error)
+}
+
+// PresentationVerifier verifies the proofs on a presentation. The vc
+// package provides the implementation; see NewVCVerifier.
+type PresentationVerifier interface {
+	// VerifyPresentation returns nil only when every proof on vp verifies
+	// with no errors against the key its verificationMethod names, resolved
+	// from the DID document of that method's controller, with challenge
+	// and (when non-empty) domain as expected. Any error is reported to the
+	// wallet as an invalid proof, with err's text as the reason.
+	VerifyPresentation(ctx context.Context, vp []byte, challenge, domain string) error
+}
+
+// Config configures a Service.
+type Config struct {
+	// Store keeps issuance records; required.
+	Store store.Store
+	// Issuer composes and signs credentials; required.
+	Issuer Issuer
+	// Status allocates status entries; required (a credential without
+	// status cannot be revoked).
+	Status StatusAllocator
+	// Verifier verifies DIDAuth presentations; required by the protocols
+	// that use them (LCW, VC-API).
+	Verifier PresentationVerifier
+	// IssuerID is the issuer's DID; required.
+	IssuerID string
+	// TTL is how long an offer's challenge stays usable; default 15 minutes.
+	TTL time.Duration
+	// Formats lists the formats the Issuer can produce; default
+	// [vc.FormatLDP, vc.FormatJWT].
+	Formats []string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logger receives one line per issuance and per refused request; default
+	// slog.Default(). Secrets (challenges, tokens) are never logged.
+	Logger *slog.Logger
+}
+
+// Service owns issuance records: it starts an issuance for an authenticated
+// learner's own award, checks a wallet's DIDAuth presentation, and issues the
+// credential once per one-time challenge — consuming the challenge,
+// allocating (or reusing) status entries, signing and recording the result
+// in one store transaction. It keeps no state outside the store; it is safe
+// for concurrent use and any number of replicas may share a store.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// DefaultTTL is the default lifetime of an offer.
+const DefaultTTL = 15 * time.Minute
+
+// NewService validates cfg and returns a Service.
+func NewService(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("wallet: Config.Store is required")
+	case cfg.Issuer == nil:
+		return nil, errors.New("wallet: Config.Issuer is required")
+	case cfg.Status == nil:
+		return nil, errors.New("wallet: Config.Status is required")
+	case cfg.IssuerID == "":
+		return nil, errors.New("wallet: Config.IssuerID is required")
+	case cfg.TTL < 0:
+		return nil, errors.New("wallet: Config.TTL must not be negative")
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if len(cfg.Formats) == 0 {
+		cfg.Formats = []string{vc.FormatLDP, vc.FormatJWT}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{cfg: cfg, log: log.With("component", "credshare/vc/wallet")}, nil
+}
+
+// IssuerID returns the issuer's DID.
+func (s *Service) IssuerID() string { return s.cfg.IssuerID }
+
+// TTL returns the lifetime of an offer.
+func (s *Service) TTL() time.Duration { return s.cfg.TTL }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.cfg.Now() }
+
+// Store returns the store.
+func (s *Service) Store() store.Store { return s.cfg.Store }
+
+// Formats returns the formats the issuer produces.
+func (s *Service) Formats() []string { return slices.Clone(s.cfg.Formats) }
+
+// SupportsFormat reports whether f is one of Formats.
+func (s *Service) SupportsFormat(f string) bool { return slices.Contains(s.cfg.Formats, f) }
+
+// Begin starts an issuance: it checks that req.LearnerID (the authenticated
+// learner) owns the award and that it is not revoked, then stores a pending
+// issuance record with a fresh one-time challenge that expires after the
+// service's TTL. format "" leaves the choice to the wallet's request
+// (OID4VCI); otherwise it must be supported.
+func (s *Service) Begin(ctx context.Context, walletID string, req vc.WalletOfferRequest) (store.IssuanceRecord, error) {
+	if req.LearnerID <= 0 {
+		return store.IssuanceRecord{}, Fail(ErrUnauthenticated, "no authenticated learner")
+	}
+	if req.Format != "" && !s.SupportsFormat(req.Format) {
+		return store.IssuanceRecord{}, Fail(ErrUnsupported, "format %q is not offered (offered: %v)", clip(req.Format), s.cfg.Formats)
+	}
+	aw, err := s.cfg.Store.Awards().GetByUUID(ctx, req.AwardUUID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.IssuanceRecord{}, Fail(ErrNotFound, "award %s does not exist", req.AwardUUID)
+	}
+	if err != nil {
+		return store.IssuanceRecord{}, fmt.Errorf("wallet: loading award %s: %w", req.AwardUUID, err)
+	}
+	if aw.LearnerID != req.LearnerID {
+		s.log.WarnContext(ctx, "issuance refused: award of another learner", "award", req.AwardUUID, "learner", req.LearnerID)
+		return store.IssuanceRecord{}, Fail(ErrForbidden, "award %s does not belong to the signed-in learner", req.AwardUUID)
+	}
+	if aw.Status != credential.StatusAwarded {
+		return store.IssuanceRecord{}, Fail(ErrRevoked, "award %s is %s; no credential can be issued for it", req.AwardUUID, aw.Status)
+	}
+	now := s.cfg.Now().UTC()
+	rec := store.IssuanceRecord{
+		ID:               uuid.New(),
+		AwardUUID:        aw.UUID,
+		LearnerID:        aw.LearnerID,
+		IssuerID:         s.cfg.IssuerID,
+		Wallet:           walletID,
+		Format:           req.Format,
+		DataModel:        req.DataModel,
+		Challenge:        NewToken(),
+		ChallengeExpires: now.Add(s.cfg.TTL),
+		State:            store.IssuancePending,
+		CreatedAt:        now,
+	}
+	if err := s.cfg.Store.Issuance().Create(ctx, rec); err != nil {
+		return store.IssuanceRecord{}, fmt.Errorf("wallet: storing issuance record: %w", err)
+	}
+	return rec, nil
+}
+
+// Pending returns the issuance record id if its challenge can still be
+// used: ErrNotFound for an unknown id, ErrReplayed once the challenge was
+// consumed, ErrExpired after it expired.
+func (s *Service) Pending(ctx context.Context, id uuid.UUID) (store.IssuanceRecord, error) {
+	rec, err := s.cfg.Store.Issuance().Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, Fail(ErrNotFound, "no issuance request %s", id)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("wallet: loading issuance record %s: %w", id, err)
+	}
+	return rec, s.usable(rec)
+}
+
+func (s *Service) usable(rec store.IssuanceRecord) error {
+	switch {
+	case rec.State == store.IssuanceIssued || !rec.ChallengeUsedAt.IsZero():
+		return Fail(ErrReplayed, "the challenge of issuance request %s was already used", rec.ID)
+	case rec.ChallengeExpires.Before(s.cfg.Now()):
+		return Fail(ErrExpired, "issuance request %s expired at %s", rec.ID, rec.ChallengeExpires.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// AuthenticatePresentation checks a wallet's DIDAuth presentation against
+// the pending record rec: shape, proofPurpose "authentication", rec's
+// challenge, domain (when non-empty), a verificationMethod of the holder,
+// and the proof itself through the Verifier. It returns the holder's DID.
+// It does not consume the challenge (Complete does).
+func (s *Service) AuthenticatePresentation(ctx context.Context, rec store.IssuanceRecord, vp []byte, domain string) (string, error) {
+	if s.cfg.Verifier == nil {
+		return "", errors.New("wallet: Config.Verifier is required to accept presentations")
+	}
+	p, err := ParsePresentation(vp)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckDIDAuth(p, rec.Challenge, domain); err != nil {
+		return "", err
+	}
+	if err := s.cfg.Verifier.VerifyPresentation(ctx, vp, rec.Challenge, domain); err != nil {
+		var we *Error
+		if errors.As(err, &we) {
+			return "", we
+		}
+		return "", Fail(ErrProof, "the presentation's proof does not verify: %s", clip(err.Error()))
+	}
+	return p.Holder, nil
+}
+
+// CompleteRequest is what Complete needs.
+type CompleteRequest struct {
+	// ID is the issuance record.
+	ID uuid.UUID
+	// Challenge is the challenge the wallet answered; it is consumed.
+	Challenge string
+	// HolderDID is the authenticated holder.
+	HolderDID string
+	// Format overrides the record's format (OID4VCI lets the wallet choose).
+	Format string
+	// InTx, when set, runs inside the issuance transaction after the
+	// credential is recorded, e.g. to move an exchange to its final state;
+	// an error rolls everything back.
+	InTx func(ctx context.Context, tx store.Repos, issued Issued) error
+}
+
+// Issued is the outcome of Complete.
+type Issued struct {
+	// Record is the issuance record after issuance.
+	Record store.IssuanceRecord
+	// Credential is the signed credential.
+	Credential IssuedCredential
+	// ReusedStatus is true when the status entries of an earlier credential
+	// for the same award and holder were reused.
+	ReusedStatus bool
+}
+
+// Complete issues the credential, once: in one store transaction it
+// consumes the record's challenge (so two concurrent requests never both
+// succeed), checks that the award is still awarded, reuses the status
+// entries of an earlier credential for the same award, issuer and holder
+// (or allocates new ones), signs, and records the outcome. On any error
+// nothing is kept: the challenge stays usable until it expires.
+func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, error) {
+	if req.HolderDID == "" {
+		return Issued{}, Fail(ErrProof, "no authenticated holder")
+	}
+	var out Issued
+	err := s.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+		now := s.cfg.Now().UTC()
+		rec, err := tx.Issuance().ConsumeChallenge(ctx, req.ID, req.Challenge, now)
+		if err != nil {
+			return err
+		}
+		aw, err := tx.Awards().GetByUUID(ctx, rec.AwardUUID)
+		if err != nil {
+			return fmt.Errorf("wallet: loading award %s: %w", rec.AwardUUID, err)
+		}
+		if aw.Status != credential.StatusAwarded {
+			return Fail(ErrRevoked, "award %s was %s; no credential is issued", aw.UUID, aw.Status)
+		}
+		learner, err := tx.Learners().Get(ctx, aw.LearnerID)
+		if errors.Is(err, store.ErrNotFound) {
+			learner, err = credential.Learner{UserID: aw.LearnerID}, nil
+		}
+		if err != nil {
+			return fmt.Errorf("wallet: loading learner %d: %w", aw.LearnerID, err)
+		}
+		status, reused, err := s.status(ctx, tx, rec, req.HolderDID)
+		if err != nil {
+			return err
+		}
+		format := req.Format
+		if format == "" {
+			format = rec.Format
+		}
+		if format == "" {
+			format = vc.FormatLDP
+		}
+		if !s.SupportsFormat(format) {
+			return Fail(ErrUnsupported, "format %q is not offered", clip(format))
+		}
+		cred, err := s.cfg.Issuer.Issue(ctx, IssueRequest{
+			Award: aw, Learner: learner, IssuerID: rec.IssuerID, HolderDID: req.HolderDID,
+			CredentialID: "urn:uuid:" + rec.ID.String(), Status: status, Format: format,
+			DataModel: rec.DataModel, IssuedAt: now,
+		})
+		if err != nil {
+			var we *Error
+			if errors.As(err, &we) {
+				return we
+			}
+			if errors.Is(err, ErrUnsupported) {
+				return Fail(ErrUnsupported, "%s", clip(err.Error()))
+			}
+			return fmt.Errorf("wallet: issuing the credential of award %s: %w", aw.UUID, err)
+		}
+		if err := tx.Issuance().MarkIssued(ctx, rec.ID, req.HolderDID, status, cred.ID, cred.Credential, now); err != nil {
+			return fmt.Errorf("wallet: recording issuance %s: %w", rec.ID, err)
+		}
+		rec.State, rec.HolderDID, rec.Status = store.IssuanceIssued, req.HolderDID, status
+		rec.CredentialID, rec.Credential, rec.IssuedAt = cred.ID, cred.Credential, now
+		out = Issued{Record: rec, Credential: cred, ReusedStatus: reused}
+		if req.InTx != nil {
+			return req.InTx(ctx, tx, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return Issued{}, s.classify(ctx, req.ID, err)
+	}
+	s.log.InfoContext(ctx, "credential issued", "issuance", out.Record.ID, "award", out.Record.AwardUUID,
+		"wallet", out.Record.Wallet, "format", out.Credential.Format, "holder", out.Record.HolderDID, "reused_status", out.ReusedStatus)
+	return out, nil
+}
+
+// status returns the entries of an earlier credential issued for the same
+// award by the same issuer to the same holder, or allocates fresh ones.
+func (s *Service) status(ctx context.Context, tx store.Repos, rec store.IssuanceRecord, holder string) ([]store.StatusRef, bool, error) {
+	earlier, err := tx.Issuance().ListByAward(ctx, rec.AwardUUID)
+	if err != nil {
+		return nil, false, fmt.Errorf("wallet: listing issuances of award %s: %w", rec.AwardUUID, err)
+	}
+	for i := len(earlier) - 1; i >= 0; i-- {
+		e := earlier[i]
+		if e.ID != rec.ID && e.State == store.IssuanceIssued && e.HolderDID == holder && e.IssuerID == rec.IssuerID && len(e.Status) > 0 {
+			return slices.Clone(e.Status), true, nil
+		}
+	}
+	refs, err := s.cfg.Status.Allocate(ctx, tx, rec.IssuerID)
+	if err != nil {
+		return nil, false, fmt.Errorf("wallet: allocating status entries: %w", err)
+	}
+	if len(refs) == 0 {
+		return nil, false, errors.New("wallet: the status allocator returned no entry")
+	}
+	return refs, false, nil
+}
+
+// classify turns a failed Complete into an *Error when the cause is the
+// request's fault.
+func (s *Service) classify(ctx context.Context, id uuid.UUID, err error) error {
+	var we *Error
+	if errors.As(err, &we) {
+		return we
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if _, gerr := s.cfg.Store.Issuance().Get(ctx, id); errors.Is(gerr, store.ErrNotFound) {
+			return Fail(ErrNotFound, "no issuance request %s", id)
+		}
+	case errors.Is(err, store.ErrConflict):
+		rec, gerr := s.cfg.Store.Issuance().Get(ctx, id)
+		if gerr == nil {
+			if uerr := s.usable(rec); uerr != nil {
+				return uerr
+			}
+			return Fail(ErrChallenge, "the challenge is not the one issued for request %s", id)
+		}
+	}
+	s.log.ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
+	return err
+}
