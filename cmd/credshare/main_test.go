@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/sqlitestore"
+)
+
+// run executes the CLI in-process with args and returns stdout.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
+}
+
+func TestRedactDB(t *testing.T) {
+	for in, want := range map[string]string{
+		"mysql:credshare:s3cret@tcp(127.0.0.1:3306)/db": "mysql:credshare:***@tcp(127.0.0.1:3306)/db",
+		"sqlite:/tmp/x.db":     "sqlite:/tmp/x.db",
+		"mysql:root@tcp(h)/db": "mysql:root@tcp(h)/db",
+	} {
+		if got := redactDB(in); got != want {
+			t.Errorf("redactDB(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDeadletterListAndRetry(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	ctx := context.Background()
+	st, err := sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: "badge.issue", Target: "credly", IdempotencyKey: "k1", Payload: json.RawMessage(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := st.Outbox().Claim(ctx, "w", time.Now(), time.Minute, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("claim: %v %v", items, err)
+	}
+	if err := st.Outbox().Kill(ctx, id, "w", "401 token expired"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	out, err := run(t, "--db", "sqlite:"+db, "deadletter", "list")
+	if err != nil || !strings.Contains(out, "401 token expired") || !strings.Contains(out, "credly") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	out, err = run(t, "--db", "sqlite:"+db, "--json", "deadletter", "list")
+	var listed []store.OutboxItem
+	if err != nil || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 1 || listed[0].ID != id {
+		t.Fatalf("list --json: %v\n%s", err, out)
+	}
+	if _, err := run(t, "--db", "sqlite:"+db, "deadletter", "retry"); err == nil {
+		t.Fatal("retry without ids or --all succeeded")
+	}
+	out, err = run(t, "--db", "sqlite:"+db, "deadletter", "retry", "--all")
+	if err != nil || !strings.Contains(out, "re-queued 1") {
+		t.Fatalf("retry: %v\n%s", err, out)
+	}
+	out, _ = run(t, "--db", "sqlite:"+db, "deadletter", "list")
+	if !strings.Contains(out, "no dead outbox items") {
+		t.Fatalf("after retry: %s", out)
+	}
+}
