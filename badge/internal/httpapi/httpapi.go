@@ -165,6 +165,13 @@ type Call struct {
 	Out any
 	// OK, when set, decides which statuses count as success (default 2xx).
 	OK func(status int) bool
+	// Unsafe marks a call that must not be repeated after an ambiguous
+	// failure (a timeout, a 5xx, an unreadable answer), because the server
+	// may have acted on it and does not deduplicate (Accredible's create).
+	// Such calls are retried only after a 429 or when the request was
+	// never sent (connection refused); otherwise the error is returned for
+	// the caller to check the server's state before trying again.
+	Unsafe bool
 	// Errors, when set, extracts the API's error code and message from an
 	// error body (default: ErrorMessage).
 	Errors func(body []byte) (code, message string)
@@ -202,6 +209,9 @@ func (a *API) Do(ctx context.Context, c Call) (int, error) {
 			return status, e
 		}
 		if !e.Temporary || attempt >= a.cfg.MaxAttempts {
+			return status, e
+		}
+		if c.Unsafe && !errors.Is(e, badge.ErrRateLimited) && !notSent(e) {
 			return status, e
 		}
 		wait := bo.NextBackOff()
@@ -288,6 +298,12 @@ func (a *API) resolve(p string) (string, error) {
 		return u.String(), nil
 	}
 	return a.base.ResolveReference(u).String(), nil
+}
+
+// notSent reports whether the request never reached the server.
+func notSent(e *badge.Error) bool {
+	var op *net.OpError
+	return e.Err != nil && errors.As(e.Err, &op) && op.Op == "dial"
 }
 
 // scrub drops the URL from *url.Error (it holds no token, but query
