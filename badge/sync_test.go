@@ -1,0 +1,126 @@
+package badge_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"testing"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/memstore"
+)
+
+// listing is a TemplateLister over a fixed slice, failing after failAfter
+// templates when failAfter >= 0.
+type listing struct {
+	items     []badge.RemoteTemplate
+	failAfter int
+}
+
+func (l listing) ListTemplates(_ context.Context, _ string) iter.Seq2[badge.RemoteTemplate, error] {
+	return func(yield func(badge.RemoteTemplate, error) bool) {
+		for i, it := range l.items {
+			if l.failAfter >= 0 && i == l.failAfter {
+				yield(badge.RemoteTemplate{}, errors.New("page 3: connection reset"))
+				return
+			}
+			if !yield(it, nil) {
+				return
+			}
+		}
+	}
+}
+
+func tpl(id, name string) badge.RemoteTemplate {
+	return badge.RemoteTemplate{AccountID: "acc", ExternalID: id, Name: name, State: store.TemplateActive}
+}
+
+func TestSyncTemplates(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	defer st.Close()
+	cfg := st.Config()
+	opts := badge.SyncOptions{Provider: "credly", AccountID: "acc"}
+
+	rep, err := badge.SyncTemplates(ctx, cfg, listing{items: []badge.RemoteTemplate{tpl("1", "One"), tpl("2", "Two"), tpl("3", "Three")}, failAfter: -1}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(badge.SyncCreate) != 3 || rep.Seen != 3 {
+		t.Fatalf("first sync: %s", rep)
+	}
+	one, err := cfg.FindTemplate(ctx, "credly", "acc", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.Rules = json.RawMessage(`{"requirements":[{"id":"r"}]}`)
+	one.Repeatable = true
+	if one, err = cfg.PutTemplate(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+
+	// "1" vanishes, "2" is renamed, "4" is new; a dry run reports it all
+	// and writes nothing.
+	next := listing{items: []badge.RemoteTemplate{tpl("2", "Two!"), tpl("3", "Three"), tpl("4", "Four")}, failAfter: -1}
+	dry := opts
+	dry.DryRun = true
+	rep, err = badge.SyncTemplates(ctx, cfg, next, dry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(badge.SyncCreate) != 1 || rep.Count(badge.SyncUpdate) != 1 || rep.Count(badge.SyncDeactivate) != 1 || rep.Unchanged != 1 {
+		t.Fatalf("dry run: %s", rep)
+	}
+	if got := rep.Changes[1]; got.Action != badge.SyncUpdate || got.Template.Name != "Two!" || len(got.Fields) != 1 || got.Fields[0] != "name" {
+		t.Errorf("update change = %+v", got)
+	}
+	all, _ := cfg.ListTemplates(ctx, store.TemplateFilter{Provider: "credly"})
+	if len(all) != 3 {
+		t.Fatalf("dry run wrote: %d templates", len(all))
+	}
+
+	// A listing that fails part-way deactivates nothing.
+	rep, err = badge.SyncTemplates(ctx, cfg, listing{items: next.items, failAfter: 1}, opts)
+	if err == nil || rep.Count(badge.SyncDeactivate) != 0 {
+		t.Fatalf("failed listing: err=%v report=%s", err, rep)
+	}
+
+	rep, err = badge.SyncTemplates(ctx, cfg, next, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := cfg.GetTemplate(ctx, one.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != store.TemplateArchived || string(got.Rules) != string(one.Rules) || !got.Repeatable || got.RulesVersion != one.RulesVersion {
+		t.Errorf("vanished template = %+v, want archived with rules kept", got)
+	}
+	// Coming back re-activates it, still with its rules.
+	rep, err = badge.SyncTemplates(ctx, cfg, listing{items: append(next.items, tpl("1", "One")), failAfter: -1}, opts)
+	if err != nil || rep.Count(badge.SyncUpdate) != 1 {
+		t.Fatalf("return: err=%v %s", err, rep)
+	}
+	got, _ = cfg.GetTemplate(ctx, one.UUID)
+	if got.State != store.TemplateActive || string(got.Rules) != string(one.Rules) {
+		t.Errorf("returned template = %+v", got)
+	}
+}
+
+func TestSyncTemplatesValidates(t *testing.T) {
+	st := memstore.New()
+	defer st.Close()
+	_, err := badge.SyncTemplates(context.Background(), st.Config(), listing{failAfter: -1}, badge.SyncOptions{Provider: "credly"})
+	if !errors.Is(err, badge.ErrInvalid) {
+		t.Errorf("missing account: %v", err)
+	}
+}
+
+func TestTemplateUUIDStable(t *testing.T) {
+	a := badge.TemplateUUID("credly", "org", "t1")
+	if a != badge.TemplateUUID("credly", "org", "t1") || a == badge.TemplateUUID("credly", "org2", "t1") || a == badge.TemplateUUID("accredible", "org", "t1") {
+		t.Error("TemplateUUID not a stable function of provider, account and id")
+	}
+}
