@@ -326,7 +326,7 @@ func (s suite) outboxRace(t *testing.T) {
 	for w := range 8 {
 		wg.Go(func() {
 			name := fmt.Sprint("worker-", w)
-			for {
+			for range n { // bounded: a store that hands items out twice must not spin forever
 				got, err := ob.Claim(ctx, name, t0, time.Hour, 3)
 				if err != nil {
 					errs <- err
@@ -342,7 +342,11 @@ func (s suite) outboxRace(t *testing.T) {
 					}
 					owner[it.ID] = name
 				}
+				stop := len(dup) > 0
 				mu.Unlock()
+				if stop {
+					return
+				}
 			}
 		})
 	}
