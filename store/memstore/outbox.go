@@ -99,7 +99,7 @@ func (r outbox) Enqueue(ctx context.Context, item store.OutboxItem) (id int64, e
 		}
 		put(t, t.st.outbox, it.ID, it)
 		put(t, t.st.outboxByKey, it.IdempotencyKey, it.ID)
-		put(t, t.st.outboxOpen, it.ID, struct{}{})
+		t.st.pendingIdx.insert(t, keyAt(it.NotBefore, it.ID))
 		id, enqueued = it.ID, true
 		return nil
 	})
@@ -117,27 +117,54 @@ func (r outbox) Claim(ctx context.Context, owner string, now time.Time, lease ti
 	}
 	now = norm(now)
 	err = r.h.do(ctx, func(t *txn) error {
-		var due []store.OutboxItem
-		for id := range t.st.outboxOpen {
-			it := t.st.outbox[id]
-			ok := it.Status == store.OutboxPending && !it.NotBefore.After(now) ||
-				it.Status == store.OutboxLeased && !it.LeaseUntil.After(now)
-			if ok && (len(targets) == 0 || slices.Contains(targets, it.Target)) {
-				due = append(due, it)
+		match := func(it store.OutboxItem) bool { return len(targets) == 0 || slices.Contains(targets, it.Target) }
+		nowN := now.UnixNano()
+		// Expired leases, put in NotBefore order (there are usually few).
+		var expired []store.OutboxItem
+		for _, k := range t.st.leasedIdx.keys {
+			if k.at > nowN {
+				break
+			}
+			if it := t.st.outbox[k.id]; match(it) {
+				expired = append(expired, it)
 			}
 		}
-		slices.SortFunc(due, func(a, b store.OutboxItem) int {
-			if c := a.NotBefore.Compare(b.NotBefore); c != 0 {
-				return c
-			}
-			return cmpInt(a.ID, b.ID)
+		slices.SortFunc(expired, func(a, b store.OutboxItem) int {
+			return cmpKey(keyAt(a.NotBefore, a.ID), keyAt(b.NotBefore, b.ID))
 		})
-		if len(due) > limit {
-			due = due[:limit]
+		// Merge them with the due prefix of the pending items.
+		var due []store.OutboxItem
+		pend := t.st.pendingIdx.keys
+		i, j := 0, 0
+		for len(due) < limit {
+			for i < len(pend) && pend[i].at <= nowN && !match(t.st.outbox[pend[i].id]) {
+				i++
+			}
+			hasP := i < len(pend) && pend[i].at <= nowN
+			hasL := j < len(expired)
+			switch {
+			case hasP && (!hasL || cmpKey(pend[i], keyAt(expired[j].NotBefore, expired[j].ID)) < 0):
+				due = append(due, t.st.outbox[pend[i].id])
+				i++
+			case hasL:
+				due = append(due, expired[j])
+				j++
+			default:
+				i = len(pend) // nothing more is due
+			}
+			if !hasP && !hasL {
+				break
+			}
 		}
 		until := norm(now.Add(lease))
 		upd := t.now()
 		for _, it := range due {
+			if it.Status == store.OutboxPending {
+				t.st.pendingIdx.remove(t, keyAt(it.NotBefore, it.ID))
+			} else {
+				t.st.leasedIdx.remove(t, keyAt(it.LeaseUntil, it.ID))
+			}
+			t.st.leasedIdx.insert(t, keyAt(until, it.ID))
 			it.Status = store.OutboxLeased
 			it.LeaseOwner = owner
 			it.LeaseUntil = until
@@ -174,9 +201,13 @@ func (r outbox) settle(ctx context.Context, id int64, owner string, f func(it *s
 		if it.LeaseOwner != owner {
 			return store.Conflict("outbox item %d is leased by another owner", id)
 		}
+		t.st.leasedIdx.remove(t, keyAt(it.LeaseUntil, id))
 		f(&it)
-		if it.Status != store.OutboxPending {
-			del(t, t.st.outboxOpen, id)
+		switch it.Status {
+		case store.OutboxPending:
+			t.st.pendingIdx.insert(t, keyAt(it.NotBefore, id))
+		case store.OutboxDead:
+			put(t, t.st.dead, id, struct{}{})
 		}
 		it.LeaseOwner, it.LeaseUntil = "", time.Time{}
 		it.UpdatedAt = t.now()
@@ -220,9 +251,9 @@ func (r outbox) Get(ctx context.Context, id int64) (out store.OutboxItem, err er
 func (r outbox) ListDead(ctx context.Context, afterID int64, limit int) (out []store.OutboxItem, err error) {
 	limit = clampLimit(limit)
 	err = r.h.do(ctx, func(t *txn) error {
-		for _, it := range t.st.outbox {
-			if it.Status == store.OutboxDead && it.ID > afterID {
-				out = append(out, it)
+		for id := range t.st.dead {
+			if id > afterID {
+				out = append(out, t.st.outbox[id])
 			}
 		}
 		slices.SortFunc(out, func(a, b store.OutboxItem) int { return cmpInt(a.ID, b.ID) })
@@ -250,7 +281,8 @@ func (r outbox) Requeue(ctx context.Context, id int64, now time.Time) error {
 		it.Status = store.OutboxPending
 		it.NotBefore = now
 		it.Attempts = 0
-		put(t, t.st.outboxOpen, id, struct{}{})
+		del(t, t.st.dead, id)
+		t.st.pendingIdx.insert(t, keyAt(now, id))
 		it.LeaseOwner, it.LeaseUntil = "", time.Time{}
 		it.UpdatedAt = t.now()
 		put(t, t.st.outbox, id, it)
@@ -260,15 +292,13 @@ func (r outbox) Requeue(ctx context.Context, id int64, now time.Time) error {
 
 func (r outbox) Stats(ctx context.Context) (s store.OutboxStats, err error) {
 	err = r.h.do(ctx, func(t *txn) error {
-		for _, it := range t.st.outbox {
-			switch it.Status {
-			case store.OutboxPending, store.OutboxLeased:
+		s.Dead = len(t.st.dead)
+		for _, idx := range []*dueIndex{&t.st.pendingIdx, &t.st.leasedIdx} {
+			for _, k := range idx.keys {
 				s.Pending++
-				if s.OldestPending.IsZero() || it.CreatedAt.Before(s.OldestPending) {
-					s.OldestPending = it.CreatedAt
+				if c := t.st.outbox[k.id].CreatedAt; s.OldestPending.IsZero() || c.Before(s.OldestPending) {
+					s.OldestPending = c
 				}
-			case store.OutboxDead:
-				s.Dead++
 			}
 		}
 		return nil

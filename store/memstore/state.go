@@ -31,7 +31,9 @@ type state struct {
 
 	outbox      map[int64]store.OutboxItem
 	outboxByKey map[string]int64
-	outboxOpen  map[int64]struct{} // pending or leased: what Claim looks at
+	pendingIdx  dueIndex           // pending items by NotBefore
+	leasedIdx   dueIndex           // leased items by LeaseUntil
+	dead        map[int64]struct{} // dead items
 	outboxSeq   int64
 
 	issuance    map[uuid.UUID]issuanceRow
@@ -59,7 +61,7 @@ func newState() *state {
 		events:       map[eventKey]eventMark{},
 		outbox:       map[int64]store.OutboxItem{},
 		outboxByKey:  map[string]int64{},
-		outboxOpen:   map[int64]struct{}{},
+		dead:         map[int64]struct{}{},
 		issuance:     map[uuid.UUID]issuanceRow{},
 		lists:        map[string]listRow{},
 		entries:      map[string]map[int]int{},
