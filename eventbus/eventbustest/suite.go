@@ -103,6 +103,26 @@ func Events(n int, keys ...string) []eventbus.Event {
 	return out
 }
 
+// UnknownType is an event type eventbus has no Go type for; Delivery
+// checks that such events arrive with their data as a generic tree.
+const UnknownType = "org.openedx.learning.course.enrollment.created.v1"
+
+// UnknownSchema is the Avro schema (openedx-events style) of UnknownEvent's
+// data, for adapters that need a schema to publish it.
+const UnknownSchema = `{"doc": "Avro Event Format for CloudEvents created with openedx_events/schema", "fields": [{"name": "enrollment", "type": {"fields": [{"name": "mode", "type": "string"}, {"name": "is_active", "type": "boolean"}, {"default": null, "name": "note", "type": ["null", "string"]}], "name": "CourseEnrollmentData", "type": "record"}}], "name": "CloudEvent", "namespace": "org.openedx.learning.course.enrollment.created.v1", "type": "record"}`
+
+// UnknownEvent returns a fresh event of UnknownType.
+func UnknownEvent() eventbus.Event {
+	e := eventbus.NewEvent(UnknownType, map[string]any{
+		"enrollment": map[string]any{"mode": "audit", "is_active": true, "note": nil},
+	})
+	e.Source = "openedx/lms/web"
+	e.SourceHost = "lms.example.org"
+	e.SourceLib = "9.15.0"
+	e.Key = "enrollment-key"
+	return e
+}
+
 // collector records what handlers saw.
 type collector struct {
 	mu     sync.Mutex
@@ -225,11 +245,7 @@ func (s suite) delivery(t *testing.T) {
 	h := s.newHarness(t)
 	defer h.Close()
 	want := Events(12)
-	unknown := eventbus.NewEvent("org.openedx.learning.course.enrollment.created.v1", map[string]any{
-		"enrollment": map[string]any{"mode": "audit", "is_active": true},
-	})
-	unknown.Source = "openedx/lms/web"
-	want = append(want, unknown)
+	want = append(want, UnknownEvent())
 	publish(t, h, want...)
 	c := newCollector()
 	r := start(t, s.source(t, h, "g-delivery"), func(_ context.Context, e eventbus.Event) error { c.add(e); return nil })

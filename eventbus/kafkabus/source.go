@@ -1,0 +1,436 @@
+package kafkabus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/oeavro"
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// SourceConfig configures a Source.
+type SourceConfig struct {
+	// Client holds brokers, TLS, SASL and the topic prefix.
+	Client ClientConfig
+	// Registry is the schema registry writer schemas are fetched from.
+	Registry RegistryConfig
+	// Group is the consumer group (Open edX's consume_events -g). Required.
+	Group string
+	// Topics are the base topics to consume (prefix applied). Required.
+	Topics []string
+	// DeadLetter receives poison messages and events whose handler failed
+	// permanently. Default: a Publisher on the same cluster writing to
+	// eventbus.DLQName(<full topic>), with the original key, value and
+	// headers plus dlq_* headers carrying the reason and origin.
+	DeadLetter eventbus.DeadLetterer
+	// MaxValueBytes: larger values are dead-lettered without being decoded.
+	// 0 means 1 MiB (Kafka's default message size limit).
+	MaxValueBytes int
+	// RetryBackoff is the pause before a message whose handler returned a
+	// retryable error is delivered again; its partition waits meanwhile
+	// (order is kept). 0 means 1s.
+	RetryBackoff time.Duration
+	// ReplayFrom, when set, starts every partition this source is assigned
+	// at the first message at or after this time instead of the group's
+	// committed offset (Open edX's offset_time replay). Apply it with a
+	// single consumer of the group; it is used once per partition.
+	ReplayFrom time.Time
+	// FetchMaxWait is how long a fetch waits for data; 0 means 500ms.
+	FetchMaxWait time.Duration
+	// MaxPollRecords bounds the records handled per poll; 0 means 1000.
+	MaxPollRecords int
+	// Logger receives poison-message and commit-failure lines; default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Source consumes Open edX events from Kafka in a consumer group.
+//
+// Offsets are committed only for messages whose handler returned nil or
+// that were dead-lettered, after each poll and again when partitions are
+// revoked in a rebalance. Partitions are handled in parallel, each one in
+// order. A retryable handler error pauses the partition and delivers the
+// same message again after RetryBackoff.
+type Source struct {
+	cfg   SourceConfig
+	cl    *kgo.Client
+	reg   *registry
+	codec *oeavro.Codec
+	dlq   eventbus.DeadLetterer
+	ownDL *Publisher
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	running  bool
+	closed   bool
+	blocked  map[tp]int64     // partition waiting for redelivery of this offset
+	resumeAt map[tp]time.Time // paused partition → when to resume
+	replayed map[tp]bool
+}
+
+type tp struct {
+	topic string
+	part  int32
+}
+
+// NewSource connects a consumer. It does not join the group until Receive.
+func NewSource(cfg SourceConfig) (*Source, error) {
+	if err := cfg.Client.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Group == "" {
+		return nil, errors.New("kafkabus: SourceConfig.Group is required")
+	}
+	if len(cfg.Topics) == 0 {
+		return nil, errors.New("kafkabus: SourceConfig.Topics is required")
+	}
+	if cfg.MaxValueBytes <= 0 {
+		cfg.MaxValueBytes = 1 << 20
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = time.Second
+	}
+	if cfg.FetchMaxWait <= 0 {
+		cfg.FetchMaxWait = 500 * time.Millisecond
+	}
+	if cfg.MaxPollRecords <= 0 {
+		cfg.MaxPollRecords = 1000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	rc, err := cfg.Registry.client()
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{
+		cfg: cfg, reg: newRegistry(rc), codec: oeavro.NewCodec(cfg.MaxValueBytes), log: cfg.Logger,
+		blocked: map[tp]int64{}, resumeAt: map[tp]time.Time{}, replayed: map[tp]bool{},
+	}
+	topics := make([]string, len(cfg.Topics))
+	for i, t := range cfg.Topics {
+		topics[i] = cfg.Client.fullTopic(t)
+	}
+	opts := append(cfg.Client.opts(),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(topics...),
+		kgo.AutoCommitMarks(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(cfg.FetchMaxWait),
+		kgo.OnPartitionsRevoked(s.onRevoked),
+		kgo.OnPartitionsLost(s.onLost),
+	)
+	if !cfg.ReplayFrom.IsZero() {
+		opts = append(opts, kgo.AdjustFetchOffsetsFn(s.adjustForReplay))
+	}
+	opts = append(opts, cfg.Client.Opts...)
+	s.cl, err = kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafkabus: %w", err)
+	}
+	s.dlq = cfg.DeadLetter
+	if s.dlq == nil {
+		s.ownDL, err = NewPublisher(PublisherConfig{Client: cfg.Client, Registry: RegistryConfig{Client: rc}, Group: cfg.Group})
+		if err != nil {
+			s.cl.Close()
+			return nil, err
+		}
+		s.dlq = s.ownDL
+	}
+	return s, nil
+}
+
+// adjustForReplay moves partitions to ReplayFrom the first time they are
+// assigned to this source.
+func (s *Source) adjustForReplay(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ms := s.cfg.ReplayFrom.UnixMilli()
+	for t, parts := range offsets {
+		for p := range parts {
+			k := tp{t, p}
+			if !s.replayed[k] {
+				s.replayed[k] = true
+				parts[p] = kgo.NewOffset().AfterMilli(ms)
+			}
+		}
+	}
+	return offsets, nil
+}
+
+// onRevoked commits what was handled (normally already committed after
+// each poll) and forgets the partitions' retry state.
+func (s *Source) onRevoked(ctx context.Context, cl *kgo.Client, revoked map[string][]int32) {
+	if err := cl.CommitMarkedOffsets(ctx); err != nil {
+		s.log.Warn("kafkabus: commit on revoke failed", "group", s.cfg.Group, "err", err)
+	}
+	s.forget(cl, revoked)
+}
+
+func (s *Source) onLost(_ context.Context, cl *kgo.Client, lost map[string][]int32) {
+	s.forget(cl, lost)
+}
+
+func (s *Source) forget(cl *kgo.Client, parts map[string][]int32) {
+	s.mu.Lock()
+	for t, ps := range parts {
+		for _, p := range ps {
+			delete(s.blocked, tp{t, p})
+			delete(s.resumeAt, tp{t, p})
+		}
+	}
+	s.mu.Unlock()
+	cl.ResumeFetchPartitions(parts)
+}
+
+// Receive implements eventbus.Source.
+func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		return eventbus.ErrClosed
+	case s.running:
+		s.mu.Unlock()
+		return errors.New("kafkabus: Receive is already running")
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+
+	for ctx.Err() == nil {
+		wait := s.resumeDue()
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		fetches := s.cl.PollRecords(pctx, s.cfg.MaxPollRecords)
+		cancel()
+		if fetches.IsClientClosed() {
+			return nil
+		}
+		fetches.EachError(func(t string, p int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				s.log.Warn("kafkabus: fetch error", "topic", t, "partition", p, "err", err)
+			}
+		})
+		s.handleFetches(ctx, h, fetches)
+		s.cl.AllowRebalance()
+	}
+	return nil
+}
+
+// resumeDue resumes paused partitions whose backoff is over and returns how
+// long the next poll may wait.
+func (s *Source) resumeDue() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	wait := time.Second
+	resume := map[string][]int32{}
+	for k, at := range s.resumeAt {
+		if !now.Before(at) {
+			resume[k.topic] = append(resume[k.topic], k.part)
+			delete(s.resumeAt, k)
+		} else if d := at.Sub(now); d < wait {
+			wait = d
+		}
+	}
+	if len(resume) > 0 {
+		s.cl.ResumeFetchPartitions(resume)
+	}
+	if wait < time.Millisecond {
+		wait = time.Millisecond
+	}
+	return wait
+}
+
+func (s *Source) handleFetches(ctx context.Context, h eventbus.Handler, fetches kgo.Fetches) {
+	byPart := map[tp][]*kgo.Record{}
+	var order []tp
+	s.mu.Lock()
+	fetches.EachRecord(func(r *kgo.Record) {
+		k := tp{r.Topic, r.Partition}
+		if off, ok := s.blocked[k]; ok {
+			if r.Offset != off {
+				return // stale record fetched before the partition was rewound
+			}
+			delete(s.blocked, k)
+		}
+		if _, ok := byPart[k]; !ok {
+			order = append(order, k)
+		}
+		byPart[k] = append(byPart[k], r)
+	})
+	s.mu.Unlock()
+	if len(order) == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, k := range order {
+		recs := byPart[k]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, r := range recs {
+				if ctx.Err() != nil || !s.process(ctx, h, r) {
+					if ctx.Err() == nil {
+						s.retryLater(r)
+					}
+					return
+				}
+				s.cl.MarkCommitRecords(r)
+			}
+		}()
+	}
+	wg.Wait()
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.cl.CommitMarkedOffsets(cctx); err != nil {
+		s.log.Warn("kafkabus: commit failed; will retry", "group", s.cfg.Group, "err", err)
+	}
+}
+
+// retryLater rewinds r's partition to r and pauses it for RetryBackoff.
+func (s *Source) retryLater(r *kgo.Record) {
+	k := tp{r.Topic, r.Partition}
+	s.mu.Lock()
+	s.blocked[k] = r.Offset
+	s.resumeAt[k] = time.Now().Add(s.cfg.RetryBackoff)
+	s.mu.Unlock()
+	s.cl.PauseFetchPartitions(map[string][]int32{r.Topic: {r.Partition}})
+	s.cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{r.Topic: {r.Partition: {Epoch: -1, Offset: r.Offset}}})
+}
+
+// process decodes and handles one record; it reports whether the record
+// may be committed.
+func (s *Source) process(ctx context.Context, h eventbus.Handler, r *kgo.Record) bool {
+	e, err := s.decode(ctx, r)
+	if err != nil {
+		if !eventbus.IsPermanent(err) {
+			s.log.Warn("kafkabus: cannot decode yet; will retry", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
+			return false
+		}
+		s.log.Warn("kafkabus: poison message", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
+		return s.deadLetter(ctx, e, err)
+	}
+	if err = call(ctx, h, e); err == nil {
+		return true
+	}
+	if !eventbus.IsPermanent(err) {
+		return false
+	}
+	return s.deadLetter(ctx, e, err)
+}
+
+func (s *Source) deadLetter(ctx context.Context, e eventbus.Event, reason error) bool {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.dlq.DeadLetter(dctx, e, reason); err != nil {
+		s.log.Error("kafkabus: dead-lettering failed; will retry", "event", e.ID, "err", err)
+		return false
+	}
+	return true
+}
+
+func call(ctx context.Context, h eventbus.Handler, e eventbus.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &eventbus.PanicError{Value: v}
+		}
+	}()
+	return h(ctx, e)
+}
+
+// decode turns a record into an event. On error the returned event still
+// carries Msg (and the id and type when the headers had them) for the
+// dead-letter queue.
+func (s *Source) decode(ctx context.Context, r *kgo.Record) (eventbus.Event, error) {
+	msg := &eventbus.Message{
+		Transport: "kafka", Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
+		Key: r.Key, Value: r.Value, Headers: toHeaders(r.Headers), Timestamp: r.Timestamp,
+	}
+	e := eventbus.Event{Msg: msg}
+	return decodeRecord(ctx, s.codec, s.reg.schema, s.cfg.MaxValueBytes, r, e)
+}
+
+type schemaFunc = func(ctx context.Context, id int) (avro.Schema, error)
+
+func decodeRecord(ctx context.Context, codec *oeavro.Codec, schemaByID schemaFunc, maxBytes int, r *kgo.Record, e eventbus.Event) (eventbus.Event, error) {
+	if msg, _ := e.Msg.Header(HeaderID); msg != "" {
+		e.ID = msg
+	}
+	if t, _ := e.Msg.Header(HeaderType); t != "" {
+		e.Type = t
+	}
+	if len(r.Value) > maxBytes {
+		return e, eventbus.DecodeError("value of %d bytes exceeds the %d-byte limit", len(r.Value), maxBytes)
+	}
+	a, err := parseHeaders(r.Headers)
+	if err != nil {
+		return e, err
+	}
+	id, body, err := oeavro.Unframe(r.Value)
+	if err != nil {
+		return e, err
+	}
+	writer, err := schemaByID(ctx, int(id))
+	if err != nil {
+		return e, err
+	}
+	data, err := codec.Decode(a.typ, writer, body)
+	if err != nil {
+		return e, err
+	}
+	e.ID, e.Type, e.Source, e.SpecVersion = a.id, a.typ, a.source, a.spec
+	e.Time, e.MinorVersion, e.SourceHost, e.SourceLib = a.time, a.minor, a.sourceHost, a.sourceLib
+	e.DataContentType = a.contentType
+	e.Data = data
+	e.Key = decodeKey(codec, r.Key)
+	return e, nil
+}
+
+// decodeKey reads a Confluent-framed Avro string key, falling back to the
+// raw bytes for keys written otherwise.
+func decodeKey(codec *oeavro.Codec, k []byte) string {
+	if len(k) == 0 {
+		return ""
+	}
+	if _, body, err := oeavro.Unframe(k); err == nil {
+		if s, ok := codec.DecodeKey(body); ok {
+			return s
+		}
+	}
+	return string(k)
+}
+
+// Close leaves the group (committing handled offsets on the way out) and
+// releases the client. Unacknowledged messages go to the next consumer.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cl.CloseAllowingRebalance()
+	if s.ownDL != nil {
+		return s.ownDL.Close()
+	}
+	return nil
+}
+
+// DeadLetter sends e to the source's dead-letter queue; Source implements
+// eventbus.DeadLetterer so a handler chain can use eventbus.DeadLetter(src).
+func (s *Source) DeadLetter(ctx context.Context, e eventbus.Event, reason error) error {
+	return s.dlq.DeadLetter(ctx, e, reason)
+}
