@@ -1,0 +1,82 @@
+// Package wallet delivers credentials to learners' wallets: the issuance
+// service shared by every wallet protocol, the registry that selects a
+// protocol by id, and the small interface through which the host says who
+// the signed-in learner is.
+//
+// The protocols live in sub-packages: lcw (the DCC Learner Credential
+// Wallet's deep link, as Open edX offers it, made safe), vcapi (VC-API
+// exchanges with a DIDAuthentication request) and oid4vci (OpenID for
+// Verifiable Credential Issuance, pre-authorized code). wallettest holds a
+// wallet simulator that drives each of them end to end.
+//
+// # Flow
+//
+// A learner, signed in to the host, asks for a credential in a wallet:
+//
+//	POST {prefix}/credentials/init/ {"credential_uuid": award, "storage_id": "lcw"}
+//
+// The registry asks the host's LearnerAuth who is signed in, refuses an
+// award of anyone else (403), and lets the chosen protocol make an offer:
+// Service.Begin stores an issuance record with a one-time challenge that
+// expires (default 15 minutes), and the protocol answers with a deep link,
+// a QR code PNG and app links. The wallet then talks to the protocol's own
+// endpoints under {prefix}/{walletID}/…, proving control of its DID; the
+// service issues the credential in one store transaction.
+//
+// # Security
+//
+// What Open edX gets wrong, and what this package does instead:
+//
+//   - Init checks ownership: the learner id comes from LearnerAuth, never
+//     from the request body, and must own the award.
+//   - The challenge is bound to the request: a presentation must carry the
+//     challenge of the record named in the URL, unused and unexpired;
+//     ConsumeChallenge marks it used atomically, so of two concurrent
+//     requests at most one succeeds.
+//   - The proof must be an authentication proof by a key of the holder
+//     (the verificationMethod's DID is the holder's), and must verify with
+//     no errors (PresentationVerifier).
+//   - A refused request issues nothing and keeps nothing: the challenge
+//     stays usable until it expires.
+//   - Challenges, codes and tokens are 256-bit random values; codes and
+//     access tokens are stored hashed; none is logged.
+//
+// # Issuance
+//
+// Service.Complete consumes the challenge, re-reads the award (a revoked
+// award gets no credential), reuses the status entries of an earlier
+// credential issued for the same award by the same issuer to the same holder
+// — re-issuing does not burn a new status entry — or allocates new ones
+// through the StatusAllocator, signs through the Issuer, and records the
+// credential, all in one store transaction: on failure nothing is kept.
+//
+// # State
+//
+// Nothing lives in memory between requests: issuance records are in
+// store.Issuance, exchanges, offers and nonces in store.Exchanges with a time
+// to live. Any replica can serve any step.
+//
+// # Mounting
+//
+// Each protocol's Handler uses paths relative to its mount point and each
+// is configured with the absolute BaseURL it is reachable at. The registry
+// mounts protocol id at "/{id}/", so with the registry under "/wallet":
+//
+//	reg, _ := wallet.NewRegistry([]vc.Wallet{lcwW, vcapiW, oidW}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+//	mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth)))
+//	// lcw.Config.BaseURL = "https://host/wallet/lcw", vcapi: ".../wallet/vcapi", oid4vci: ".../wallet/oid4vci"
+//
+// # Errors
+//
+// Every refusal is an *Error matching one sentinel (ErrForbidden,
+// ErrChallenge, ErrReplayed, ErrExpired, ErrProof, ErrMalformed, ErrTooLarge,
+// …) and is answered with a 4xx and a JSON body
+// {"error": code, "error_description": reason}. Anything else is a 500 whose
+// body says nothing about the cause (it is logged instead).
+//
+// # Limits
+//
+// Request bodies are capped (DefaultMaxBody, 64 KiB, per protocol
+// configurable; 413 beyond), presentations carry at most MaxProofs proofs,
+// strings echoed in reasons are clipped.
+package wallet
