@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/internal/sqltest"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/credshare/credshare/store/storetest"
 )
@@ -22,5 +23,20 @@ func openTemp(t *testing.T, opts ...sqlitestore.Option) *sqlitestore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) }, sqltest.SuiteOptions()...)
+}
+
+func BenchmarkHotTx(b *testing.B) { sqltest.BenchHotTx(b, openBench(b)) }
+
+func BenchmarkHotTxParallel(b *testing.B) { sqltest.BenchHotTxParallel(b, openBench(b), 4) }
+
+func BenchmarkClaim10(b *testing.B) { sqltest.BenchClaim(b, openBench(b), 10) }
+
+func openBench(b *testing.B) *sqlitestore.Store {
+	s, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
 }

@@ -131,32 +131,40 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 			db.tv(a.AwardedAt), a.Awarded.EventID, db.tv(a.Awarded.EventTime), a.Awarded.Reason,
 			db.tv(a.RevokedAt), a.Revoked.EventID, db.tv(a.Revoked.EventTime), a.Revoked.Reason,
 			ev, prov, a.Times, db.tv(a.UpdatedAt)}
-		args := append([]any{a.UUID, a.LearnerID, a.Achievement.Kind, a.Achievement.ID}, mutable...)
-		ins, err := db.insertIgnore(ctx, tx, "cs_awards", awardCols, args...)
-		if err != nil {
-			return err
-		}
-		if ins {
-			created = true
-			return db.setProviderRefs(ctx, tx, a, false)
-		}
-		// The row exists (or the UUID is taken): lock it and overwrite its
-		// mutable fields, keeping its UUID.
-		var id uuid.UUID
-		err = tx.QueryRowContext(ctx, "SELECT uuid FROM cs_awards WHERE learner_id = ? AND kind = ? AND achievement_id = ?"+db.d.ForUpdate,
-			a.LearnerID, a.Achievement.Kind, a.Achievement.ID).Scan(&id)
-		if err == sql.ErrNoRows {
-			return db.conflict("award uuid %s is already used by another (learner, achievement)", a.UUID)
-		}
-		if err != nil {
-			return err
-		}
-		a.UUID = id
 		set := strings.Join(awardCols[4:], " = ?, ") + " = ?"
-		if _, err := tx.ExecContext(ctx, "UPDATE cs_awards SET "+set+" WHERE uuid = ?", append(mutable, id)...); err != nil {
-			return err
+		for try := 0; ; try++ {
+			// Lock the award of this key if there is one and overwrite its
+			// mutable fields, keeping its UUID.
+			var id uuid.UUID
+			var hadRefs bool
+			err := tx.QueryRowContext(ctx, "SELECT uuid, providers IS NOT NULL FROM cs_awards WHERE learner_id = ? AND kind = ? AND achievement_id = ?"+db.d.ForUpdate,
+				a.LearnerID, a.Achievement.Kind, a.Achievement.ID).Scan(&id, &hadRefs)
+			if err == nil {
+				a.UUID = id
+				if _, err := tx.ExecContext(ctx, "UPDATE cs_awards SET "+set+" WHERE uuid = ?", append(mutable, id)...); err != nil {
+					return err
+				}
+				return db.setProviderRefs(ctx, tx, a, hadRefs)
+			}
+			if err != sql.ErrNoRows {
+				return err
+			}
+			// None: insert. A concurrent Put may insert the same key first;
+			// then the insert fails and the loop updates that row instead.
+			args := append([]any{a.UUID, a.LearnerID, a.Achievement.Kind, a.Achievement.ID}, mutable...)
+			_, err = tx.ExecContext(ctx, insertSQL("cs_awards", awardCols...), args...)
+			if err == nil {
+				created = true
+				return db.setProviderRefs(ctx, tx, a, false)
+			}
+			if db.d.Classify(err) != store.ErrConflict {
+				return err
+			}
+			if try > 0 {
+				// The key is still free, so the UUID is what is taken.
+				return db.conflict("award uuid %s is already used by another (learner, achievement)", a.UUID)
+			}
 		}
-		return db.setProviderRefs(ctx, tx, a, true)
 	})
 	if err != nil {
 		return credential.Award{}, false, db.wrap("awards.put", key, err)
