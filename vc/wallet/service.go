@@ -309,7 +309,7 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 		now := s.cfg.Now().UTC()
 		rec, err := tx.Issuance().ConsumeChallenge(ctx, req.ID, req.Challenge, now)
 		if err != nil {
-			return err
+			return consumeError{err}
 		}
 		aw, err := tx.Awards().GetByUUID(ctx, rec.AwardUUID)
 		if err != nil {
@@ -396,12 +396,24 @@ func (s *Service) status(ctx context.Context, tx store.Repos, rec store.Issuance
 	return refs, false, nil
 }
 
+// consumeError marks a failure of ConsumeChallenge, the one store error
+// that is the request's fault.
+type consumeError struct{ err error }
+
+func (e consumeError) Error() string { return e.err.Error() }
+func (e consumeError) Unwrap() error { return e.err }
+
 // classify turns a failed Complete into an *Error when the cause is the
 // request's fault.
 func (s *Service) classify(ctx context.Context, id uuid.UUID, err error) error {
 	var we *Error
 	if errors.As(err, &we) {
 		return we
+	}
+	var ce consumeError
+	if !errors.As(err, &ce) {
+		s.log.ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
+		return err
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -419,4 +431,12 @@ func (s *Service) classify(ctx context.Context, id uuid.UUID, err error) error {
 	}
 	s.log.ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
 	return err
+}
+
+// DeleteExpired removes exchanges, offers and nonces that expired, and
+// returns how many. Expired ones are already refused; a host calls this now
+// and then (say every few minutes, from one replica or all) to keep the
+// table small. Issuance records are kept: they are the audit trail.
+func (s *Service) DeleteExpired(ctx context.Context) (int, error) {
+	return s.cfg.Store.Exchanges().DeleteExpired(ctx, s.cfg.Now())
 }
