@@ -149,3 +149,40 @@ func TestWithClock(t *testing.T) {
 		t.Fatalf("CreatedAt %v, NotBefore %v; want %v in UTC", it.CreatedAt, it.NotBefore, want)
 	}
 }
+
+func TestAllocateChecksNewList(t *testing.T) {
+	s := memstore.New()
+	ctx := t.Context()
+	sl := s.StatusLists()
+	for _, tc := range []struct {
+		name  string
+		list  store.StatusList
+		field string
+	}{
+		{"no id", store.StatusList{Size: 8, Seed: []byte("s")}, "status_list.id"},
+		{"no seed", store.StatusList{ID: "a", Size: 8}, "status_list.seed"},
+		{"no size", store.StatusList{ID: "a", Seed: []byte("s")}, "status_list.size"},
+		{"other issuer", store.StatusList{ID: "a", Size: 8, Seed: []byte("s"), Issuer: "did:other"}, "status_list.issuer"},
+	} {
+		_, _, err := sl.Allocate(ctx, "did:x", store.PurposeRevocation, func() store.StatusList { return tc.list })
+		var ve *credential.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field {
+			t.Errorf("%s: err = %v, want invalid %s", tc.name, err, tc.field)
+		}
+	}
+	_, _, err := sl.Allocate(ctx, "did:x", "colour", func() store.StatusList { return store.StatusList{} })
+	if !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("unknown purpose: %v", err)
+	}
+	// A newList that reuses an existing id is a conflict.
+	mk := func() store.StatusList { return store.StatusList{ID: "same", Size: 1, Seed: []byte("s")} }
+	if _, _, err := sl.Allocate(ctx, "did:x", store.PurposeRevocation, mk); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sl.Allocate(ctx, "did:x", store.PurposeRevocation, mk); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("reused list id: %v", err)
+	}
+	if lists, _ := sl.List(ctx, ""); len(lists) != 1 {
+		t.Fatalf("lists = %d, want 1", len(lists))
+	}
+}

@@ -13,6 +13,7 @@ import (
 func (s suite) outbox(t *testing.T) {
 	t.Run("Enqueue", s.outboxEnqueue)
 	t.Run("ClaimOrderAndLease", s.outboxClaim)
+	t.Run("ClaimMixesExpiredLeases", s.outboxClaimMix)
 	t.Run("Settle", s.outboxSettle)
 	t.Run("DeadAndRequeue", s.outboxDead)
 	t.Run("RaceClaimOnce", s.outboxRace)
@@ -149,6 +150,37 @@ func (s suite) outboxClaim(t *testing.T) {
 	must(t, "Complete by the new owner", ob.Complete(ctx, ids["a"], "w3"))
 	must(t, "Complete(other target)", ob.Complete(ctx, idOther, "w2"))
 	_ = ids
+}
+
+// outboxClaimMix: expired leases and pending items are handed out together,
+// oldest NotBefore first.
+func (s suite) outboxClaimMix(t *testing.T) {
+	ctx := t.Context()
+	st := s.open(t)
+	ob := st.Outbox()
+	t0 := base()
+	for i, key := range []string{"p1", "p2", "p3", "p4"} {
+		it := item(key, t0.Add(time.Duration(i)*time.Second))
+		if key == "p3" {
+			it.Target = "x"
+		}
+		_, _, err := ob.Enqueue(ctx, it)
+		must(t, "Enqueue", err)
+	}
+	if got, err := ob.Claim(ctx, "w1", t0.Add(5*time.Second), 10*time.Second, 10, "x"); err != nil || !slices.Equal(itemKeys(got), []string{"p3"}) {
+		t.Fatalf("Claim(target x) = %v, %v", itemKeys(got), err)
+	}
+	if got, err := ob.Claim(ctx, "w1", t0.Add(5*time.Second), 10*time.Second, 1); err != nil || !slices.Equal(itemKeys(got), []string{"p1"}) {
+		t.Fatalf("Claim(limit 1) = %v, %v", itemKeys(got), err)
+	}
+	got, err := ob.Claim(ctx, "w2", t0.Add(30*time.Second), time.Minute, 10)
+	must(t, "Claim", err)
+	if keys := itemKeys(got); !slices.Equal(keys, []string{"p1", "p2", "p3", "p4"}) {
+		t.Fatalf("Claim after the leases expired = %v, want [p1 p2 p3 p4]", keys)
+	}
+	if got, _ := ob.Claim(ctx, "w3", t0.Add(31*time.Second), time.Minute, 10); len(got) != 0 {
+		t.Fatalf("Claim while w2 holds everything = %v", itemKeys(got))
+	}
 }
 
 func itemKeys(items []store.OutboxItem) []string {
