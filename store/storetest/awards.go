@@ -35,6 +35,9 @@ func (s suite) lifecycle(t *testing.T) {
 	wantErr(t, "Upsert after Close", err, store.ErrClosed)
 	_, err = st.Outbox().Claim(ctx, "w", base(), 1, 1)
 	wantErr(t, "Claim after Close", err, store.ErrClosed)
+	_, _, err = st.Awards().Put(ctx, newAward(t, 1, credential.Badge("b"), "e"))
+	wantErr(t, "Put after Close", err, store.ErrClosed)
+	wantErr(t, "Migrate after Close", st.Migrate(ctx), store.ErrClosed)
 	called := false
 	err = st.InTx(ctx, func(ctx context.Context, tx store.Repos) error { called = true; return nil })
 	wantErr(t, "InTx after Close", err, store.ErrClosed)
