@@ -45,7 +45,12 @@ func (s suite) outboxEnqueue(t *testing.T) {
 	}
 	checkJSON(t, "Payload", it.Payload, []byte(`{"award":"a1","n":1}`))
 	recent(t, "CreatedAt", it.CreatedAt)
-	recent(t, "NotBefore (due now when not given)", it.NotBefore)
+	if !it.NotBefore.IsZero() {
+		recent(t, "NotBefore (due now when not given)", it.NotBefore)
+	}
+	if got, err := ob.Claim(ctx, "peek", time.Now().Add(time.Second), time.Nanosecond, 10); err != nil || len(got) != 1 || got[0].ID != id {
+		t.Fatalf("an item enqueued without NotBefore is not due at once: %v, %v", itemIDs(got), err)
+	}
 
 	// The same key again: same id, nothing changed.
 	id2, enq, err := ob.Enqueue(ctx, store.OutboxItem{Kind: "badge.revoke", Target: "accredible", IdempotencyKey: "k1",
@@ -54,6 +59,9 @@ func (s suite) outboxEnqueue(t *testing.T) {
 		t.Fatalf("Enqueue(same key) = %d, %v, %v; want %d, false", id2, enq, err, id)
 	}
 	again, _ := ob.Get(ctx, id)
+	if again.Attempts != 1 || again.Status != store.OutboxLeased {
+		t.Fatalf("after the peek claim: %+v", again)
+	}
 	if again.Kind != "badge.issue" || again.Target != "credly" || !jsonEqual(again.Payload, it.Payload) {
 		t.Fatalf("Enqueue(same key) changed the item: %+v", again)
 	}
