@@ -54,8 +54,9 @@ type options struct {
 }
 
 func build(opts []Option) (options, *httpapi.API, error) {
-	o := options{cfg: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-accredible/1"},
-		limits: DefaultLimits(), now: time.Now}
+	l := DefaultLimits()
+	o := options{cfg: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-accredible/1", Rate: l.Rate, Burst: l.Burst},
+		limits: l, now: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -143,12 +144,18 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithLimits overrides DefaultLimits (a plan with a different allowance).
+// The Provider reports it through badge.RateLimited and, when l.Rate > 0,
+// paces every attempt (first tries and retries, across goroutines) to
+// l.Rate per second with bursts of l.Burst; a 429 slows the schedule by
+// one interval and the refused call waits its Retry-After. badge.Limits{}
+// turns pacing off.
 func WithLimits(l badge.Limits) Option {
 	return func(o *options) error {
 		if l.Rate < 0 || l.Burst < 0 || l.Concurrency < 0 {
 			return errors.New("limits must not be negative")
 		}
 		o.limits = l
+		o.cfg.Rate, o.cfg.Burst = l.Rate, l.Burst
 		return nil
 	}
 }

@@ -20,6 +20,7 @@ func fast() []accredible.Option {
 		accredible.WithRetry(3, time.Millisecond, 5*time.Millisecond),
 		accredible.WithTimeout(300 * time.Millisecond),
 		accredible.WithMaxRetryAfter(20 * time.Millisecond),
+		accredible.WithLimits(badge.Limits{}), // no pacing in tests
 	}
 }
 

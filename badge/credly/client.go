@@ -151,14 +151,19 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithLimits declares the rate the organisation may use; the Provider
-// reports it through badge.RateLimited. Credly publishes no number.
+// WithLimits declares the rate Credly allows. The Provider reports it
+// through badge.RateLimited, and when l.Rate > 0 it paces every attempt
+// (first tries and retries, across goroutines) to l.Rate per second with
+// bursts of l.Burst; a 429 slows the schedule by one interval and the
+// refused call waits its Retry-After. Credly publishes no number; the
+// default is no pacing.
 func WithLimits(l badge.Limits) Option {
 	return func(o *options) error {
 		if l.Rate < 0 || l.Burst < 0 || l.Concurrency < 0 {
 			return errors.New("limits must not be negative")
 		}
 		o.limits = l
+		o.cfg.Rate, o.cfg.Burst = l.Rate, l.Burst
 		return nil
 	}
 }

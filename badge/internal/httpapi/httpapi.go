@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -46,6 +47,12 @@ type Config struct {
 	Logger *slog.Logger
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Rate, when positive, paces every attempt (first tries and retries
+	// alike, across all goroutines using the API) to at most Rate per
+	// second with bursts of Burst; each 429 also pushes the schedule back by
+	// one interval. The call that got the 429 still waits its Retry-After.
+	Rate  float64
+	Burst int
 }
 
 // ValidateBaseURL checks that u is an absolute https URL (or http to a
@@ -80,9 +87,58 @@ func isLoopback(host string) bool {
 
 // API makes calls to one provider API.
 type API struct {
-	cfg  Config
-	base *url.URL
-	r    *resty.Client
+	cfg   Config
+	base  *url.URL
+	r     *resty.Client
+	pacer *pacer
+}
+
+// pacer is a GCRA token bucket: tat is the theoretical arrival time of the
+// next call.
+type pacer struct {
+	mu       sync.Mutex
+	interval time.Duration
+	slack    time.Duration // (burst-1) intervals
+	tat      time.Time
+}
+
+func newPacer(rate float64, burst int) *pacer {
+	iv := time.Duration(float64(time.Second) / rate)
+	return &pacer{interval: iv, slack: time.Duration(max(burst, 1)-1) * iv}
+}
+
+// reserve books a slot and returns how long to wait for it.
+func (p *pacer) reserve(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tat.Before(now) {
+		p.tat = now
+	}
+	wait := p.tat.Sub(now) - p.slack
+	p.tat = p.tat.Add(p.interval)
+	return max(wait, 0)
+}
+
+// penalise pushes the schedule back by one interval: a 429 means calls
+// arrived faster than the server counts them, so everyone slows a little.
+func (p *pacer) penalise() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tat = p.tat.Add(p.interval)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // New validates cfg, applies defaults and returns an API.
@@ -116,6 +172,8 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("backoff bounds must satisfy 0 <= min <= max")
 	case cfg.MaxRetryAfter < 0:
 		return nil, errors.New("max Retry-After must not be negative")
+	case cfg.Rate < 0 || cfg.Burst < 0:
+		return nil, errors.New("rate and burst must not be negative")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -137,7 +195,11 @@ func New(cfg Config) (*API, error) {
 	if cfg.UserAgent != "" {
 		r.SetHeader("User-Agent", cfg.UserAgent)
 	}
-	return &API{cfg: cfg, base: base, r: r}, nil
+	a := &API{cfg: cfg, base: base, r: r}
+	if cfg.Rate > 0 {
+		a.pacer = newPacer(cfg.Rate, cfg.Burst)
+	}
+	return a, nil
 }
 
 // Config returns the API's configuration with defaults applied.
@@ -198,7 +260,15 @@ func (a *API) Do(ctx context.Context, c Call) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return 0, badge.TransportError(a.cfg.Provider, c.Op, err)
 		}
+		if a.pacer != nil {
+			if err := sleepCtx(ctx, a.pacer.reserve(time.Now())); err != nil {
+				return 0, badge.TransportError(a.cfg.Provider, c.Op, err)
+			}
+		}
 		status, e := a.once(ctx, c, target)
+		if e != nil && a.pacer != nil && errors.Is(e, badge.ErrRateLimited) {
+			a.pacer.penalise()
+		}
 		if e == nil {
 			return status, nil
 		}
@@ -223,12 +293,8 @@ func (a *API) Do(ctx context.Context, c Call) (int, error) {
 		}
 		a.cfg.Logger.DebugContext(ctx, "provider call failed; retrying", "provider", a.cfg.Provider,
 			"op", c.Op, "status", e.StatusCode, "attempt", attempt, "wait", wait, "err", e.Message)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return status, badge.TransportError(a.cfg.Provider, c.Op, ctx.Err())
-		case <-t.C:
+		if err := sleepCtx(ctx, wait); err != nil {
+			return status, badge.TransportError(a.cfg.Provider, c.Op, err)
 		}
 	}
 }

@@ -1,0 +1,82 @@
+package credly_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/badgetest"
+	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/badge/credly/credlyfake"
+)
+
+// BenchmarkIssueAtRateLimit drives the Credly client against a fake with
+// 50 ms latency and a 20 requests/s token-bucket limit (answering 429 with
+// Retry-After above it), pacing issues with a simple token-bucket loop at
+// the limit. It reports the achieved issue rate, the 429s the fake sent and
+// the issues lost (failed after the client's retries). Run with:
+//
+//	go test -run '^$' -bench IssueAtRateLimit -benchtime 1x ./badge/credly/
+func BenchmarkIssueAtRateLimit(b *testing.B) {
+	for _, tc := range []struct {
+		name       string
+		pace       float64 // issues per second offered by the driver loop
+		burst      int     // the fake's bucket size
+		n          int
+		serverRate float64
+		client     badge.Limits // the client's own pacing (zero: none)
+	}{
+		{"offered=20/s,serverBurst=1,clientPacing=none", 20, 1, 200, 20, badge.Limits{}},
+		{"offered=20/s,serverBurst=5,clientPacing=none", 20, 5, 200, 20, badge.Limits{}},
+		{"offered=20/s,serverBurst=1,clientPacing=20/s", 20, 1, 200, 20, badge.Limits{Rate: 20, Burst: 1}},
+		{"offered=20/s,serverBurst=1,clientPacing=19.5/s", 20, 1, 200, 20, badge.Limits{Rate: 19.5, Burst: 1}},
+		{"offered=20/s,serverBurst=5,clientPacing=19.5/s", 20, 5, 200, 20, badge.Limits{Rate: 19.5, Burst: 1}},
+		{"offered=20/s,serverBurst=1,clientPacing=19/s", 20, 1, 200, 20, badge.Limits{Rate: 19, Burst: 1}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for range b.N {
+				srv := credlyfake.New(b)
+				srv.AddOrg(testOrg, testToken)
+				tpl := srv.AddTemplates(testOrg, 1)[0]
+				srv.Faults.SetLatency(50 * time.Millisecond)
+				srv.Faults.SetRateLimit(tc.serverRate, tc.burst)
+				p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken}, credly.WithBaseURL(srv.URL()),
+					credly.WithRetry(6, 50*time.Millisecond, time.Second), credly.WithMaxRetryAfter(2*time.Second),
+					credly.WithLimits(tc.client))
+				if err != nil {
+					b.Fatal(err)
+				}
+				ref := badge.TemplateRef{AccountID: testOrg, ExternalID: tpl.ID}
+				var wg sync.WaitGroup
+				var lost atomic.Int64
+				interval := time.Duration(float64(time.Second) / tc.pace)
+				start := time.Now()
+				next := start
+				for range tc.n {
+					if d := time.Until(next); d > 0 {
+						time.Sleep(d)
+					}
+					next = next.Add(interval)
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if _, err := p.Issue(context.Background(), badgetest.IssueRequest(ref)); err != nil {
+							lost.Add(1)
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				issued := len(srv.Badges(testOrg))
+				b.ReportMetric(float64(issued)/elapsed.Seconds(), "issues/s")
+				b.ReportMetric(float64(issued)/elapsed.Seconds()/tc.serverRate*100, "%ofLimit")
+				b.ReportMetric(float64(srv.Faults.Throttled()), "429s")
+				b.ReportMetric(float64(lost.Load()), "lost")
+				b.ReportMetric(float64(issued), "issued")
+			}
+		})
+	}
+}
