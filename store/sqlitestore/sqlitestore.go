@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		Migrate:    s.migrate,
 		Close:      func() error { return errors.Join(r.Close(), w.Close()) },
 	})
-	if err := w.PingContext(ctx); err != nil {
+	if err := walMode(ctx, w, o.busyTimeout); err != nil {
 		_ = s.Close()
 		return nil, unavailable(path, err)
 	}
@@ -144,6 +144,28 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// walMode switches the database to WAL journaling (a persistent setting of
+// the file). The switch needs an exclusive lock and SQLite does not wait
+// for it, so a busy database is retried here until the busy timeout.
+func walMode(ctx context.Context, w *sql.DB, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for {
+		var mode string
+		err := w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil && !strings.EqualFold(mode, "wal") {
+			err = fmt.Errorf("journal mode is %q, not wal", mode)
+		}
+		if err == nil || code(err) != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 // dsn builds the modernc DSN for path.
 func dsn(path string, busy time.Duration, txlock string, readOnly bool) string {
 	q := url.Values{}
@@ -151,8 +173,6 @@ func dsn(path string, busy time.Duration, txlock string, readOnly bool) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Add("_pragma", "journal_mode(WAL)")
 	}
 	q.Set("_txlock", txlock)
 	return "file:" + path + "?" + q.Encode()
