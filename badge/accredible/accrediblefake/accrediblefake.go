@@ -1,14 +1,3 @@
-// Package accrediblefake is an in-process fake of the Accredible API v1 for
-// tests, examples and benchmarks. Each API key is its own account with its
-// own groups, designs and credentials. It answers like the real API where
-// credshare depends on it: Bearer (or "Token token=") auth with 401 "HTTP
-// Token: Access denied." otherwise; issuer/all_groups paged with page and
-// page_size and a meta object; designs/{id}; POST credentials (200 with an
-// integer id, 422 for an unknown group or a missing recipient, no
-// duplicate check — like the real API); credentials/search by group and
-// recipient e-mail, paged; GET, PUT (and PATCH) and DELETE credentials/{id}
-// (404 {"errors":"Doesn't exist"}). Faults come from a badgetest.Faults in
-// front of it.
 package accrediblefake
 
 import (
@@ -78,11 +67,20 @@ type Server struct {
 
 // New starts a fake on 127.0.0.1; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{Faults: &badgetest.Faults{}, PageSizeCap: 50, acc: map[string]*account{}, nextID: 10000000}
-	s.srv = httptest.NewServer(s.Faults.Wrap(http.StripPrefix("/v1", http.HandlerFunc(s.serve))))
-	t.Cleanup(s.srv.Close)
+	s := NewServer()
+	t.Cleanup(s.Close)
 	return s
 }
+
+// NewServer starts a fake on 127.0.0.1; call Close when done.
+func NewServer() *Server {
+	s := &Server{Faults: &badgetest.Faults{}, PageSizeCap: 50, acc: map[string]*account{}, nextID: 10000000}
+	s.srv = httptest.NewServer(s.Faults.Wrap(http.StripPrefix("/v1", http.HandlerFunc(s.serve))))
+	return s
+}
+
+// Close stops the server and waits for requests in flight.
+func (s *Server) Close() { s.srv.Close() }
 
 // URL returns the API root to pass to accredible.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/v1/" }

@@ -1,14 +1,3 @@
-// Package credlyfake is an in-process fake of the Credly Web Service API
-// for tests, examples and benchmarks. It behaves like the real API where
-// credshare depends on it: Basic auth with an organisation token (401 for a
-// wrong or expired one), organisation lookup, badge templates over many
-// pages linked by metadata.next_page_url, issuing (201, pending; 422 for a
-// duplicate of template and recipient, an unknown or archived template or a
-// bad issued_at), list badges with badge_template_id / recipient_email /
-// issuer_earner_id / state filters, get, revoke (422 when already revoked),
-// and events fetched by id. Faults (bursts of 5xx, 429 with Retry-After,
-// latency, a rate limit, slow or malformed responses) come from a
-// badgetest.Faults in front of it.
 package credlyfake
 
 import (
@@ -94,11 +83,20 @@ type Server struct {
 
 // New starts a fake on 127.0.0.1; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{Faults: &badgetest.Faults{}, PerPage: 50, org: map[string]*org{}, now: time.Now}
-	s.srv = httptest.NewServer(s.Faults.Wrap(http.StripPrefix("/v1", http.HandlerFunc(s.serve))))
-	t.Cleanup(s.srv.Close)
+	s := NewServer()
+	t.Cleanup(s.Close)
 	return s
 }
+
+// NewServer starts a fake on 127.0.0.1; call Close when done.
+func NewServer() *Server {
+	s := &Server{Faults: &badgetest.Faults{}, PerPage: 50, org: map[string]*org{}, now: time.Now}
+	s.srv = httptest.NewServer(s.Faults.Wrap(http.StripPrefix("/v1", http.HandlerFunc(s.serve))))
+	return s
+}
+
+// Close stops the server and waits for requests in flight.
+func (s *Server) Close() { s.srv.Close() }
 
 // URL returns the API root to pass to credly.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/v1/" }

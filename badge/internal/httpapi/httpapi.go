@@ -1,8 +1,3 @@
-// Package httpapi is the HTTP plumbing shared by the Credly and Accredible
-// adapters: one resty client per provider client, a retry loop with capped
-// exponential backoff and jitter (cenkalti/backoff) that honours
-// Retry-After, per-attempt timeouts, error classification into
-// *badge.Error, bounded bodies and redaction of API tokens.
 package httpapi
 
 import (
