@@ -65,13 +65,13 @@ type RevokeRequest struct {
 func (r IssueRequest) Validate() error {
 	switch {
 	case r.IdempotencyKey == "":
-		return invalid("issue", "idempotency_key is required")
+		return invalidRequest("issue", "idempotency_key is required")
 	case r.Template.ExternalID == "":
-		return invalid("issue", "template.external_id is required")
+		return invalidRequest("issue", "template.external_id is required")
 	case r.Recipient.Email == "":
-		return invalid("issue", "recipient.email is required")
+		return invalidRequest("issue", "recipient.email is required")
 	case r.IssuedAt.IsZero():
-		return invalid("issue", "issued_at is required")
+		return invalidRequest("issue", "issued_at is required")
 	}
 	if err := r.Recipient.Validate(); err != nil {
 		return &Error{Op: "issue", Message: err.Error(), Kind: ErrInvalid, Err: err}
@@ -85,14 +85,14 @@ func (r IssueRequest) Validate() error {
 func (r RevokeRequest) Validate() error {
 	switch {
 	case r.IdempotencyKey == "":
-		return invalid("revoke", "idempotency_key is required")
+		return invalidRequest("revoke", "idempotency_key is required")
 	case r.ExternalID == "" && (r.Template.ExternalID == "" || r.Recipient.Email == ""):
-		return invalid("revoke", "external_id, or template.external_id and recipient.email, is required")
+		return invalidRequest("revoke", "external_id, or template.external_id and recipient.email, is required")
 	}
 	return nil
 }
 
-func invalid(op, msg string) error {
+func invalidRequest(op, msg string) error {
 	return &Error{Provider: "badge", Op: op, Message: msg, Kind: ErrInvalid}
 }
 

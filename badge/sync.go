@@ -134,21 +134,21 @@ func SyncTemplates(ctx context.Context, cfg store.Config, lister TemplateLister,
 				ExternalID:  rt.ExternalID,
 				State:       state,
 			}
-			if t, err = put(ctx, cfg, t, opts.DryRun); err != nil {
-				return finish(rep), err
+			if t, err = syncPut(ctx, cfg, t, opts.DryRun); err != nil {
+				return syncFinish(rep), err
 			}
 			rep.Changes = append(rep.Changes, SyncChange{Action: SyncCreate, Template: t})
 			continue
 		}
 		next := cur
 		next.Name, next.Description, next.ImageURL, next.State = rt.Name, rt.Description, rt.ImageURL, state
-		fields := diff(cur, next)
+		fields := syncDiff(cur, next)
 		if len(fields) == 0 {
 			rep.Unchanged++
 			continue
 		}
-		if next, err = put(ctx, cfg, next, opts.DryRun); err != nil {
-			return finish(rep), err
+		if next, err = syncPut(ctx, cfg, next, opts.DryRun); err != nil {
+			return syncFinish(rep), err
 		}
 		rep.Changes = append(rep.Changes, SyncChange{Action: SyncUpdate, Template: next, Fields: fields})
 	}
@@ -156,22 +156,22 @@ func SyncTemplates(ctx context.Context, cfg store.Config, lister TemplateLister,
 		listErr = ctx.Err()
 	}
 	if listErr != nil {
-		return finish(rep), fmt.Errorf("badge sync %s/%s: listing incomplete, nothing deactivated: %w", opts.Provider, opts.AccountID, listErr)
+		return syncFinish(rep), fmt.Errorf("badge sync %s/%s: listing incomplete, nothing deactivated: %w", opts.Provider, opts.AccountID, listErr)
 	}
 	for ext, t := range byExt {
 		if seen[ext] || t.State == store.TemplateArchived {
 			continue
 		}
 		t.State = store.TemplateArchived
-		if t, err = put(ctx, cfg, t, opts.DryRun); err != nil {
-			return finish(rep), err
+		if t, err = syncPut(ctx, cfg, t, opts.DryRun); err != nil {
+			return syncFinish(rep), err
 		}
 		rep.Changes = append(rep.Changes, SyncChange{Action: SyncDeactivate, Template: t, Fields: []string{"state"}})
 	}
-	return finish(rep), nil
+	return syncFinish(rep), nil
 }
 
-func put(ctx context.Context, cfg store.Config, t store.Template, dryRun bool) (store.Template, error) {
+func syncPut(ctx context.Context, cfg store.Config, t store.Template, dryRun bool) (store.Template, error) {
 	if dryRun {
 		return t, nil
 	}
@@ -182,7 +182,7 @@ func put(ctx context.Context, cfg store.Config, t store.Template, dryRun bool) (
 	return out, nil
 }
 
-func diff(a, b store.Template) []string {
+func syncDiff(a, b store.Template) []string {
 	var f []string
 	if a.Name != b.Name {
 		f = append(f, "name")
@@ -199,7 +199,7 @@ func diff(a, b store.Template) []string {
 	return f
 }
 
-func actionOrder(a string) int {
+func syncActionOrder(a string) int {
 	switch a {
 	case SyncCreate:
 		return 0
@@ -209,11 +209,11 @@ func actionOrder(a string) int {
 	return 2
 }
 
-func finish(r SyncReport) SyncReport {
+func syncFinish(r SyncReport) SyncReport {
 	sort.SliceStable(r.Changes, func(i, j int) bool {
 		a, b := r.Changes[i], r.Changes[j]
 		if a.Action != b.Action {
-			return actionOrder(a.Action) < actionOrder(b.Action)
+			return syncActionOrder(a.Action) < syncActionOrder(b.Action)
 		}
 		return a.Template.ExternalID < b.Template.ExternalID
 	})
