@@ -53,8 +53,9 @@
 // purpose by a head row, so two processes never create two lists at once),
 // and SELECT … FOR UPDATE SKIP LOCKED for the outbox claim, so concurrent
 // dispatchers take disjoint items without waiting for each other.
-// Read-only calls outside InTx run in a REPEATABLE READ read-only
-// transaction, one consistent snapshot.
+// A read outside InTx is one statement on the pool, in one round trip; the
+// reads that take more than one statement (StatusLists.Entries) share a
+// REPEATABLE READ read-only transaction, one consistent snapshot.
 //
 // When the server reports a deadlock (error 1213) or a lock wait timeout
 // (1205), InTx, and each call made outside InTx, rolls back and runs the

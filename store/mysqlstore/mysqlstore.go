@@ -66,8 +66,8 @@ func WithMaxRetries(n int) Option { return func(o *options) { o.retries = n } }
 
 // WithIsolation sets the isolation level of write transactions (default
 // sql.LevelReadCommitted, which avoids gap locks; the paths that need
-// exclusion use locking reads). Read-only calls outside InTx always use
-// REPEATABLE READ, a consistent snapshot.
+// exclusion use locking reads). Multi-statement reads outside InTx always
+// use REPEATABLE READ, a consistent snapshot.
 func WithIsolation(l sql.IsolationLevel) Option { return func(o *options) { o.isolation = l } }
 
 // WithMigrationLockTimeout sets how long Migrate waits for another process
@@ -139,6 +139,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = o.connTimeout
+	}
+	// Client-side interpolation sends each statement in one round trip
+	// instead of prepare + execute; the driver refuses it for the few
+	// character sets where it would be unsafe.
+	if !strings.Contains(dsn, "interpolateParams=") {
+		cfg.InterpolateParams = true
 	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {

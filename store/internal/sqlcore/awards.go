@@ -22,7 +22,7 @@ func (r learners) Upsert(ctx context.Context, l credential.Learner) (out credent
 		return out, false, err
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		now := db.tv(db.now())
 		ins, err := db.insertIgnore(ctx, tx, "cs_learners",
 			[]string{"user_id", "username", "email", "full_name", "is_active", "created_at", "updated_at"},
@@ -56,7 +56,7 @@ func scanLearner(row rowScanner) (l credential.Learner, err error) {
 
 func (r learners) Get(ctx context.Context, userID int64) (out credential.Learner, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = scanLearner(tx.QueryRowContext(ctx, "SELECT "+learnerCols+" FROM cs_learners WHERE user_id = ?", userID))
 		if err == sql.ErrNoRows {
 			return db.notFound("learner", userID)
@@ -125,7 +125,7 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 	}
 	db := r.h.base()
 	key := awardKeyString(a.LearnerID, a.Achievement)
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		a.UpdatedAt = db.now()
 		mutable := []any{a.Status,
 			db.tv(a.AwardedAt), a.Awarded.EventID, db.tv(a.Awarded.EventTime), a.Awarded.Reason,
@@ -196,7 +196,7 @@ func (db *DB) setProviderRefs(ctx context.Context, tx q, a credential.Award, rep
 
 func (r awards) one(ctx context.Context, op string, key any, where string, args ...any) (out credential.Award, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = scanAward(tx.QueryRowContext(ctx, awardSelect+" "+where, args...))
 		if err == sql.ErrNoRows {
 			return db.notFound("award", key)
@@ -253,7 +253,7 @@ func (r awards) List(ctx context.Context, f store.AwardFilter) (out []credential
 	}
 	query += fmt.Sprintf(" ORDER BY uuid LIMIT %d", limit(f.Limit, 100, 1000))
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, scanAward, query, args...)
 		return err
 	})

@@ -41,7 +41,7 @@ func (r config) PutAccount(ctx context.Context, a store.ProviderAccount) error {
 		return credential.Invalid("account.settings", err.Error())
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		now := db.tv(db.now())
 		_, err := tx.ExecContext(ctx, insertSQL("cs_accounts", "provider", "id", "name", "secret", "settings", "active", "created_at", "updated_at")+
 			db.d.OnConflictUpdate([]string{"provider", "id"}, []string{"name", "secret", "settings", "active", "updated_at"}),
@@ -53,7 +53,7 @@ func (r config) PutAccount(ctx context.Context, a store.ProviderAccount) error {
 
 func (r config) GetAccount(ctx context.Context, provider, id string) (a store.ProviderAccount, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		a, err = scanAccount(tx.QueryRowContext(ctx, accountSelect+" WHERE provider = ? AND id = ?", provider, id))
 		if err == sql.ErrNoRows {
 			return db.notFound("provider account", provider+"/"+id)
@@ -69,7 +69,7 @@ func (r config) ListAccounts(ctx context.Context, provider string) (out []store.
 	if provider != "" {
 		query, args = accountSelect+" WHERE provider = ? ORDER BY provider, id", []any{provider}
 	}
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, scanAccount, query, args...)
 		return err
 	})
@@ -122,7 +122,7 @@ func (r config) PutTemplate(ctx context.Context, t store.Template) (out store.Te
 		return out, err
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		now := db.now()
 		t.UpdatedAt = now
 		cols := []string{"uuid", "name", "description", "image_url", "provider", "account_id", "external_id", "state",
@@ -170,7 +170,7 @@ func (db *DB) keepRules(ctx context.Context, tx q, t store.Template) error {
 
 func (r config) GetTemplate(ctx context.Context, id uuid.UUID) (t store.Template, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		t, err = scanTemplate(tx.QueryRowContext(ctx, templateSelect+" WHERE uuid = ?", id))
 		if err == sql.ErrNoRows {
 			return db.notFound("template", id)
@@ -183,7 +183,7 @@ func (r config) GetTemplate(ctx context.Context, id uuid.UUID) (t store.Template
 func (r config) FindTemplate(ctx context.Context, provider, accountID, externalID string) (t store.Template, err error) {
 	db := r.h.base()
 	key := provider + "/" + accountID + "/" + externalID
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		if externalID == "" {
 			return db.notFound("template", key)
 		}
@@ -210,7 +210,7 @@ func (r config) ListTemplates(ctx context.Context, f store.TemplateFilter) (out 
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, scanTemplate, query+" ORDER BY uuid", args...)
 		return err
 	})
@@ -223,7 +223,7 @@ func (r config) ListTemplates(ctx context.Context, f store.TemplateFilter) (out 
 func (r config) RulesAt(ctx context.Context, id uuid.UUID, version int) (out json.RawMessage, err error) {
 	db := r.h.base()
 	key := fmt.Sprintf("%s@%d", id, version)
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		var b []byte
 		err := tx.QueryRowContext(ctx, "SELECT rules FROM cs_template_rules WHERE template_uuid = ? AND version = ?", id, version).Scan(&b)
 		if err == sql.ErrNoRows {

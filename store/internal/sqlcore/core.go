@@ -243,26 +243,47 @@ func (db *DB) Exchanges() store.Exchanges { return repos{h: db}.Exchanges() }
 // Config implements store.Repos.
 func (db *DB) Config() store.Config { return repos{h: db}.Config() }
 
-// q is what the record stores run statements on: a transaction.
-type q = *sql.Tx
+// q is what the record stores run statements on: a transaction, or the
+// read pool for a read of one statement.
+type q interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Access modes of handle.run.
+const (
+	// read is one statement that reads: outside InTx it runs on the read
+	// pool without a transaction of its own (one round trip).
+	read = iota
+	// snapshot is several reads that must see one state: outside InTx they
+	// share a read-only transaction.
+	snapshot
+	// write changes the database: outside InTx it runs in its own write
+	// transaction, retried on deadlock.
+	write
+)
 
 // handle runs an operation in a transaction: the DB's own (one per call) or
 // the enclosing InTx's.
 type handle interface {
-	run(ctx context.Context, write bool, fn func(tx q) error) error
+	run(ctx context.Context, mode int, fn func(tx q) error) error
 	base() *DB
 }
 
 func (db *DB) base() *DB { return db }
 
-func (db *DB) run(ctx context.Context, write bool, fn func(tx q) error) error {
+func (db *DB) run(ctx context.Context, mode int, fn func(tx q) error) error {
 	if err := db.check(ctx); err != nil {
 		return err
 	}
-	if write {
-		return db.writeTx(ctx, fn)
+	switch mode {
+	case write:
+		return db.writeTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+	case snapshot:
+		return db.once1(ctx, db.r, db.ropts, func(tx *sql.Tx) error { return fn(tx) })
 	}
-	return db.once1(ctx, db.r, db.ropts, fn)
+	return fn(db.r)
 }
 
 // scope is the handle of the Repos given to an InTx function.
@@ -281,7 +302,7 @@ func (sc *scope) end() {
 	sc.mu.Unlock()
 }
 
-func (sc *scope) run(ctx context.Context, _ bool, fn func(tx q) error) error {
+func (sc *scope) run(ctx context.Context, _ int, fn func(tx q) error) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.done {

@@ -9,8 +9,9 @@
 // Write transactions run on Config.Write with Config.WriteTx; the atomic
 // operations read the rows they change with Dialect.ForUpdate (empty for
 // SQLite, whose single writer already excludes others) and the outbox
-// claim with Dialect.SkipLocked. Reads outside InTx run on Config.Read in a
-// read-only transaction. A transaction failing with an error the dialect
+// claim with Dialect.SkipLocked. A one-statement read outside InTx runs on
+// Config.Read directly; several reads that must agree share a read-only
+// transaction there. A transaction failing with an error the dialect
 // calls retryable is run again, at most Config.MaxRetries times.
 //
 // # Errors

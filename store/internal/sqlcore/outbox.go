@@ -25,7 +25,7 @@ func (r events) MarkProcessed(ctx context.Context, group, eventID string, at tim
 		return false, credential.Invalid("event.id", "must not be empty")
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		if at.IsZero() {
 			at = db.now()
 		}
@@ -37,7 +37,7 @@ func (r events) MarkProcessed(ctx context.Context, group, eventID string, at tim
 
 func (r events) IsProcessed(ctx context.Context, group, eventID string) (done bool, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		done, err = exists(ctx, tx, "SELECT 1 FROM cs_events WHERE group_name = ? AND event_id = ?", group, eventID)
 		return err
 	})
@@ -46,7 +46,7 @@ func (r events) IsProcessed(ctx context.Context, group, eventID string) (done bo
 
 func (r events) Prune(ctx context.Context, cutoff time.Time) (n int, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM cs_events WHERE processed_at < ?", db.tv(cutoff))
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ func (r outbox) Enqueue(ctx context.Context, item store.OutboxItem) (id int64, e
 		return 0, false, err
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		now := db.now()
 		nb := item.NotBefore
 		if nb.IsZero() {
@@ -138,7 +138,7 @@ func (r outbox) Claim(ctx context.Context, owner string, now time.Time, lease ti
 		err = row.Scan(&d.id, ts{&d.at})
 		return d, err
 	}
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		pending, err := collect(ctx, tx, scanDue, pick("not_before"), append([]any{store.OutboxPending, nowV}, targs...)...)
 		if err != nil {
 			return err
@@ -175,7 +175,7 @@ func (r outbox) Claim(ctx context.Context, owner string, now time.Time, lease ti
 // settle applies an update to a leased item held by owner.
 func (r outbox) settle(ctx context.Context, op string, id int64, owner string, set string, args ...any) error {
 	db := r.h.base()
-	err := r.h.run(ctx, true, func(tx q) error {
+	err := r.h.run(ctx, write, func(tx q) error {
 		var status store.OutboxStatus
 		var holder string
 		err := tx.QueryRowContext(ctx, "SELECT status, lease_owner FROM cs_outbox WHERE id = ?"+db.d.ForUpdate, id).Scan(&status, &holder)
@@ -211,7 +211,7 @@ func (r outbox) Kill(ctx context.Context, id int64, owner string, reason string)
 
 func (r outbox) Get(ctx context.Context, id int64) (it store.OutboxItem, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		it, err = scanOutbox(tx.QueryRowContext(ctx, outboxSelect+" WHERE id = ?", id))
 		if err == sql.ErrNoRows {
 			return db.notFound("outbox item", id)
@@ -224,7 +224,7 @@ func (r outbox) Get(ctx context.Context, id int64) (it store.OutboxItem, err err
 func (r outbox) ListDead(ctx context.Context, afterID int64, n int) (out []store.OutboxItem, err error) {
 	db := r.h.base()
 	query := fmt.Sprintf("%s WHERE status = ? AND id > ? ORDER BY id LIMIT %d", outboxSelect, limit(n, 100, 1000))
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, scanOutbox, query, store.OutboxDead, afterID)
 		return err
 	})
@@ -233,7 +233,7 @@ func (r outbox) ListDead(ctx context.Context, afterID int64, n int) (out []store
 
 func (r outbox) Requeue(ctx context.Context, id int64, now time.Time) error {
 	db := r.h.base()
-	err := r.h.run(ctx, true, func(tx q) error {
+	err := r.h.run(ctx, write, func(tx q) error {
 		var status store.OutboxStatus
 		err := tx.QueryRowContext(ctx, "SELECT status FROM cs_outbox WHERE id = ?"+db.d.ForUpdate, id).Scan(&status)
 		switch {
@@ -253,7 +253,7 @@ func (r outbox) Requeue(ctx context.Context, id int64, now time.Time) error {
 
 func (r outbox) Stats(ctx context.Context) (s store.OutboxStats, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		var pending, dead sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT
 			SUM(CASE WHEN status IN (?, ?) THEN 1 ELSE 0 END),

@@ -43,7 +43,7 @@ func (r progress) GetOrCreate(ctx context.Context, learnerID int64, template uui
 		return p, false, credential.Invalid("progress.rules_version", "must not be negative")
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		now := db.tv(db.now())
 		created, err = db.insertIgnore(ctx, tx, "cs_progress",
 			[]string{"learner_id", "template_uuid", "rules_version", "created_at", "updated_at"},
@@ -60,7 +60,7 @@ func (r progress) GetOrCreate(ctx context.Context, learnerID int64, template uui
 func (r progress) Get(ctx context.Context, learnerID int64, template uuid.UUID) (p store.BadgeProgress, err error) {
 	db := r.h.base()
 	key := progressKey(learnerID, template)
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		p, err = scanProgress(tx.QueryRowContext(ctx, progressSelect+" WHERE learner_id = ? AND template_uuid = ?", learnerID, template))
 		if err == sql.ErrNoRows {
 			return db.notFound("badge progress", key)
@@ -89,7 +89,7 @@ func (r progress) SetRulesVersion(ctx context.Context, progressID int64, version
 		return credential.Invalid("progress.rules_version", "must not be negative")
 	}
 	db := r.h.base()
-	err := r.h.run(ctx, true, func(tx q) error {
+	err := r.h.run(ctx, write, func(tx q) error {
 		if err := db.lockProgress(ctx, tx, progressID); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (r progress) Fulfill(ctx context.Context, progressID int64, f store.Fulfill
 		return false, err
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		if err := db.lockProgress(ctx, tx, progressID); err != nil {
 			return err
 		}
@@ -135,11 +135,11 @@ func strArgs(pre []any, s []string) []any {
 
 func (r progress) Unfulfill(ctx context.Context, progressID int64, requirementIDs []string) (removed int, err error) {
 	if len(requirementIDs) == 0 {
-		return 0, r.h.run(ctx, false, func(q) error { return nil })
+		return 0, r.h.run(ctx, read, func(q) error { return nil })
 	}
 	db := r.h.base()
 	args := strArgs([]any{progressID}, requirementIDs)
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM cs_observations WHERE progress_id = ? AND requirement_id"+in(len(requirementIDs)), args...); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (r progress) Unfulfill(ctx context.Context, progressID int64, requirementID
 
 func (r progress) Fulfillments(ctx context.Context, progressID int64) (out []store.Fulfillment, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, func(row rowScanner) (f store.Fulfillment, err error) {
 			var m []byte
 			err = row.Scan(&f.RequirementID, &f.Group, &f.EventID, ts{&f.EventTime}, &m, ts{&f.CreatedAt})
@@ -182,7 +182,7 @@ func (r progress) Observe(ctx context.Context, progressID int64, o store.Observa
 		return false, credential.Invalid("observation.value", "must not be empty")
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		if err := db.lockProgress(ctx, tx, progressID); err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (r progress) Observe(ctx context.Context, progressID int64, o store.Observa
 
 func (r progress) Observations(ctx context.Context, progressID int64, requirementID string) (out []store.Observation, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, func(row rowScanner) (o store.Observation, err error) {
 			err = row.Scan(&o.RequirementID, &o.Value, &o.EventID, ts{&o.EventTime})
 			return o, err

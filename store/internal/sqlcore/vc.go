@@ -57,7 +57,7 @@ func (r issuance) Create(ctx context.Context, rec store.IssuanceRecord) error {
 		return credential.Invalid("issuance.status", err.Error())
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		created := rec.CreatedAt
 		if created.IsZero() {
 			created = db.now()
@@ -78,7 +78,7 @@ func (r issuance) Create(ctx context.Context, rec store.IssuanceRecord) error {
 
 func (r issuance) Get(ctx context.Context, id uuid.UUID) (out store.IssuanceRecord, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = scanIssuance(tx.QueryRowContext(ctx, issuanceSelect+" WHERE id = ?", id))
 		if err == sql.ErrNoRows {
 			return db.notFound("issuance record", id)
@@ -91,7 +91,7 @@ func (r issuance) Get(ctx context.Context, id uuid.UUID) (out store.IssuanceReco
 func (r issuance) ConsumeChallenge(ctx context.Context, id uuid.UUID, challenge string, now time.Time) (out store.IssuanceRecord, err error) {
 	db := r.h.base()
 	now = Norm(now)
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		rec, err := scanIssuance(tx.QueryRowContext(ctx, issuanceSelect+" WHERE id = ?"+db.d.ForUpdate, id))
 		switch {
 		case err == sql.ErrNoRows:
@@ -124,7 +124,7 @@ func (r issuance) MarkIssued(ctx context.Context, id uuid.UUID, holderDID string
 		return credential.Invalid("issuance.status", err.Error())
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		ok, err := exists(ctx, tx, "SELECT 1 FROM cs_issuance WHERE id = ?"+db.d.ForUpdate, id)
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (r issuance) MarkIssued(ctx context.Context, id uuid.UUID, holderDID string
 
 func (r issuance) ListByAward(ctx context.Context, award uuid.UUID) (out []store.IssuanceRecord, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, scanIssuance, issuanceSelect+" WHERE award_uuid = ? ORDER BY created_at, seq", award)
 		return err
 	})
@@ -174,7 +174,7 @@ func (r statusLists) Allocate(ctx context.Context, issuer, purpose string, newLi
 		return l, 0, credential.Invalid("newList", "must not be nil")
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		// The head row of (issuer, purpose) is the lock that serialises
 		// allocation, including the creation of a new list.
 		if _, err := db.insertIgnore(ctx, tx, "cs_status_heads", []string{"issuer", "purpose"}, issuer, purpose); err != nil {
@@ -233,7 +233,7 @@ func (db *DB) createList(ctx context.Context, tx q, issuer, purpose string, nl s
 
 func (r statusLists) Get(ctx context.Context, id string) (l store.StatusList, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		l, err = scanList(tx.QueryRowContext(ctx, listSelect+" WHERE id = ?", id))
 		if err == sql.ErrNoRows {
 			return db.notFound("status list", id)
@@ -249,7 +249,7 @@ func (r statusLists) List(ctx context.Context, issuer string) (out []store.Statu
 	if issuer != "" {
 		query, args = listSelect+" WHERE issuer = ? ORDER BY seq", []any{issuer}
 	}
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = collect(ctx, tx, scanList, query, args...)
 		return err
 	})
@@ -261,7 +261,7 @@ func (r statusLists) List(ctx context.Context, issuer string) (out []store.Statu
 
 func (r statusLists) SetStatus(ctx context.Context, listID string, index, value int) (changed bool, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		var size, bits int
 		err := tx.QueryRowContext(ctx, "SELECT size, status_size FROM cs_status_lists WHERE id = ?"+db.d.ForUpdate, listID).Scan(&size, &bits)
 		switch {
@@ -300,7 +300,7 @@ func (r statusLists) SetStatus(ctx context.Context, listID string, index, value 
 
 func (r statusLists) Entries(ctx context.Context, listID string) (out []store.StatusEntry, version int64, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, snapshot, func(tx q) error {
 		err := tx.QueryRowContext(ctx, "SELECT version FROM cs_status_lists WHERE id = ?", listID).Scan(&version)
 		if err == sql.ErrNoRows {
 			return db.notFound("status list", listID)
@@ -342,7 +342,7 @@ func (r exchanges) Create(ctx context.Context, e store.Exchange) error {
 		return err
 	}
 	db := r.h.base()
-	err := r.h.run(ctx, true, func(tx q) error {
+	err := r.h.run(ctx, write, func(tx q) error {
 		now := db.tv(db.now())
 		ok, err := db.insertIgnore(ctx, tx, "cs_exchanges",
 			[]string{"id", "protocol", "state", "learner_id", "award_uuid", "data", "expires_at", "created_at", "updated_at"},
@@ -366,7 +366,7 @@ func (db *DB) liveExchange(ctx context.Context, tx q, id string, now time.Time, 
 
 func (r exchanges) Get(ctx context.Context, id string, now time.Time) (e store.Exchange, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, false, func(tx q) error {
+	err = r.h.run(ctx, read, func(tx q) error {
 		e, err = db.liveExchange(ctx, tx, id, now, "")
 		return err
 	})
@@ -381,7 +381,7 @@ func (r exchanges) Transition(ctx context.Context, id, from, to string, data jso
 		return e, err
 	}
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		e, err = db.liveExchange(ctx, tx, id, now, db.d.ForUpdate)
 		if err != nil {
 			return err
@@ -404,7 +404,7 @@ func (r exchanges) Transition(ctx context.Context, id, from, to string, data jso
 
 func (r exchanges) DeleteExpired(ctx context.Context, now time.Time) (n int, err error) {
 	db := r.h.base()
-	err = r.h.run(ctx, true, func(tx q) error {
+	err = r.h.run(ctx, write, func(tx q) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM cs_exchanges WHERE expires_at < ?", db.tv(now))
 		if err != nil {
 			return err
