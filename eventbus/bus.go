@@ -101,7 +101,9 @@ func Permanent(err error) error {
 
 // IsPermanent reports whether err is permanent: marked with Permanent,
 // matching ErrDecode or ErrInvalidEvent, or implementing Retryable() bool
-// (or Temporary() bool) that returns false. Everything else is retryable.
+// that returns false. Everything else — context errors and network errors
+// included — is retryable. (Temporary() is deliberately not consulted:
+// net/url errors report false for a cancelled request.)
 func IsPermanent(err error) bool {
 	if err == nil {
 		return false
@@ -116,10 +118,6 @@ func IsPermanent(err error) bool {
 	var r interface{ Retryable() bool }
 	if errors.As(err, &r) {
 		return !r.Retryable()
-	}
-	var t interface{ Temporary() bool }
-	if errors.As(err, &t) {
-		return !t.Temporary()
 	}
 	return false
 }

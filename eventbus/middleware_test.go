@@ -3,6 +3,7 @@ package eventbus_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -161,6 +162,7 @@ func TestIsPermanent(t *testing.T) {
 		&eventbus.PanicError{Value: 1}:      true,
 		eventbus.ErrInvalidEvent:            true,
 		context.DeadlineExceeded:            false,
+		&url.Error{Op: "Get", URL: "http://registry", Err: context.Canceled}: false,
 	} {
 		if got := eventbus.IsPermanent(err); got != want {
 			t.Errorf("IsPermanent(%v) = %v", err, got)
