@@ -1,0 +1,43 @@
+// Package vc holds the Verifiable Credentials model of credshare: VC Data
+// Model 2.0 (the default) and 1.1 credentials and presentations, Open
+// Badges 3.0 OpenBadgeCredentials composed from a credential.Award, the
+// Signer that proof suites sign with, the structured verification Result,
+// the StatusChecker interface status lists implement, and the wallet
+// protocol interface (Wallet). It imports only the standard library,
+// credential and uuid; the heavy parts live in sub-packages.
+//
+// # Sections
+//
+// Model. Credential and Presentation are typed Go values; members they do
+// not name are kept in Extra (at every level: issuer, subject,
+// achievement, status entry, …), so a document read and written again
+// keeps them. ParseCredential and ParsePresentation refuse documents over
+// MaxDocumentSize or nested deeper than MaxDepth (ErrTooLarge, ErrTooDeep)
+// before decoding them.
+//
+// Open Badges 3.0. Compose builds an OpenBadgeCredential for a course
+// certificate, a program certificate or a badge: a Profile issuer, an
+// AchievementSubject (the holder's DID, or a hashed e-mail identifier), an
+// Achievement with a stable id per template (AchievementID), evidence,
+// validity, credentialStatus and, optionally, credentialSchema. V2 uses
+// the VC 2.0 context, V1 the VC 1.1 context; both use the OBv3 3.0.3
+// context.
+//
+// Keys. A Signer signs with an Ed25519 key behind a crypto.Signer (NewSigner),
+// so a KMS or HSM can hold it, under a verification method id.
+//
+// Verification. Result carries a Verdict — valid, invalid (with Reasons),
+// revoked, suspended or status-unknown — never valid when a status entry
+// could not be read.
+//
+// Sub-packages:
+//   - vc/did: did:key and did:web (documents, HTTP handler, resolver), JWK and multibase keys;
+//   - vc/ld: the offline JSON-LD document loader with bundled contexts and canonicalisation;
+//   - vc/proof: Data Integrity eddsa-rdfc-2022 and eddsa-jcs-2022, Ed25519Signature2020;
+//   - vc/jwt: VC-JWT (EdDSA);
+//   - vc/verify: credential and presentation verification (proofs, issuer, validity, status);
+//   - vc/issuer: compose-free signing of credentials and presentations in every format.
+//
+// Errors match ErrMalformed, ErrTooLarge, ErrTooDeep, ErrUnsupported,
+// ErrProof, ErrResolve, ErrContext or ErrInvalid with errors.Is.
+package vc
