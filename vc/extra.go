@@ -92,4 +92,3 @@ func unmarshalExtra(b []byte, v any) (Extra, error) {
 	}
 	return extra, nil
 }
-
