@@ -49,7 +49,10 @@
 // The Accredible API offers no webhooks for credential changes, so states
 // are refreshed by polling BadgeState (GET credentials/{id}): a credential
 // is StateExpired once its expired_on date is reached, StateAccepted
-// otherwise.
+// otherwise. badge.RefreshStates(ctx, st, provider,
+// badge.RefreshOptions{Provider: "accredible"}) walks the badge awards with
+// an Accredible reference and stores the states that changed; run it
+// periodically.
 //
 // # Group sync
 //

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/accredible/accrediblefake"
 	"github.com/credshare/credshare/badge/badgetest"
+	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/stretchr/testify/assert"
@@ -113,4 +115,46 @@ func TestFlowBurstAndRateLimit(t *testing.T) {
 	_, err := p.Issue(context.Background(), req)
 	require.NoError(t, err, "two 500s on the search are retried; the 429 on the create is waited out")
 	assert.Equal(t, 1, srv.Count(testKey, ref.ExternalID, req.Recipient.Email))
+}
+
+// Accredible has no webhooks: states are refreshed by polling.
+func TestFlowRefreshStatesByPolling(t *testing.T) {
+	ctx := context.Background()
+	_, p, g := newFake(t)
+	st := memstore.New()
+	defer st.Close()
+	tpl, err := st.Config().PutTemplate(ctx, store.Template{UUID: badge.TemplateUUID("accredible", testAccount, badgeID(g.ID)),
+		Name: "Intro", Provider: "accredible", AccountID: testAccount, ExternalID: badgeID(g.ID), State: store.TemplateActive})
+	require.NoError(t, err)
+	ref := badge.TemplateRef{UUID: tpl.UUID, AccountID: testAccount, ExternalID: tpl.ExternalID}
+
+	var ids []string
+	for i := range 3 {
+		req := badgetest.IssueRequest(ref)
+		res, err := p.Issue(ctx, req)
+		require.NoError(t, err)
+		ids = append(ids, res.ExternalID)
+		aw, err := credential.NewAward(int64(100+i), credential.Badge(tpl.UUID.String()), credential.Cause{EventID: fmt.Sprint(i), EventTime: time.Now()})
+		require.NoError(t, err)
+		aw.SetProvider(credential.ProviderRef{Provider: "accredible", ExternalID: res.ExternalID, State: res.State})
+		_, _, err = st.Awards().Put(ctx, aw)
+		require.NoError(t, err)
+		if i == 0 {
+			// Expired at Accredible behind credshare's back.
+			_, err = p.Revoke(ctx, badgetest.RevokeRequest(req, res.ExternalID))
+			require.NoError(t, err)
+		}
+	}
+	rep, err := badge.RefreshStates(ctx, st, p, badge.RefreshOptions{Provider: "accredible"})
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Checked)
+	assert.Equal(t, 1, rep.Changed)
+	a, err := st.Awards().FindByProviderRef(ctx, "accredible", ids[0])
+	require.NoError(t, err)
+	pr, _ := a.Provider("accredible")
+	assert.Equal(t, accredible.StateExpired, pr.State)
+
+	rep, err = badge.RefreshStates(ctx, st, p, badge.RefreshOptions{Provider: "accredible"})
+	require.NoError(t, err)
+	assert.Zero(t, rep.Changed, "nothing changed since")
 }
