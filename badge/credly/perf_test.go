@@ -80,3 +80,38 @@ func BenchmarkIssueAtRateLimit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIssue measures one issue round trip (client, JSON, loopback HTTP,
+// fake API) with no latency or limit: the client's own cost.
+func BenchmarkIssue(b *testing.B) {
+	srv := credlyfake.New(b)
+	srv.AddOrg(testOrg, testToken)
+	tpl := srv.AddTemplates(testOrg, 1)[0]
+	p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken}, credly.WithBaseURL(srv.URL()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref := badge.TemplateRef{AccountID: testOrg, ExternalID: tpl.ID}
+	reqs := make([]badge.IssueRequest, b.N)
+	for i := range reqs {
+		reqs[i] = badgetest.IssueRequest(ref)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := p.Issue(context.Background(), reqs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseNotification measures the webhook body parser.
+func BenchmarkParseNotification(b *testing.B) {
+	body := []byte(`{"id":"6f0b3c1e-1d2a-4b7e-9f00-2a1b3c4d5e6f","organization_id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","event_type":"badge.state.changed","occurred_at":"2026-03-15T10:00:00Z"}`)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := credly.ParseNotification(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
