@@ -1,0 +1,275 @@
+package badge
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/credshare/credshare/store"
+	"github.com/google/uuid"
+)
+
+// Template states (the same strings as store.Template.State).
+const (
+	StateDraft    = store.TemplateDraft
+	StateActive   = store.TemplateActive
+	StateArchived = store.TemplateArchived
+)
+
+// Template is a badge template with its rule set. Only active templates are
+// evaluated by an Engine.
+type Template struct {
+	// UUID is credshare's template id (the achievement id of its awards).
+	UUID uuid.UUID `json:"uuid"`
+	// Name and Description are shown to people.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// ImageURL is the badge image.
+	ImageURL string `json:"image_url,omitempty"`
+	// Provider issues the badge ("credly", "accredible", "obv3", a plugin's).
+	Provider string `json:"provider"`
+	// AccountID is the provider account the template belongs to.
+	AccountID string `json:"account_id,omitempty"`
+	// ExternalID is the provider's id for the template.
+	ExternalID string `json:"external_id,omitempty"`
+	// State is StateDraft, StateActive or StateArchived.
+	State string `json:"state"`
+	// Repeatable badges can be earned again: after each award the
+	// progress starts over, and completing it again grants the award
+	// again (credential.Award.Times counts the grants).
+	Repeatable bool `json:"repeatable,omitempty"`
+	// RulesVersion is the version of the rule set as the store numbers
+	// it (0 for a template that was never stored).
+	RulesVersion int `json:"rules_version,omitempty"`
+	// RuleSet holds the requirements, penalties, required badges and the
+	// window; in JSON and YAML its fields sit at the template's level.
+	RuleSet
+}
+
+// Validate checks the template's fields and its rule set, returning the
+// joined *RuleError problems.
+func (t Template) Validate() error {
+	name := t.label()
+	var errs []error
+	bad := func(field, problem string) {
+		errs = append(errs, &RuleError{Template: name, Field: field, Problem: problem, Kind: ErrBadTemplate})
+	}
+	if t.UUID == uuid.Nil {
+		bad("uuid", "must be set")
+	}
+	if strings.TrimSpace(t.Name) == "" {
+		bad("name", "must not be empty")
+	}
+	if strings.TrimSpace(t.Provider) == "" {
+		bad("provider", "must not be empty")
+	}
+	switch t.State {
+	case StateDraft, StateActive, StateArchived:
+	default:
+		bad("state", fmt.Sprintf("unknown state %q (want draft, active or archived)", t.State))
+	}
+	if t.State == StateActive && len(t.Requirements) == 0 && len(t.Requires) == 0 {
+		errs = append(errs, &RuleError{Template: name, Field: "requirements",
+			Problem: "an active template needs at least one requirement or required badge", Kind: ErrEmptyGroup})
+	}
+	for _, d := range t.Requires {
+		if d == t.UUID && d != uuid.Nil {
+			errs = append(errs, &RuleError{Template: name, Field: "requires", Problem: "a template cannot require itself", Kind: ErrBadDependency})
+		}
+	}
+	if err := t.RuleSet.Validate(); err != nil {
+		for _, p := range Problems(err) {
+			p.Template = name
+			errs = append(errs, p)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (t Template) label() string {
+	if t.Name != "" {
+		return fmt.Sprintf("%q", t.Name)
+	}
+	return t.UUID.String()
+}
+
+// RulesJSON returns the rule set as the JSON stored in store.Template.Rules.
+func (rs RuleSet) RulesJSON() (json.RawMessage, error) {
+	return json.Marshal(rs)
+}
+
+// ParseRuleSet parses a rule set as stored in store.Template.Rules. Unknown
+// fields are errors. It does not validate the rule set.
+func ParseRuleSet(b []byte) (RuleSet, error) {
+	var rs RuleSet
+	if len(bytes.TrimSpace(b)) == 0 || bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return rs, nil
+	}
+	if err := decodeStrict(b, &rs); err != nil {
+		return rs, &RuleError{Field: "rules", Problem: err.Error(), Kind: ErrBadValue}
+	}
+	return rs, nil
+}
+
+// decodeStrict decodes JSON refusing unknown fields and trailing data,
+// keeping numbers as json.Number.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// FromStore converts a stored template: its Rules JSON becomes the
+// RuleSet. It does not validate.
+func FromStore(st store.Template) (Template, error) {
+	rs, err := ParseRuleSet(st.Rules)
+	if err != nil {
+		var re *RuleError
+		if errors.As(err, &re) {
+			re.Template = st.UUID.String()
+		}
+		return Template{}, err
+	}
+	return Template{
+		UUID: st.UUID, Name: st.Name, Description: st.Description, ImageURL: st.ImageURL,
+		Provider: st.Provider, AccountID: st.AccountID, ExternalID: st.ExternalID,
+		State: st.State, Repeatable: st.Repeatable, RulesVersion: st.RulesVersion, RuleSet: rs,
+	}, nil
+}
+
+// ToStore converts the template for store.Config.PutTemplate (which sets
+// RulesVersion: a changed rule set gets a new version).
+func (t Template) ToStore() (store.Template, error) {
+	rules, err := t.RuleSet.RulesJSON()
+	if err != nil {
+		return store.Template{}, err
+	}
+	return store.Template{
+		UUID: t.UUID, Name: t.Name, Description: t.Description, ImageURL: t.ImageURL,
+		Provider: t.Provider, AccountID: t.AccountID, ExternalID: t.ExternalID,
+		State: t.State, Repeatable: t.Repeatable, Rules: rules, RulesVersion: t.RulesVersion,
+	}, nil
+}
+
+// ValidateTemplates validates each template and what only the whole set
+// can show: duplicate UUIDs, a penalty that resets another template's
+// requirement, a required badge that is not in the set, and dependency
+// cycles. It returns the joined *RuleError problems.
+func ValidateTemplates(ts []Template) error {
+	var errs []error
+	byID := map[uuid.UUID]int{}
+	for i, t := range ts {
+		if err := t.Validate(); err != nil {
+			for _, p := range Problems(err) {
+				// Say which template owns a requirement a penalty points at.
+				if errors.Is(p.Kind, ErrBadPenalty) {
+					if owner := ownerOfRequirement(ts, i, p.Problem); owner != "" {
+						p.Problem += " (it is a requirement of template " + owner + ")"
+					}
+				}
+				errs = append(errs, p)
+			}
+		}
+		if t.UUID == uuid.Nil {
+			continue
+		}
+		if j, dup := byID[t.UUID]; dup {
+			errs = append(errs, &RuleError{Template: t.label(), Field: "uuid",
+				Problem: fmt.Sprintf("UUID %s is also template %s's", t.UUID, ts[j].label()), Kind: ErrBadID})
+			continue
+		}
+		byID[t.UUID] = i
+	}
+	for _, t := range ts {
+		for k, d := range t.Requires {
+			if _, ok := byID[d]; !ok && d != uuid.Nil {
+				errs = append(errs, &RuleError{Template: t.label(), Field: fmt.Sprintf("requires[%d]", k),
+					Problem: fmt.Sprintf("no template %s", d), Kind: ErrBadDependency})
+			}
+		}
+	}
+	if cyc := dependencyCycle(ts, byID); cyc != "" {
+		errs = append(errs, &RuleError{Field: "requires", Problem: "dependency cycle: " + cyc, Kind: ErrBadDependency})
+	}
+	return errors.Join(errs...)
+}
+
+// ownerOfRequirement finds the template (other than self) that has the
+// requirement quoted in a penalty problem.
+func ownerOfRequirement(ts []Template, self int, problem string) string {
+	i := strings.IndexByte(problem, '"')
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(problem[i+1:], '"')
+	if j < 0 {
+		return ""
+	}
+	id := problem[i+1 : i+1+j]
+	for k, t := range ts {
+		if k == self {
+			continue
+		}
+		for _, r := range t.Requirements {
+			if r.ID == id {
+				return t.label()
+			}
+		}
+	}
+	return ""
+}
+
+// dependencyCycle returns a description of one cycle in Requires, or "".
+func dependencyCycle(ts []Template, byID map[uuid.UUID]int) string {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(ts))
+	var stack []int
+	var found string
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		color[i] = grey
+		stack = append(stack, i)
+		for _, d := range ts[i].Requires {
+			j, ok := byID[d]
+			if !ok {
+				continue
+			}
+			if color[j] == grey {
+				var names []string
+				for k := len(stack) - 1; k >= 0; k-- {
+					names = append([]string{ts[stack[k]].label()}, names...)
+					if stack[k] == j {
+						break
+					}
+				}
+				found = strings.Join(append(names, ts[j].label()), " → ")
+				return true
+			}
+			if color[j] == white && visit(j) {
+				return true
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[i] = black
+		return false
+	}
+	for i := range ts {
+		if color[i] == white && visit(i) {
+			return found
+		}
+	}
+	return ""
+}
