@@ -112,11 +112,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		_ = w.Close()
 		return nil, unavailable(path, err)
 	}
-	// One writer connection: SQLite allows one writer at a time anyway,
-	// and BEGIN IMMEDIATE on it takes the write lock up front, so a
-	// transaction never fails half-way on a lock upgrade.
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// One writer at a time (SingleWriter): SQLite allows no more anyway,
+	// and BEGIN IMMEDIATE takes the write lock up front, so a transaction
+	// never fails half-way on a lock upgrade. The second connection of the
+	// writer pool only prepares statements for the cache.
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	r.SetMaxOpenConns(o.readConns)
@@ -130,6 +131,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		MaxRetries: o.retries,
 		Migrate:    s.migrate,
 		Close:      func() error { return errors.Join(r.Close(), w.Close()) },
+		// One writer at a time, and cached prepared statements.
+		SingleWriter: true,
 	})
 	if err := walMode(ctx, w, o.busyTimeout); err != nil {
 		_ = s.Close()

@@ -64,6 +64,12 @@ type Config struct {
 	Migrate func(ctx context.Context) error
 	// Close releases the adapter's resources.
 	Close func() error
+	// SingleWriter makes write transactions run one at a time (a
+	// semaphore in front of Write, which may then keep a second connection
+	// for preparing statements) and caches prepared statements on both
+	// pools. SQLite uses it: it has one writer anyway, and parsing is a
+	// large part of a statement's cost there.
+	SingleWriter bool
 }
 
 // DB is the shared implementation of store.Store over database/sql. The
@@ -80,6 +86,8 @@ type DB struct {
 	closed  atomic.Bool
 	once    sync.Once
 	closeEr error
+	wsem    chan struct{}
+	wc, rc  *stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -93,6 +101,10 @@ func New(c Config) *DB {
 	}
 	if db.clock == nil {
 		db.clock = time.Now
+	}
+	if c.SingleWriter {
+		db.wsem = make(chan struct{}, 1)
+		db.wc, db.rc = newStmtCache(db.w), newStmtCache(db.r)
 	}
 	return db
 }
@@ -146,6 +158,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closed.Store(true)
 	db.once.Do(func() {
+		if db.wc != nil {
+			db.wc.close()
+			db.rc.close()
+		}
 		if db.closeFn != nil {
 			db.closeEr = db.closeFn()
 		}
@@ -167,7 +183,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Re
 	}
 	tctx := context.WithValue(ctx, txKey{}, db)
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		sc := &scope{db: db, tx: tx}
+		sc := &scope{db: db, tx: db.wrapTx(tx, db.wc)}
 		defer sc.end()
 		return fn(tctx, repos{h: sc})
 	})
@@ -177,7 +193,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Re
 // error is returned unchanged.
 func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := db.once1(ctx, db.w, db.wopts, fn)
+		err := db.writeOnce(ctx, fn)
 		if err == nil || attempt >= db.retries || !db.d.Retryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -190,6 +206,28 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		case <-t.C:
 		}
 	}
+}
+
+// writeOnce runs fn in one write transaction, after taking the writer
+// semaphore when there is one.
+func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.wsem != nil {
+		select {
+		case db.wsem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-db.wsem }()
+	}
+	return db.once1(ctx, db.w, db.wopts, fn)
+}
+
+// wrapTx returns tx as a q, through the statement cache c if any.
+func (db *DB) wrapTx(tx *sql.Tx, c *stmtCache) q {
+	if c == nil {
+		return tx
+	}
+	return cachedTx{tx: tx, c: c}
 }
 
 // once1 runs fn in one transaction on pool.
@@ -279,9 +317,12 @@ func (db *DB) run(ctx context.Context, mode int, fn func(tx q) error) error {
 	}
 	switch mode {
 	case write:
-		return db.writeTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+		return db.writeTx(ctx, func(tx *sql.Tx) error { return fn(db.wrapTx(tx, db.wc)) })
 	case snapshot:
-		return db.once1(ctx, db.r, db.ropts, func(tx *sql.Tx) error { return fn(tx) })
+		return db.once1(ctx, db.r, db.ropts, func(tx *sql.Tx) error { return fn(db.wrapTx(tx, db.rc)) })
+	}
+	if db.rc != nil {
+		return fn(cachedPool{c: db.rc})
 	}
 	return fn(db.r)
 }
@@ -289,7 +330,7 @@ func (db *DB) run(ctx context.Context, mode int, fn func(tx q) error) error {
 // scope is the handle of the Repos given to an InTx function.
 type scope struct {
 	db   *DB
-	tx   *sql.Tx
+	tx   q
 	mu   sync.Mutex // a *sql.Tx runs one statement at a time anyway
 	done bool
 }

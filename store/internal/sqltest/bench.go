@@ -121,10 +121,10 @@ func BenchClaim(b *testing.B, s store.Store, batch int) {
 
 // SuiteOptions returns the storetest options the SQL adapters run the
 // conformance suite with: the full 8 × 2,000 award race normally, and
-// 8 × 400 under the race detector (see RaceEnabled).
+// 8 × 1,000 under the race detector (see RaceEnabled).
 func SuiteOptions() []storetest.Option {
 	if RaceEnabled {
-		return []storetest.Option{storetest.WithAwardRace(8, 400)}
+		return []storetest.Option{storetest.WithAwardRace(8, 1000)}
 	}
 	return nil
 }
