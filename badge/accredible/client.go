@@ -304,8 +304,9 @@ func (c *Client) Design(ctx context.Context, id string) (Design, error) {
 type Recipient struct {
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
-	// ID is the recipient's id in credshare (the LMS user id).
-	ID string `json:"id,omitempty"`
+	// ID is the recipient's id in credshare (the LMS user id); the API
+	// returns it as a number or a string.
+	ID ID `json:"id,omitempty"`
 }
 
 // EvidenceItem is supporting evidence shown with a credential.
@@ -331,16 +332,16 @@ type CredentialInput struct {
 
 // Credential is an issued credential.
 type Credential struct {
-	ID        ID                `json:"id"`
-	Name      string            `json:"name"`
-	GroupID   ID                `json:"group_id"`
-	GroupName string            `json:"group_name"`
-	IssuedOn  string            `json:"issued_on"`
-	ExpiredOn *string           `json:"expired_on"`
-	Complete  bool              `json:"complete"`
-	URL       string            `json:"url"`
-	Recipient Recipient         `json:"recipient"`
-	MetaData  map[string]string `json:"meta_data"`
+	ID        ID             `json:"id"`
+	Name      string         `json:"name"`
+	GroupID   ID             `json:"group_id"`
+	GroupName string         `json:"group_name"`
+	IssuedOn  string         `json:"issued_on"`
+	ExpiredOn *string        `json:"expired_on"`
+	Complete  bool           `json:"complete"`
+	URL       string         `json:"url"`
+	Recipient Recipient      `json:"recipient"`
+	MetaData  map[string]any `json:"meta_data"`
 }
 
 // State is StateExpired when the credential's expired_on is on or before

@@ -182,7 +182,7 @@ func (p *Provider) Issue(ctx context.Context, req badge.IssueRequest) (badge.Res
 		name = req.Recipient.Username
 	}
 	in := CredentialInput{
-		Recipient:     Recipient{Name: name, Email: req.Recipient.Email, ID: req.Recipient.Key()},
+		Recipient:     Recipient{Name: name, Email: req.Recipient.Email, ID: ID(req.Recipient.Key())},
 		GroupID:       gid,
 		IssuedOn:      req.IssuedAt.UTC().Format(DateFormat),
 		Complete:      true,

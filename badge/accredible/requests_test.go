@@ -93,7 +93,7 @@ func TestRequestIssueFindsExisting(t *testing.T) {
 	pin(t, mt, "POST", api+"credentials/search",
 		`{"group_id":"9549","recipient":{"email":"ada@example.org"},"page":1,"page_size":50}`, 200,
 		`{"credentials":[{"id":1,"group_id":9549,"expired_on":"2026-01-01","recipient":{"email":"ada@example.org"}},
-		                 {"id":"2","group_id":9549,"expired_on":null,"recipient":{"email":"Ada@Example.org"}}],
+		                 {"id":"2","group_id":9549,"expired_on":null,"recipient":{"email":"Ada@Example.org","id":42},"meta_data":{"batch":7}}],
 		  "meta":{"current_page":1,"next_page":null,"total_pages":1}}`)
 	res, err := p.Issue(context.Background(), issueReq())
 	require.NoError(t, err)

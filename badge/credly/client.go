@@ -189,7 +189,7 @@ func New(orgID, token string, opts ...Option) (*Client, error) {
 	return &Client{api: api, org: orgID, token: token}, nil
 }
 
-// Organization returns the organisation id the client acts for.
+// OrganizationID returns the organisation id the client acts for.
 func (c *Client) OrganizationID() string { return c.org }
 
 func (c *Client) auth(r *resty.Request) { r.SetBasicAuth(c.token, "") }
