@@ -13,7 +13,9 @@
 // # Configuration
 //
 // [Open] takes a go-sql-driver DSN and creates its own pool (closed by
-// Close); [New] takes the caller's *sql.DB and leaves it open on Close. The
+// Close), with client-side parameter interpolation unless the DSN sets
+// interpolateParams, so that each statement is one round trip. [New] takes
+// the caller's *sql.DB as it is and leaves it open on Close. The
 // options are [WithIsolation] (default READ COMMITTED), [WithMaxRetries]
 // (default 5), [WithMigrationLockTimeout] (default 60 s),
 // [WithMaxOpenConns] (Open only, default 20), [WithConnectTimeout] (default

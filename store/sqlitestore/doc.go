@@ -36,24 +36,24 @@
 //
 // # Concurrency and locking
 //
-// All writes go through one connection, and every write transaction starts
-// with BEGIN IMMEDIATE, which takes SQLite's write lock up front. That lock
-// is what makes the atomic operations atomic (award upsert, outbox claim,
-// challenge consumption, exchange transitions, status-list allocation):
-// SQLite has no SELECT … FOR UPDATE and needs none, since one writer runs at
-// a time. Reads made outside InTx use a separate pool of read-only
-// connections and see the last committed state (WAL snapshots), so they
-// never wait for the writer. Inside InTx, reads go through the writer and
-// see the transaction's own writes.
+// Write transactions run one at a time (a semaphore in front of the writer
+// pool), and each starts with BEGIN IMMEDIATE, which takes SQLite's write
+// lock up front. That lock is what makes the atomic operations atomic
+// (award upsert, outbox claim, challenge consumption, exchange transitions,
+// status-list allocation): SQLite has no SELECT … FOR UPDATE and needs none,
+// since one writer runs at a time. Reads made outside InTx use a separate
+// pool of read-only connections and see the last committed state (WAL
+// snapshots), so they never wait for the writer. Inside InTx, reads go
+// through the transaction and see its own writes. Statements are prepared
+// once per connection and cached.
 //
 // Several processes may share one file on a local disk (not a network
 // file system): they queue on SQLite's lock for up to the busy timeout, and
 // a transaction that still finds the database busy is run again (up to the
 // configured retries), which is why an InTx function must not have effects
 // outside the transaction. Calling the Store itself (instead of the Repos
-// given to the function) inside InTx would wait forever for the single
-// writer connection; it returns an error matching store.ErrConflict
-// instead.
+// given to the function) inside InTx would wait forever for the writer; it
+// returns an error matching store.ErrConflict instead.
 //
 // # Errors
 //
