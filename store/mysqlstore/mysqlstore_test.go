@@ -11,7 +11,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	mysqltest.BaseDSN(t)
-	storetest.Run(t, func(t *testing.T) store.Store { return mysqltest.Open(t) })
+	storetest.Run(t, func(t *testing.T) store.Store { return mysqltest.Open(t) }, sqltest.SuiteOptions()...)
 }
 
 func BenchmarkHotTx(b *testing.B) { sqltest.BenchHotTx(b, mysqltest.Open(b)) }
