@@ -95,6 +95,12 @@ type Config struct {
 	// Verifier verifies DIDAuth presentations; required by the protocols
 	// that use them (LCW, VC-API).
 	Verifier PresentationVerifier
+	// Resolver resolves the verification methods named by presentation
+	// proofs (vc/did.Resolver for did:key and did:web). When set, each
+	// method must be controlled by the holder and listed under the holder's
+	// "authentication" relationship, on top of the DID comparison that is
+	// always made.
+	Resolver vc.Resolver
 	// IssuerID is the issuer's DID; required.
 	IssuerID string
 	// TTL is how long an offer's challenge stays usable; default 15 minutes.
@@ -256,6 +262,17 @@ func (s *Service) AuthenticatePresentation(ctx context.Context, rec store.Issuan
 	}
 	if err := CheckDIDAuth(p, rec.Challenge, domain); err != nil {
 		return "", err
+	}
+	if s.cfg.Resolver != nil {
+		for i, pr := range p.Proofs {
+			m, err := s.cfg.Resolver.ResolveVerificationMethod(ctx, pr.VerificationMethod)
+			if err != nil {
+				return "", Fail(ErrProof, "proof %d: cannot resolve %q: %s", i, clip(pr.VerificationMethod), clip(err.Error()))
+			}
+			if m.Controller != p.Holder || !m.Allows("authentication") {
+				return "", Fail(ErrProof, "proof %d: %q is not an authentication key of the holder %q", i, clip(pr.VerificationMethod), clip(p.Holder))
+			}
+		}
 	}
 	if err := s.cfg.Verifier.VerifyPresentation(ctx, vp, rec.Challenge, domain); err != nil {
 		var we *Error

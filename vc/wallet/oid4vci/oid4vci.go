@@ -470,3 +470,22 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// KeysFrom resolves proof keys through a vc.Resolver (vc/did.Resolver for
+// did:key and did:web): the method must be an Ed25519 key controlled by the
+// DID of kid and listed under its "authentication" relationship.
+func KeysFrom(r vc.Resolver) KeyResolver {
+	return KeyResolverFunc(func(ctx context.Context, didURL string) (crypto.PublicKey, error) {
+		m, err := r.ResolveVerificationMethod(ctx, didURL)
+		if err != nil {
+			return nil, err
+		}
+		if m.Controller != wallet.DIDOf(didURL) || !m.Allows("authentication") {
+			return nil, fmt.Errorf("%s is not an authentication key of %s", didURL, wallet.DIDOf(didURL))
+		}
+		if len(m.PublicKey) == 0 {
+			return nil, fmt.Errorf("%s has no Ed25519 key", didURL)
+		}
+		return m.PublicKey, nil
+	})
+}

@@ -85,7 +85,7 @@ func newEnv(t *testing.T, st store.Store, mut ...func(*oid4vci.Config)) *env {
 	e.base = e.srv.URL + "/wallet"
 	parts := newParts(t, st)
 	svc, err := wallet.NewService(wallet.Config{
-		Store: st, Issuer: parts.issuer, Status: parts.status, Verifier: parts.verifier,
+		Store: st, Resolver: parts.resolver, Issuer: parts.issuer, Status: parts.status, Verifier: parts.verifier,
 		IssuerID: parts.issuerID, TTL: 10 * time.Minute, Now: e.clk.Now,
 		Logger: slog.New(slog.DiscardHandler),
 	})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
 	"github.com/credshare/credshare/vc/wallet/wallettest"
@@ -26,6 +27,7 @@ import (
 )
 
 type parts struct {
+	resolver vc.Resolver
 	issuer   wallet.Issuer
 	status   wallet.StatusAllocator
 	verifier wallet.PresentationVerifier
@@ -35,14 +37,15 @@ type parts struct {
 
 func newParts(t *testing.T, _ store.Store) parts {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	did, vm := wallettest.DIDKey(priv.Public().(ed25519.PublicKey))
-	keys := oid4vci.KeyResolverFunc(func(_ context.Context, u string) (crypto.PublicKey, error) { return resolveDIDKey(u) })
+	issuerDID, vm := wallettest.DIDKey(priv.Public().(ed25519.PublicKey))
+	keys := oid4vci.KeysFrom(did.NewResolver())
 	return parts{
 		issuer:   standInIssuer{key: priv, vm: vm},
 		status:   standInStatus{},
 		verifier: standInVerifier{},
 		keys:     keys,
-		issuerID: did,
+		resolver: did.NewResolver(),
+		issuerID: issuerDID,
 	}
 }
 
