@@ -1,0 +1,386 @@
+package proof
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/ld"
+)
+
+// Proof types and cryptosuites.
+const (
+	// TypeDataIntegrity is the proof type of Data Integrity cryptosuites.
+	TypeDataIntegrity = "DataIntegrityProof"
+	// TypeEd25519Signature2020 is the Ed25519Signature2020 suite.
+	TypeEd25519Signature2020 = "Ed25519Signature2020"
+	// EddsaRdfc2022 is the eddsa-rdfc-2022 cryptosuite (RDF canonicalisation).
+	EddsaRdfc2022 = "eddsa-rdfc-2022"
+	// EddsaJcs2022 is the eddsa-jcs-2022 cryptosuite (JSON canonicalisation).
+	EddsaJcs2022 = "eddsa-jcs-2022"
+	// Eddsa2022 is the draft name of eddsa-rdfc-2022, accepted when verifying.
+	Eddsa2022 = "eddsa-2022"
+)
+
+// Proof purposes.
+const (
+	PurposeAssertion      = "assertionMethod"
+	PurposeAuthentication = "authentication"
+)
+
+// Suites accepted by Options.Suite.
+const (
+	SuiteEddsaRdfc2022        = EddsaRdfc2022
+	SuiteEddsaJcs2022         = EddsaJcs2022
+	SuiteEd25519Signature2020 = TypeEd25519Signature2020
+)
+
+// Options shape a proof.
+type Options struct {
+	// Suite is SuiteEddsaRdfc2022 (default), SuiteEddsaJcs2022 or
+	// SuiteEd25519Signature2020.
+	Suite string
+	// Purpose is the proof purpose; default PurposeAssertion.
+	Purpose string
+	// Created is the proof's creation time; default now.
+	Created time.Time
+	// Challenge and Domain bind a presentation proof to a request.
+	Challenge, Domain string
+	// Loader resolves contexts; default ld.Default().
+	Loader *ld.Loader
+}
+
+// Sign adds a proof made by s to the JSON-LD document doc (a credential or
+// a presentation, as JSON) and returns the signed document. It adds the
+// context the suite needs when the document lacks it (the
+// Ed25519Signature2020 context; the Data Integrity context on VC 1.1). An
+// existing proof is kept (the new one is appended).
+func Sign(ctx context.Context, doc []byte, s vc.Signer, o Options) ([]byte, error) {
+	var m map[string]any
+	if err := vc.DecodeJSON(doc, &m); err != nil {
+		return nil, err
+	}
+	if err := SignMap(ctx, m, s, o); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// SignMap is Sign on a decoded document; it adds the proof to m in place.
+func SignMap(ctx context.Context, m map[string]any, s vc.Signer, o Options) error {
+	if s == nil {
+		return vc.Errorf(vc.ErrInvalid, "proof: no signer")
+	}
+	if o.Suite == "" {
+		o.Suite = SuiteEddsaRdfc2022
+	}
+	if o.Purpose == "" {
+		o.Purpose = PurposeAssertion
+	}
+	if o.Created.IsZero() {
+		o.Created = time.Now()
+	}
+	if o.Loader == nil {
+		o.Loader = ld.Default()
+	}
+	ctxs, ok := contextsOf(m)
+	if !ok {
+		return vc.Errorf(vc.ErrMalformed, "proof: the document has no @context array")
+	}
+	p := map[string]any{
+		"created":            o.Created.UTC().Format(time.RFC3339),
+		"verificationMethod": s.VerificationMethod(),
+		"proofPurpose":       o.Purpose,
+	}
+	if o.Challenge != "" {
+		p["challenge"] = o.Challenge
+	}
+	if o.Domain != "" {
+		p["domain"] = o.Domain
+	}
+	switch o.Suite {
+	case SuiteEddsaRdfc2022, SuiteEddsaJcs2022:
+		p["type"] = TypeDataIntegrity
+		p["cryptosuite"] = o.Suite
+		if len(ctxs) > 0 && ctxs[0] == vc.ContextV1 && !slices.Contains(ctxs, any(vc.ContextDataIntegrityV2)) {
+			ctxs = append(ctxs, vc.ContextDataIntegrityV2)
+		}
+	case SuiteEd25519Signature2020:
+		p["type"] = TypeEd25519Signature2020
+		if !slices.Contains(ctxs, any(vc.ContextEd25519Signature2020)) {
+			ctxs = append(ctxs, vc.ContextEd25519Signature2020)
+		}
+	default:
+		return vc.Errorf(vc.ErrUnsupported, "proof: suite %q", o.Suite)
+	}
+	m["@context"] = ctxs
+	existing := m["proof"]
+	delete(m, "proof")
+	data, err := hashData(m, p, o.Suite, o.Loader)
+	if err != nil {
+		return err
+	}
+	sig, err := s.Sign(ctx, data)
+	if err != nil {
+		return vc.Wrap(vc.ErrInvalid, err, "proof: signing")
+	}
+	p["proofValue"] = "z" + did.Base58(sig)
+	switch e := existing.(type) {
+	case nil:
+		m["proof"] = p
+	case []any:
+		m["proof"] = append(e, p)
+	default:
+		m["proof"] = []any{e, p}
+	}
+	return nil
+}
+
+func contextsOf(m map[string]any) ([]any, bool) {
+	switch c := m["@context"].(type) {
+	case []any:
+		return slices.Clone(c), true
+	case string:
+		return []any{c}, true
+	}
+	return nil, false
+}
+
+// hashData returns SHA-256(canonical proof config) ‖ SHA-256(canonical
+// document) for the suite; doc must not hold the proof being made.
+func hashData(doc, proofOpts map[string]any, suite string, l *ld.Loader) ([]byte, error) {
+	cfg := make(map[string]any, len(proofOpts)+1)
+	for k, v := range proofOpts {
+		if k != "proofValue" {
+			cfg[k] = v
+		}
+	}
+	if _, ok := cfg["@context"]; !ok {
+		cfg["@context"] = doc["@context"]
+	}
+	var pc, dc []byte
+	switch suite {
+	case SuiteEddsaJcs2022:
+		var err error
+		if pc, err = JCS(cfg); err != nil {
+			return nil, err
+		}
+		if dc, err = JCS(doc); err != nil {
+			return nil, err
+		}
+	default:
+		ps, err := l.Canonicalize(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := l.Canonicalize(doc)
+		if err != nil {
+			return nil, err
+		}
+		if ds == "" {
+			return nil, vc.Errorf(vc.ErrContext, "proof: the document has no RDF statements")
+		}
+		pc, dc = []byte(ps), []byte(ds)
+	}
+	ph, dh := sha256.Sum256(pc), sha256.Sum256(dc)
+	return append(ph[:], dh[:]...), nil
+}
+
+// Expect says what a proof must be to verify.
+type Expect struct {
+	// Purpose is the required proof purpose; default PurposeAssertion.
+	Purpose string
+	// Challenge, when set, must equal the proof's challenge.
+	Challenge string
+	// Domain, when set, must be (one of) the proof's domain.
+	Domain string
+	// Resolver resolves verification methods; required.
+	Resolver vc.Resolver
+	// Loader resolves contexts; default ld.Default().
+	Loader *ld.Loader
+}
+
+// Verified describes a proof that verified.
+type Verified struct {
+	// Type is the proof type; Cryptosuite its cryptosuite (Data Integrity).
+	Type, Cryptosuite string
+	// Method is the resolved verification method.
+	Method vc.VerificationMethod
+	// Created is the proof's creation time (zero when absent).
+	Created time.Time
+}
+
+// Suite returns the cryptosuite, or the type when there is none.
+func (v Verified) Suite() string {
+	if v.Cryptosuite != "" {
+		return v.Cryptosuite
+	}
+	return v.Type
+}
+
+// Verify checks every proof on the JSON-LD document doc and returns them
+// when all verify: the signature over the canonical document and proof
+// options, the purpose, challenge and domain, and that the DID document of
+// the method's controller lists the method for the purpose. A document
+// with no proof is an error. Errors match vc.ErrProof, vc.ErrResolve,
+// vc.ErrContext, vc.ErrUnsupported or vc.ErrMalformed.
+func Verify(ctx context.Context, doc []byte, e Expect) ([]Verified, error) {
+	var m map[string]any
+	if err := vc.DecodeJSON(doc, &m); err != nil {
+		return nil, err
+	}
+	return VerifyMap(ctx, m, e)
+}
+
+// VerifyMap is Verify on a decoded document (not modified).
+func VerifyMap(ctx context.Context, m map[string]any, e Expect) ([]Verified, error) {
+	if e.Resolver == nil {
+		return nil, vc.Errorf(vc.ErrInvalid, "proof: Expect.Resolver is required")
+	}
+	if e.Purpose == "" {
+		e.Purpose = PurposeAssertion
+	}
+	if e.Loader == nil {
+		e.Loader = ld.Default()
+	}
+	var proofs []map[string]any
+	switch p := m["proof"].(type) {
+	case map[string]any:
+		proofs = []map[string]any{p}
+	case []any:
+		for _, x := range p {
+			pm, ok := x.(map[string]any)
+			if !ok {
+				return nil, vc.Errorf(vc.ErrMalformed, "proof: a proof is not an object")
+			}
+			proofs = append(proofs, pm)
+		}
+	case nil:
+		return nil, vc.Errorf(vc.ErrProof, "proof: the document has no proof")
+	default:
+		return nil, vc.Errorf(vc.ErrMalformed, "proof: \"proof\" is not an object or an array")
+	}
+	if len(proofs) == 0 {
+		return nil, vc.Errorf(vc.ErrProof, "proof: the document has no proof")
+	}
+	if len(proofs) > 8 {
+		return nil, vc.Errorf(vc.ErrMalformed, "proof: %d proofs; at most 8 are accepted", len(proofs))
+	}
+	doc := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != "proof" {
+			doc[k] = v
+		}
+	}
+	out := make([]Verified, 0, len(proofs))
+	for i, p := range proofs {
+		v, err := verifyOne(ctx, doc, p, e)
+		if err != nil {
+			if len(proofs) > 1 {
+				return nil, vc.Wrap(vc.ErrProof, err, "proof "+itoa(i))
+			}
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func itoa(i int) string { return string(rune('0' + i%10)) }
+
+func str(p map[string]any, k string) string {
+	s, _ := p[k].(string)
+	return s
+}
+
+func verifyOne(ctx context.Context, doc, p map[string]any, e Expect) (Verified, error) {
+	typ, suite := str(p, "type"), str(p, "cryptosuite")
+	switch {
+	case typ == TypeDataIntegrity && (suite == EddsaRdfc2022 || suite == Eddsa2022):
+		suite = SuiteEddsaRdfc2022
+	case typ == TypeDataIntegrity && suite == EddsaJcs2022:
+	case typ == TypeEd25519Signature2020:
+		suite = SuiteEd25519Signature2020
+	default:
+		return Verified{}, vc.Errorf(vc.ErrUnsupported, "proof: type %q cryptosuite %q is not supported", typ, suite)
+	}
+	v := Verified{Type: typ, Cryptosuite: str(p, "cryptosuite")}
+	if c := str(p, "created"); c != "" {
+		t, err := time.Parse(time.RFC3339, c)
+		if err != nil {
+			return v, vc.Errorf(vc.ErrMalformed, "proof: created %q is not a date-time", c)
+		}
+		v.Created = t
+	}
+	if got := str(p, "proofPurpose"); got != e.Purpose {
+		return v, vc.Errorf(vc.ErrProof, "proof: purpose is %q, expected %q", got, e.Purpose)
+	}
+	if e.Challenge != "" && str(p, "challenge") != e.Challenge {
+		return v, vc.Errorf(vc.ErrProof, "proof: made for another challenge")
+	}
+	if e.Domain != "" && !hasDomain(p["domain"], e.Domain) {
+		return v, vc.Errorf(vc.ErrProof, "proof: made for another domain than %q", e.Domain)
+	}
+	pv := str(p, "proofValue")
+	if len(pv) < 2 || pv[0] != 'z' {
+		return v, vc.Errorf(vc.ErrProof, "proof: proofValue is missing or not base58btc multibase")
+	}
+	sig, err := did.DecodeBase58(pv[1:])
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return v, vc.Errorf(vc.ErrProof, "proof: proofValue is not an Ed25519 signature")
+	}
+	vmID := str(p, "verificationMethod")
+	if vmID == "" {
+		if o, ok := p["verificationMethod"].(map[string]any); ok {
+			vmID = str(o, "id")
+		}
+	}
+	if vmID == "" {
+		return v, vc.Errorf(vc.ErrProof, "proof: no verificationMethod")
+	}
+	vm, err := e.Resolver.ResolveVerificationMethod(ctx, vmID)
+	if err != nil {
+		return v, err
+	}
+	v.Method = vm
+	if !vm.Allows(e.Purpose) {
+		return v, vc.Errorf(vc.ErrProof, "proof: %s is not authorised for %s by its DID document", vmID, e.Purpose)
+	}
+	if pc, ok := p["@context"]; ok && !jsonEqual(pc, doc["@context"]) {
+		return v, vc.Errorf(vc.ErrProof, "proof: the proof's @context differs from the document's")
+	}
+	data, err := hashData(doc, p, suite, e.Loader)
+	if err != nil {
+		return v, err
+	}
+	if !ed25519.Verify(vm.PublicKey, data, sig) {
+		return v, vc.Errorf(vc.ErrProof, "proof: the %s signature does not verify (document or proof altered, or another key)", suite)
+	}
+	return v, nil
+}
+
+func hasDomain(d any, want string) bool {
+	switch x := d.(type) {
+	case string:
+		return x == want
+	case []any:
+		for _, y := range x {
+			if s, ok := y.(string); ok && s == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func jsonEqual(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
