@@ -3,6 +3,7 @@ package credshare
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -122,12 +123,13 @@ func (p *Pipeline) runRevoke(ctx context.Context, it store.OutboxItem) error {
 			req.ExternalID = ref.ExternalID
 		}
 	}
-	if req.ExternalID == "" {
-		// The issue call has not completed yet (or failed for good; then
-		// this item dies after its attempts with this reason).
-		return fmt.Errorf("revoke of award %s waits for its issue call at %s to complete", req.AwardUUID, it.Target)
-	}
 	res, err := prov.Revoke(ctx, req)
+	if err != nil && req.ExternalID == "" && errors.Is(err, badge.ErrNotFound) {
+		// The provider holds no badge for this award yet: the issue call
+		// has not completed. Retry later (if the issue died for good, this
+		// item dies after its attempts with this reason).
+		return fmt.Errorf("revoke of award %s at %s waits for its issue call: %w", req.AwardUUID, it.Target, err)
+	}
 	if err != nil {
 		return classify(err)
 	}
