@@ -85,8 +85,8 @@ type tplState struct {
 type bucket struct {
 	keyed  []*keyedIndex
 	linear []target
-	// history lists templates whose older rule sets use the type but
-	// whose current one may not.
+	// history lists templates whose older rule sets use the type: events
+	// of the type must be checked against the learner's progress version.
 	history []*tplState
 }
 
@@ -158,7 +158,8 @@ func NewEngine(templates []Template) (*Engine, error) {
 // are evaluated; the rest are known for dependencies), and also indexes the
 // event types of the older rule-set versions of active templates, so an
 // event that only an older version cares about still reaches learners whose
-// progress was made under it.
+// progress was made under it. (For such a template, Apply reads the
+// learner's progress for every event of those types to learn its version.)
 func LoadEngine(ctx context.Context, cfg store.Config) (*Engine, error) {
 	sts, err := cfg.ListTemplates(ctx, store.TemplateFilter{})
 	if err != nil {
@@ -180,13 +181,6 @@ func LoadEngine(ctx context.Context, cfg store.Config) (*Engine, error) {
 		if !ts.active {
 			continue
 		}
-		cur := map[string]bool{}
-		for _, r := range ts.cur.reqs {
-			cur[r.r.EventType] = true
-		}
-		for _, p := range ts.cur.pens {
-			cur[p.p.EventType] = true
-		}
 		added := map[string]bool{}
 		for v := 1; v < ts.t.RulesVersion; v++ {
 			cs, err := e.rulesAt(ctx, cfg, ts, v)
@@ -197,7 +191,7 @@ func LoadEngine(ctx context.Context, cfg store.Config) (*Engine, error) {
 				return nil, err
 			}
 			for _, typ := range cs.eventTypes() {
-				if !cur[typ] && !added[typ] {
+				if !added[typ] {
 					added[typ] = true
 					b := e.bucket(typ)
 					b.history = append(b.history, ts)

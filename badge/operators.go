@@ -442,3 +442,14 @@ func sortedKeys(m map[string]struct{}) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Matches compiles the rule and evaluates it against a data tree (the event
+// payload). It is meant for tools and tests; the Engine compiles each rule
+// once. The error is a *RuleError for an unknown operator or a bad value.
+func (r DataRule) Matches(tree map[string]any) (bool, error) {
+	c, err := compileRule(r)
+	if err != nil {
+		return false, err
+	}
+	return c.match(tree), nil
+}
