@@ -21,6 +21,8 @@ import (
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
@@ -245,6 +247,7 @@ func TestFlows(t *testing.T) {
 	for name, mk := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("LCW", func(t *testing.T) { testLCW(t, newEnv(t, mk(t))) })
+			t.Run("LCWEd25519Signature2020", func(t *testing.T) { testLCWEd25519Signature2020(t, newEnv(t, mk(t))) })
 			t.Run("VCAPI", func(t *testing.T) { testVCAPI(t, newEnv(t, mk(t))) })
 			t.Run("OID4VCI", func(t *testing.T) { testOID4VCI(t, newEnv(t, mk(t))) })
 			t.Run("OID4VCIByValue", func(t *testing.T) {
@@ -286,6 +289,7 @@ func testLCW(t *testing.T, e *env) {
 	if len(recs) != 1 || recs[0].HolderDID != h.DID || len(recs[0].Status) == 0 {
 		t.Fatalf("records %+v", recs)
 	}
+	verifyLDP(t, e, cred)
 	// The same link again: the challenge is spent.
 	_, err = h.LCW(ctx, in.DeepLink)
 	wantRefused(t, err, http.StatusConflict, "already_used")
@@ -324,6 +328,38 @@ func sameStatus(a, b []store.StatusRef) bool {
 	return true
 }
 
+// verifyLDP checks an issued ldp_vc credential's proof with vc/proof.
+func verifyLDP(t *testing.T, e *env, cred json.RawMessage) {
+	t.Helper()
+	vs, err := proof.Verify(context.Background(), cred, proof.Expect{Resolver: did.NewResolver()})
+	if err != nil || len(vs) != 1 || vs[0].Method.Controller != e.svc.IssuerID() {
+		t.Fatalf("issued credential does not verify: %v %+v\n%s", err, vs, cred)
+	}
+}
+
+// testLCWEd25519Signature2020 is the LCW flow with the presentation the
+// Learner Credential Wallet actually sends: VC 1.1, Ed25519Signature2020.
+func testLCWEd25519Signature2020(t *testing.T, e *env) {
+	aw := e.award(15, "course-v1:edX+LCW+2020")
+	in := e.mustInit(15, aw.UUID, lcw.ID, "")
+	p, _ := lcw.ParseDeepLink(in.DeepLink)
+	h := e.holder()
+	vp, err := h.Present(wallettest.PresentOptions{Challenge: p.Challenge, Suite: proof.SuiteEd25519Signature2020})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, status, err := h.Do(context.Background(), http.MethodPost, p.VCRequestURL, "application/json", vp, nil)
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("%d %v", status, err)
+	}
+	verifyLDP(t, e, b)
+	// Tampered after signing: refused.
+	in = e.mustInit(15, aw.UUID, lcw.ID, "")
+	p, _ = lcw.ParseDeepLink(in.DeepLink)
+	vp, _ = h.Present(wallettest.PresentOptions{Challenge: p.Challenge, Suite: proof.SuiteEd25519Signature2020, TamperAfterSigning: true})
+	wantRefused(t, post(t, e, p.VCRequestURL, vp), http.StatusBadRequest, "invalid_proof")
+}
+
 func testVCAPI(t *testing.T, e *env) {
 	ctx := context.Background()
 	aw := e.award(8, "course-v1:edX+CS50+2026")
@@ -343,6 +379,7 @@ func testVCAPI(t *testing.T, e *env) {
 	if got := subjectID(t, cred); got != h.DID {
 		t.Fatalf("subject %q, want %q", got, h.DID)
 	}
+	verifyLDP(t, e, cred)
 	// The exchange is one-time.
 	_, err = h.VCAPI(ctx, exURL)
 	wantRefused(t, err, http.StatusConflict, "already_used")
@@ -370,6 +407,9 @@ func testOID4VCI(t *testing.T, e *env) {
 		isJWT := cred[0] == '"'
 		if isJWT != strings.HasSuffix(cfg, "jwt_vc_json") {
 			t.Fatalf("%s: got %s", cfg, cred)
+		}
+		if !isJWT {
+			verifyLDP(t, e, cred)
 		}
 		// The offer is spent.
 		_, err = h.OID4VCI(ctx, in.DeepLink, cfg)

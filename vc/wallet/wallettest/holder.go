@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
 	"github.com/credshare/credshare/vc/wallet/vcapi"
@@ -73,6 +75,11 @@ type PresentOptions struct {
 	SignWith ed25519.PrivateKey
 	// TamperAfterSigning changes the holder after the proof was made.
 	TamperAfterSigning bool
+	// Suite, when set, signs with the vc/proof package in that suite
+	// (e.g. "Ed25519Signature2020" on a VC 1.1 presentation, as the
+	// Learner Credential Wallet does) instead of the simulator's own
+	// eddsa-jcs-2022 code.
+	Suite string
 }
 
 // Present returns a DIDAuth presentation secured with a Data Integrity
@@ -95,6 +102,9 @@ func (h *Holder) Present(o PresentOptions) ([]byte, error) {
 		"@context": []any{"https://www.w3.org/ns/credentials/v2"},
 		"type":     []any{"VerifiablePresentation"},
 		"holder":   o.Holder,
+	}
+	if o.Suite != "" {
+		return h.presentWithVC(vp, key, o)
 	}
 	proof := map[string]any{
 		"type":               "DataIntegrityProof",
@@ -392,4 +402,24 @@ func (h *Holder) Nonce(ctx context.Context, md IssuerMetadata) (string, error) {
 		return "", fmt.Errorf("nonce response without c_nonce: %s", b)
 	}
 	return n.CNonce, nil
+}
+
+// presentWithVC signs vp with the vc/proof package.
+func (h *Holder) presentWithVC(vp map[string]any, key ed25519.PrivateKey, o PresentOptions) ([]byte, error) {
+	if o.Suite == proof.SuiteEd25519Signature2020 {
+		vp["@context"] = []any{vc.ContextV1}
+	}
+	s, err := vc.NewSigner(key, o.VerificationMethod)
+	if err != nil {
+		return nil, err
+	}
+	if err := proof.SignMap(context.Background(), vp, s, proof.Options{
+		Suite: o.Suite, Purpose: o.ProofPurpose, Created: h.now(), Challenge: o.Challenge, Domain: o.Domain,
+	}); err != nil {
+		return nil, err
+	}
+	if o.TamperAfterSigning {
+		vp["holder"] = o.Holder + "x"
+	}
+	return json.Marshal(vp)
 }
