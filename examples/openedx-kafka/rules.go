@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/credshare/credshare"
+	"github.com/credshare/credshare/badge"
+	"go.opentelemetry.io/otel/attribute"
+	"gopkg.in/yaml.v3"
+)
+
+// rules stores the templates of the rules file (or of def when no file is
+// configured) and returns the rules the pipeline applies.
+func (a *App) rules(ctx context.Context, def []byte) (credshare.RulesApplier, error) {
+	b, name := def, "the bundled example rules"
+	if a.cfg.Badges.RulesFile != "" {
+		var err error
+		name = a.cfg.Badges.RulesFile
+		if b, err = os.ReadFile(a.cfg.Badges.RulesFile); err != nil {
+			return nil, fmt.Errorf("badges.rules_file (CREDSHARE_BADGE_RULES_FILE): %s", pathErr(err))
+		}
+		if ext := strings.ToLower(filepath.Ext(name)); ext == ".yaml" || ext == ".yml" {
+			if b, err = yamlToJSON(b); err != nil {
+				return nil, fmt.Errorf("badges.rules_file (CREDSHARE_BADGE_RULES_FILE): %s: %w", name, err)
+			}
+		}
+	}
+	if len(b) > 0 {
+		ts, err := badge.ParseRulesFile(b)
+		if err != nil {
+			return nil, fmt.Errorf("badges.rules_file (CREDSHARE_BADGE_RULES_FILE): %s:\n%w", name, err)
+		}
+		if _, err := badge.PutTemplates(ctx, a.st.Config(), ts); err != nil {
+			return nil, fmt.Errorf("storing the templates of %s: %w", name, err)
+		}
+		a.log.Info("badge rules loaded", "file", name, "templates", len(ts))
+	}
+	return newRules(ctx, a)
+}
+
+// yamlToJSON converts a YAML document to JSON so that the badge package's
+// strict JSON reader checks it.
+func yamlToJSON(b []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func attrSet(typ, result string) attribute.Set {
+	return attribute.NewSet(attribute.String("type", typ), attribute.String("result", result))
+}
