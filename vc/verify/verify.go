@@ -1,0 +1,203 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/jwt"
+	"github.com/credshare/credshare/vc/ld"
+	"github.com/credshare/credshare/vc/proof"
+)
+
+// Config configures a Verifier. The zero value verifies did:key issuers
+// offline, did:web over HTTPS, with the bundled contexts only, and reports
+// any credential carrying a status entry as status-unknown (no checker).
+type Config struct {
+	// Resolver resolves verification methods; default did.NewResolver().
+	Resolver vc.Resolver
+	// Loader resolves JSON-LD contexts; default ld.Default().
+	Loader *ld.Loader
+	// Status reads status entries; nil means they cannot be checked, and a
+	// credential with one is VerdictStatusUnknown.
+	Status vc.StatusChecker
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Leeway tolerates clock skew on validity checks; default 0.
+	Leeway time.Duration
+}
+
+// Verifier verifies credentials and presentations. It is safe for
+// concurrent use.
+type Verifier struct {
+	cfg Config
+}
+
+// New returns a Verifier.
+func New(cfg Config) (*Verifier, error) {
+	if cfg.Leeway < 0 {
+		return nil, vc.Errorf(vc.ErrInvalid, "verify: negative Leeway")
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = did.NewResolver()
+	}
+	if cfg.Loader == nil {
+		cfg.Loader = ld.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Verifier{cfg: cfg}, nil
+}
+
+func reason(code, format string, args ...any) vc.Reason {
+	return vc.Reason{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func reasonOf(err error) vc.Reason {
+	code := vc.ReasonProof
+	switch {
+	case errors.Is(err, vc.ErrMalformed), errors.Is(err, vc.ErrTooLarge), errors.Is(err, vc.ErrTooDeep):
+		code = vc.ReasonMalformed
+	case errors.Is(err, vc.ErrResolve):
+		code = vc.ReasonResolve
+	case errors.Is(err, vc.ErrContext):
+		code = vc.ReasonContext
+	case errors.Is(err, vc.ErrUnsupported):
+		code = vc.ReasonUnsupported
+	}
+	return vc.Reason{Code: code, Message: err.Error()}
+}
+
+func invalid(r vc.Result, rs ...vc.Reason) vc.Result {
+	r.Verdict = vc.VerdictInvalid
+	r.Reasons = append(r.Reasons, rs...)
+	return r
+}
+
+// VerifyCredential verifies a credential given as a JSON-LD document with
+// an embedded proof, as a VC-JWT, or as a JSON string holding a VC-JWT:
+// every proof, that the signing keys belong to the issuer and are
+// assertion methods of its DID document, the validity period, and every
+// status entry. It never returns VerdictValid when a status entry could
+// not be checked.
+func (v *Verifier) VerifyCredential(ctx context.Context, b []byte) vc.Result {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return invalid(vc.Result{}, reason(vc.ReasonMalformed, "not a credential: %v", err))
+		}
+		return v.VerifyJWT(ctx, s)
+	}
+	if len(b) > 0 && b[0] != '{' {
+		return v.VerifyJWT(ctx, string(b))
+	}
+	r := vc.Result{Format: vc.FormatLDP}
+	var m map[string]any
+	if err := vc.DecodeJSON(b, &m); err != nil {
+		return invalid(r, reasonOf(err))
+	}
+	c, err := vc.ParseCredential(b)
+	if err != nil {
+		return invalid(r, reasonOf(err))
+	}
+	r.Credential, r.Issuer = c, c.Issuer.ID
+	if len(c.Proof) == 0 {
+		return invalid(r, reason(vc.ReasonNoProof, "the credential has no proof"))
+	}
+	vs, err := proof.VerifyMap(ctx, m, proof.Expect{Purpose: proof.PurposeAssertion, Resolver: v.cfg.Resolver, Loader: v.cfg.Loader})
+	if err != nil {
+		return invalid(r, reasonOf(err))
+	}
+	for _, p := range vs {
+		r.ProofTypes = append(r.ProofTypes, p.Suite())
+		r.VerificationMethods = append(r.VerificationMethods, p.Method.ID)
+		if p.Method.Controller != c.Issuer.ID {
+			r = invalid(r, reason(vc.ReasonIssuer, "the proof was made with %s, which is not a key of the issuer %s", p.Method.ID, c.Issuer.ID))
+		}
+	}
+	return v.finish(ctx, r, c)
+}
+
+// VerifyJWT verifies a VC-JWT like VerifyCredential.
+func (v *Verifier) VerifyJWT(ctx context.Context, token string) vc.Result {
+	r := vc.Result{Format: vc.FormatJWT}
+	t, vm, err := jwt.Verify(ctx, token, v.cfg.Resolver)
+	if t != nil {
+		r.Issuer = t.Issuer
+	}
+	if err != nil {
+		return invalid(r, reasonOf(err))
+	}
+	r.ProofTypes, r.VerificationMethods = []string{"JWT"}, []string{vm.ID}
+	c, err := vc.ParseCredential(t.Credential)
+	if err != nil {
+		return invalid(r, reasonOf(err))
+	}
+	r.Credential = c
+	now := v.cfg.Now()
+	if !t.NotBefore.IsZero() && now.Add(v.cfg.Leeway).Before(t.NotBefore) {
+		r = invalid(r, reason(vc.ReasonNotYetValid, "the token is not valid before %s", t.NotBefore.Format(time.RFC3339)))
+	}
+	if !t.Expires.IsZero() && now.Add(-v.cfg.Leeway).After(t.Expires) {
+		r = invalid(r, reason(vc.ReasonExpired, "the token expired at %s", t.Expires.Format(time.RFC3339)))
+	}
+	return v.finish(ctx, r, c)
+}
+
+// finish checks the validity period and the status of a credential whose
+// proofs verified, and settles the verdict.
+func (v *Verifier) finish(ctx context.Context, r vc.Result, c *vc.Credential) vc.Result {
+	now := v.cfg.Now()
+	from, until := c.Validity()
+	if !from.IsZero() && now.Add(v.cfg.Leeway).Before(from) && !r.Has(vc.ReasonNotYetValid) {
+		r = invalid(r, reason(vc.ReasonNotYetValid, "the credential is valid from %s", from.Format(time.RFC3339)))
+	}
+	if !until.IsZero() && now.Add(-v.cfg.Leeway).After(until) && !r.Has(vc.ReasonExpired) {
+		r = invalid(r, reason(vc.ReasonExpired, "the credential expired at %s", until.Format(time.RFC3339)))
+	}
+	if r.Verdict == vc.VerdictInvalid {
+		return r
+	}
+	r.Verdict = vc.VerdictValid
+	for _, e := range c.CredentialStatus {
+		if v.cfg.Status == nil {
+			r.Reasons = append(r.Reasons, reason(vc.ReasonStatus, "status entry %s (%s) not checked: no status checker", e.ID, e.StatusPurpose))
+			r.Verdict = worse(r.Verdict, vc.VerdictStatusUnknown)
+			continue
+		}
+		sr, err := v.cfg.Status.CheckStatus(ctx, c.Issuer.ID, e)
+		if err != nil {
+			r.Reasons = append(r.Reasons, reason(vc.ReasonStatus, "status entry %s (%s) could not be checked: %v", e.ID, e.StatusPurpose, err))
+			r.Verdict = worse(r.Verdict, vc.VerdictStatusUnknown)
+			continue
+		}
+		if !sr.Set {
+			continue
+		}
+		switch e.StatusPurpose {
+		case vc.PurposeRevocation:
+			r.Reasons = append(r.Reasons, reason(vc.ReasonRevoked, "revoked (list %s, index %s)", e.StatusListCredential, e.StatusListIndex))
+			r.Verdict = worse(r.Verdict, vc.VerdictRevoked)
+		case vc.PurposeSuspension:
+			r.Reasons = append(r.Reasons, reason(vc.ReasonSuspended, "suspended (list %s, index %s)", e.StatusListCredential, e.StatusListIndex))
+			r.Verdict = worse(r.Verdict, vc.VerdictSuspended)
+		}
+	}
+	return r
+}
+
+var rank = map[vc.Verdict]int{vc.VerdictValid: 0, vc.VerdictStatusUnknown: 1, vc.VerdictSuspended: 2, vc.VerdictRevoked: 3, vc.VerdictInvalid: 4}
+
+func worse(a, b vc.Verdict) vc.Verdict {
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
