@@ -86,4 +86,3 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, vp []byte, challenge,
 	_, err := v.CheckPresentation(ctx, vp, PresentationOptions{Challenge: challenge, Domain: domain})
 	return err
 }
-
