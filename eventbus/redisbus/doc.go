@@ -1,0 +1,41 @@
+// Package redisbus consumes and publishes Open edX events on Redis Streams,
+// wire-compatible with openedx/event-bus-redis, using go-redis.
+//
+// # Wire format
+//
+// One stream per topic ("<prefix>-<topic>", Open edX's
+// EVENT_BUS_TOPIC_PREFIX). Each entry has the fields type, id, source,
+// time, minorversion, sourcehost, sourcelib and event_data, where
+// event_data is schemaless Avro of the event data with the schema
+// openedx-events generates (no registry, no magic byte: both sides derive
+// the schema; SourceConfig.Schemas and PublisherConfig.Schemas add types
+// beyond the built-in ones). There is no message key: Event.Key is derived
+// from the type's key field. Publisher trims streams approximately to
+// StreamMaxLen (10000), as event-bus-redis does.
+//
+// # Delivery semantics
+//
+// Source uses a consumer group created at the start of the stream ("0",
+// not "$": Open edX's consumer skips the backlog written while no consumer
+// ran; this one does not). An entry is XACKed only after its handler
+// returned nil or it was written to the dead-letter stream (Open edX acks
+// failures too). On start the consumer first handles the entries still
+// pending on its own name (so keep Consumer stable across restarts), then
+// claims entries idle for ClaimMinIdle on other, presumably dead, consumers
+// with XAUTOCLAIM, every ClaimInterval, then reads new entries. Entries of a
+// stream are handled one at a time, in order; a retryable handler error
+// pauses the stream for RetryBackoff and handles the pending entries again.
+//
+// # Dead letters
+//
+// Poison entries (missing id, type or event_data, bad time, truncated
+// Avro, a type without a schema, event_data over MaxValueBytes) and events
+// whose handler failed permanently are written to "<stream>-dlq" with their
+// original fields plus dlq_reason, dlq_original_stream, dlq_original_id,
+// dlq_group, dlq_consumer and dlq_time, then acknowledged.
+//
+// # Testing
+//
+// The package's tests run the eventbustest conformance suite against
+// miniredis and, when CREDSHARE_REDIS_URL is set, against redis-server.
+package redisbus
