@@ -63,8 +63,7 @@ type IssuedCredential struct {
 	Credential json.RawMessage
 }
 
-// StatusAllocator hands out status-list entries for a new credential. The
-// status package provides the implementation; see NewStatusAllocator.
+// StatusAllocator hands out status-list entries for a new credential.
 type StatusAllocator interface {
 	// Allocate returns fresh entries (revocation, and suspension when the
 	// host enables it) for a credential of issuerID, working only through
@@ -72,8 +71,8 @@ type StatusAllocator interface {
 	Allocate(ctx context.Context, tx store.Repos, issuerID string) ([]store.StatusRef, error)
 }
 
-// PresentationVerifier verifies the proofs on a presentation. The vc
-// package provides the implementation; see NewVCVerifier.
+// PresentationVerifier verifies the proofs on a presentation.
+// *vc/verify.Verifier implements it.
 type PresentationVerifier interface {
 	// VerifyPresentation returns nil only when every proof on vp verifies
 	// with no errors against the key its verificationMethod names, resolved

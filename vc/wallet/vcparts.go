@@ -2,39 +2,14 @@ package wallet
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
-	"github.com/credshare/credshare/vc/ld"
-	"github.com/credshare/credshare/vc/proof"
+	"github.com/credshare/credshare/vc/issuer"
 )
-
-// ProofVerifier is the PresentationVerifier of the vc packages: every
-// proof on the presentation must verify (vc/proof.Verify) as an
-// authentication proof over the expected challenge and domain, by a method
-// the controller's DID document lists under "authentication".
-type ProofVerifier struct {
-	// Resolver resolves verification methods (vc/did.NewResolver()); required.
-	Resolver vc.Resolver
-	// Loader resolves JSON-LD contexts; default ld.Default().
-	Loader *ld.Loader
-}
-
-// VerifyPresentation implements PresentationVerifier.
-func (v ProofVerifier) VerifyPresentation(ctx context.Context, vp []byte, challenge, domain string) error {
-	if v.Resolver == nil {
-		return errors.New("wallet: ProofVerifier.Resolver is required")
-	}
-	_, err := proof.Verify(ctx, vp, proof.Expect{
-		Purpose: proof.PurposeAuthentication, Challenge: challenge, Domain: domain,
-		Resolver: v.Resolver, Loader: v.Loader,
-	})
-	return err
-}
 
 // AchievementFunc returns the metadata of an award's achievement (name,
 // description, criteria, image, …) for the credential; the host knows its
@@ -47,37 +22,26 @@ type AchievementFunc func(ctx context.Context, aw credential.Award) (vc.Achievem
 // the status package knows the list URLs.
 type StatusEntryFunc func(ref store.StatusRef, v vc.Version) (vc.StatusEntry, error)
 
-// JWTSignFunc secures a composed credential as a VC-JWT (compact JWS).
-type JWTSignFunc func(ctx context.Context, c *vc.Credential, s vc.Signer) (string, error)
-
 // VCIssuerConfig configures a VCIssuer.
 type VCIssuerConfig struct {
 	// Profile is the issuer's profile; ID (the issuer's DID, the same as the
 	// Service's IssuerID) and Name are required.
 	Profile vc.Profile
-	// Signer signs; its verification method must belong to Profile.ID.
-	Signer vc.Signer
+	// Signer signs (vc/issuer: Data Integrity or Ed25519Signature2020
+	// proofs by data model version, or VC-JWT); its DID must be Profile.ID.
+	Signer *issuer.Issuer
 	// Achievement supplies achievement metadata; required.
 	Achievement AchievementFunc
 	// Status maps status entries; required.
 	Status StatusEntryFunc
-	// JWT secures jwt_vc_json credentials; nil means the format is not
-	// produced (ErrUnsupported).
-	JWT JWTSignFunc
-	// Suite is the proof suite of ldp_vc credentials on VC 2.0 (default
-	// eddsa-rdfc-2022); SuiteV1 the one on VC 1.1 (default
-	// Ed25519Signature2020, which every VC 1.1 wallet verifies).
-	Suite, SuiteV1 string
 	// IncludeName puts the learner's full name into the subject.
 	IncludeName bool
 	// Schema adds the OBv3 JSON Schema as credentialSchema.
 	Schema bool
-	// Loader resolves JSON-LD contexts; default ld.Default().
-	Loader *ld.Loader
 }
 
 // VCIssuer is the Issuer of the vc packages: vc.Compose builds the Open
-// Badges 3.0 credential, vc/proof signs it (ldp_vc) or JWT does (jwt_vc_json).
+// Badges 3.0 credential and vc/issuer signs it as ldp_vc or jwt_vc_json.
 type VCIssuer struct{ cfg VCIssuerConfig }
 
 // NewVCIssuer validates cfg and returns the issuer.
@@ -87,28 +51,14 @@ func NewVCIssuer(cfg VCIssuerConfig) (*VCIssuer, error) {
 		return nil, errors.New("wallet: VCIssuerConfig.Profile needs an ID and a Name")
 	case cfg.Signer == nil:
 		return nil, errors.New("wallet: VCIssuerConfig.Signer is required")
-	case vc.DIDOf(cfg.Signer.VerificationMethod()) != cfg.Profile.ID:
-		return nil, fmt.Errorf("wallet: the signer's method %s is not a key of the issuer %s", cfg.Signer.VerificationMethod(), cfg.Profile.ID)
+	case cfg.Signer.IssuerID() != cfg.Profile.ID:
+		return nil, fmt.Errorf("wallet: the signer is %s, not the issuer %s", cfg.Signer.IssuerID(), cfg.Profile.ID)
 	case cfg.Achievement == nil:
 		return nil, errors.New("wallet: VCIssuerConfig.Achievement is required")
 	case cfg.Status == nil:
 		return nil, errors.New("wallet: VCIssuerConfig.Status is required")
 	}
-	if cfg.Suite == "" {
-		cfg.Suite = proof.SuiteEddsaRdfc2022
-	}
-	if cfg.SuiteV1 == "" {
-		cfg.SuiteV1 = proof.SuiteEd25519Signature2020
-	}
 	return &VCIssuer{cfg: cfg}, nil
-}
-
-// Formats returns the formats the issuer produces (for Config.Formats).
-func (i *VCIssuer) Formats() []string {
-	if i.cfg.JWT == nil {
-		return []string{vc.FormatLDP}
-	}
-	return []string{vc.FormatLDP, vc.FormatJWT}
 }
 
 // Issue implements Issuer.
@@ -116,12 +66,12 @@ func (i *VCIssuer) Issue(ctx context.Context, r IssueRequest) (IssuedCredential,
 	if r.IssuerID != i.cfg.Profile.ID {
 		return IssuedCredential{}, fmt.Errorf("wallet: issuance record names issuer %s, the signer is %s's", r.IssuerID, i.cfg.Profile.ID)
 	}
+	if r.Format != vc.FormatLDP && r.Format != vc.FormatJWT {
+		return IssuedCredential{}, Fail(ErrUnsupported, "format %q is not produced", clip(r.Format))
+	}
 	ver, err := vc.DataModelVersion(r.DataModel)
 	if err != nil {
 		return IssuedCredential{}, Fail(ErrUnsupported, "%s", err.Error())
-	}
-	if r.Format == vc.FormatJWT && i.cfg.JWT == nil {
-		return IssuedCredential{}, Fail(ErrUnsupported, "this issuer does not produce %s credentials", vc.FormatJWT)
 	}
 	ach, err := i.cfg.Achievement(ctx, r.Award)
 	if err != nil {
@@ -143,28 +93,9 @@ func (i *VCIssuer) Issue(ctx context.Context, r IssueRequest) (IssuedCredential,
 	if err != nil {
 		return IssuedCredential{}, err
 	}
-	switch r.Format {
-	case vc.FormatLDP:
-		doc, err := json.Marshal(c)
-		if err != nil {
-			return IssuedCredential{}, err
-		}
-		suite := i.cfg.Suite
-		if ver == vc.V1 {
-			suite = i.cfg.SuiteV1
-		}
-		signed, err := proof.Sign(ctx, doc, i.cfg.Signer, proof.Options{Suite: suite, Created: r.IssuedAt, Loader: i.cfg.Loader})
-		if err != nil {
-			return IssuedCredential{}, err
-		}
-		return IssuedCredential{ID: c.ID, Format: vc.FormatLDP, Credential: signed}, nil
-	case vc.FormatJWT:
-		jwt, err := i.cfg.JWT(ctx, c, i.cfg.Signer)
-		if err != nil {
-			return IssuedCredential{}, err
-		}
-		q, _ := json.Marshal(jwt)
-		return IssuedCredential{ID: c.ID, Format: vc.FormatJWT, Credential: q}, nil
+	signed, err := i.cfg.Signer.Issue(ctx, c, r.Format)
+	if err != nil {
+		return IssuedCredential{}, err
 	}
-	return IssuedCredential{}, Fail(ErrUnsupported, "format %q is not produced", clip(r.Format))
+	return IssuedCredential{ID: c.ID, Format: r.Format, Credential: signed}, nil
 }

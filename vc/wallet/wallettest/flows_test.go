@@ -22,6 +22,7 @@ import (
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/jwt"
 	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
@@ -410,6 +411,12 @@ func testOID4VCI(t *testing.T, e *env) {
 		}
 		if !isJWT {
 			verifyLDP(t, e, cred)
+		} else {
+			var tok string
+			_ = json.Unmarshal(cred, &tok)
+			if _, m, err := jwt.Verify(ctx, tok, did.NewResolver()); err != nil || m.Controller != e.svc.IssuerID() {
+				t.Fatalf("issued VC-JWT does not verify: %v", err)
+			}
 		}
 		// The offer is spent.
 		_, err = h.OID4VCI(ctx, in.DeepLink, cfg)

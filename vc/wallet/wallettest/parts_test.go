@@ -6,7 +6,6 @@ package wallettest_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +14,8 @@ import (
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/issuer"
+	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
 )
@@ -38,22 +39,29 @@ func newParts(t *testing.T, _ store.Store) parts {
 		t.Fatal(err)
 	}
 	resolver := did.NewResolver()
+	sg, err := issuer.New(issuer.Config{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
 	iss, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{
 		Profile: vc.Profile{ID: issuerDID, Name: "Example University"},
-		Signer:  signer,
+		Signer:  sg,
 		Achievement: func(_ context.Context, aw credential.Award) (vc.Achievement, error) {
 			return vc.Achievement{Name: "Certificate in " + aw.Achievement.ID, Description: "Passed the course."}, nil
 		},
 		Status: standInStatusEntry,
-		JWT:    standInJWT,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver, err := verify.New(verify.Config{Resolver: resolver})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return parts{
 		issuer:   iss,
 		status:   standInStatus{},
-		verifier: wallet.ProofVerifier{Resolver: resolver},
+		verifier: ver,
 		keys:     oid4vci.KeysFrom(resolver),
 		resolver: resolver,
 		issuerID: issuerDID,
@@ -68,20 +76,6 @@ func standInStatusEntry(ref store.StatusRef, v vc.Version) (vc.StatusEntry, erro
 	}
 	return vc.StatusEntry{ID: u + "#" + strconv.Itoa(ref.Index), Type: typ, StatusPurpose: ref.Purpose,
 		StatusListIndex: strconv.Itoa(ref.Index), StatusListCredential: u}, nil
-}
-
-func standInJWT(_ context.Context, c *vc.Credential, s vc.Signer) (string, error) {
-	payload, err := json.Marshal(map[string]any{"iss": c.Issuer.ID, "jti": c.ID, "sub": c.CredentialSubject[0].ID, "vc": c})
-	if err != nil {
-		return "", err
-	}
-	h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT","kid":"` + s.VerificationMethod() + `"}`))
-	in := h + "." + base64.RawURLEncoding.EncodeToString(payload)
-	sig, err := s.Sign(context.Background(), []byte(in))
-	if err != nil {
-		return "", err
-	}
-	return in + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 type standInStatus struct{}
