@@ -1,6 +1,7 @@
 package credshare
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -149,13 +150,28 @@ func (p *Pipeline) recordProvider(ctx context.Context, award uuid.UUID, provider
 }
 
 func (p *Pipeline) runPublish(ctx context.Context, it store.OutboxItem) error {
-	var ev eventbus.Event
-	if err := json.Unmarshal(it.Payload, &ev); err != nil {
+	ev, err := decodeEvent(it.Payload)
+	if err != nil {
 		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
-	err := p.cfg.Publisher.Publish(ctx, it.Target, ev)
+	err = p.cfg.Publisher.Publish(ctx, it.Target, ev)
 	if eventbus.IsPermanent(err) {
 		return Permanent(err)
 	}
 	return err
+}
+
+// decodeEvent reads an event stored as JSON in the outbox, restoring the
+// tree's value types (integral numbers are int64 again, as Avro longs need).
+func decodeEvent(b []byte) (eventbus.Event, error) {
+	var ev eventbus.Event
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&ev); err != nil {
+		return ev, err
+	}
+	if data, ok := eventbus.NormalizeJSON(map[string]any(ev.Data)).(map[string]any); ok {
+		ev.Data = data
+	}
+	return ev, nil
 }

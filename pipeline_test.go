@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,11 +56,14 @@ func (r *recordingPublisher) Close() error { return nil }
 func newPipeline(t *testing.T, st store.Store, cfg credshare.Config) (*credshare.Pipeline, *credshare.Dispatcher) {
 	t.Helper()
 	cfg.Store = st
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	p, err := credshare.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: st, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxAttempts: 3})
+	d, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: st, Logger: cfg.Logger, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
