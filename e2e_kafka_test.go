@@ -144,5 +144,3 @@ func (r *recordingPublisher) snapshot() []eventbus.Event {
 	defer r.mu.Unlock()
 	return append([]eventbus.Event(nil), r.sent...)
 }
-
-
