@@ -84,6 +84,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	a.closers = append(a.closers, func() error { return a.mp.Shutdown(context.Background()) })
 	meter := a.mp.Meter(meterName)
 	if a.handleDur, err = meter.Float64Histogram("credshare.kafka.handle.duration", metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 		metric.WithDescription("Time to apply one Kafka event, by type and result (ok, error).")); err != nil {
 		return nil, err
 	}

@@ -233,7 +233,10 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.Kafka.APISecret = v; return nil }},
 	{Env: "CREDSHARE_KAFKA_SASL_MECHANISM", Key: "kafka.sasl_mechanism", Default: "PLAIN",
 		OpenEdX: "(always PLAIN in event-bus-kafka)", Doc: "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.",
-		set: func(c *Config, v string) error { c.Kafka.SASLMechanism = strings.ToUpper(strings.TrimSpace(v)); return nil }},
+		set: func(c *Config, v string) error {
+			c.Kafka.SASLMechanism = strings.ToUpper(strings.TrimSpace(v))
+			return nil
+		}},
 	{Env: "CREDSHARE_KAFKA_TLS", Key: "kafka.tls", Default: "true with an API key, else false",
 		OpenEdX: "security.protocol SASL_SSL (implied by the API key)", Doc: "TLS to the brokers.",
 		set: func(c *Config, v string) error {
@@ -270,7 +273,10 @@ var settings = []setting{
 		set: func(c *Config, v string) error { c.Kafka.ReplayFrom = strings.TrimSpace(v); return nil }},
 	{Env: "CREDSHARE_KAFKA_RETRY_BACKOFF", Key: "kafka.retry_backoff", Default: "1s",
 		OpenEdX: "EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP (roughly)", Doc: "Pause before an event that failed for a transient reason is delivered again.",
-		set: func(c *Config, v string) (err error) { c.Kafka.RetryBackoff.Duration, err = parseDuration(v); return err }},
+		set: func(c *Config, v string) (err error) {
+			c.Kafka.RetryBackoff.Duration, err = parseDuration(v)
+			return err
+		}},
 	{Env: "CREDSHARE_PUBLISH_BADGE_EVENTS", Key: "kafka.publish_badge_events", Default: "true",
 		OpenEdX: "EVENT_BUS_PRODUCER_CONFIG for badge.awarded.v1 / badge.revoked.v1 (enabled with BADGES_ENABLED)", Doc: "Publish badge.awarded / badge.revoked to " + eventbus.TopicBadgesLifecycle + ".",
 		set: func(c *Config, v string) (err error) { c.Kafka.PublishBadgeEvents, err = parseBool(v); return err }},
@@ -677,4 +683,27 @@ func writeSettingsHelp(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %s\n      %s%s\n", s.Env, s.Doc, extra)
 	}
+}
+
+// settingsMarkdown renders the settings as the Markdown table README.md
+// carries (a test keeps the two in step).
+func settingsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| Environment variable | File key | Default | Open edX setting | Meaning |\n| --- | --- | --- | --- | --- |\n")
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, s := range settings {
+		doc := s.Doc
+		if s.Alias != "" {
+			doc += " Also read from `" + s.Alias + "`."
+		}
+		if s.Secret {
+			doc += " Secret (or `" + s.Env + "_FILE`)."
+		}
+		def := s.Default
+		if def != "" {
+			def = "`" + def + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n", s.Env, s.Key, cell(def), cell(s.OpenEdX), cell(doc))
+	}
+	return b.String()
 }

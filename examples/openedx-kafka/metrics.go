@@ -35,7 +35,9 @@ func metricsHandler(reader *sdkmetric.ManualReader) http.Handler {
 
 type promFamily struct {
 	name, help, typ string
-	lines           []string
+	// lines are series (one line each, or a histogram's block), sorted
+	// before writing.
+	lines []string
 }
 
 func writePrometheus(w io.Writer, rm metricdata.ResourceMetrics) {
@@ -105,16 +107,20 @@ func addSum[N int64 | float64](family func(string, string, string) *promFamily, 
 	}
 }
 
+// addHistogram adds one block per series: its buckets in ascending order
+// of le, then _sum and _count.
 func addHistogram[N int64 | float64](f *promFamily, base string, pts []metricdata.HistogramDataPoint[N], conv func(N) float64) {
 	for _, p := range pts {
+		var b strings.Builder
 		var cum uint64
-		for i, b := range p.Bounds {
+		for i, bound := range p.Bounds {
 			cum += p.BucketCounts[i]
-			f.lines = append(f.lines, sample(base+"_bucket", p.Attributes, []string{"le", formatFloat(b)}, float64(cum)))
+			b.WriteString(sample(base+"_bucket", p.Attributes, []string{"le", formatFloat(bound)}, float64(cum)))
 		}
-		f.lines = append(f.lines, sample(base+"_bucket", p.Attributes, []string{"le", "+Inf"}, float64(p.Count)))
-		f.lines = append(f.lines, sample(base+"_sum", p.Attributes, nil, conv(p.Sum)))
-		f.lines = append(f.lines, sample(base+"_count", p.Attributes, nil, float64(p.Count)))
+		b.WriteString(sample(base+"_bucket", p.Attributes, []string{"le", "+Inf"}, float64(p.Count)))
+		b.WriteString(sample(base+"_sum", p.Attributes, nil, conv(p.Sum)))
+		b.WriteString(sample(base+"_count", p.Attributes, nil, float64(p.Count)))
+		f.lines = append(f.lines, b.String())
 	}
 }
 
