@@ -10,7 +10,7 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
-	"github.com/credshare/credshare/vc/internal/vctest"
+	"github.com/credshare/credshare/vc/vctest"
 	"github.com/credshare/credshare/vc/proof"
 )
 

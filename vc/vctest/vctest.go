@@ -1,5 +1,5 @@
-// Package vctest builds sample credentials and keys for the vc packages'
-// tests and benchmarks.
+// Package vctest builds sample credentials and keys for tests, examples
+// and benchmarks of the vc packages (and of packages built on them).
 package vctest
 
 import (
