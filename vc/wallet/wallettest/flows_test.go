@@ -43,7 +43,7 @@ func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 // authentication that reads the learner from a header (standing in for the
 // host's session).
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    store.Store
 	clk   *clock
 	svc   *wallet.Service
@@ -76,7 +76,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
 	}
 }
 
-func newEnv(t *testing.T, st store.Store, mut ...func(*oid4vci.Config)) *env {
+func newEnv(t testing.TB, st store.Store, mut ...func(*oid4vci.Config)) *env {
 	t.Helper()
 	e := &env{t: t, st: st, clk: &clock{}}
 	e.clk.ns.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixNano())

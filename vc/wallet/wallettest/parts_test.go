@@ -29,7 +29,7 @@ type parts struct {
 	issuerID string
 }
 
-func newParts(t *testing.T, _ store.Store) parts {
+func newParts(t testing.TB, _ store.Store) parts {
 	priv, issuerDID, vm, err := did.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
