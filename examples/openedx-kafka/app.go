@@ -60,7 +60,7 @@ type App struct {
 	srv  *http.Server
 	ln   net.Listener
 
-	rulesOn   bool
+	rulesEng  *credshare.Rules
 	handleDur metric.Float64Histogram
 	stopping  atomic.Bool
 	consuming atomic.Bool
@@ -115,7 +115,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	if err != nil {
 		return nil, err
 	}
-	a.rulesOn = rules != nil
+	a.rulesEng = rules
 
 	// Kafka.
 	cc, err := a.clientConfig(opts.kafkaOpts)
@@ -451,6 +451,7 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(ddone)
 		_ = a.disp.Run(dctx)
 	}()
+	go a.reloadRules(dctx, time.Minute)
 	cctx, ccancel := context.WithCancel(ctx)
 	defer ccancel()
 	cdone := make(chan struct{})

@@ -235,7 +235,7 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 		return sum, err
 	}
 	sum.Addr = app.Addr()
-	sum.RulesEngine = app.pipe != nil && app.rulesOn
+	sum.RulesEngine = app.rulesEng != nil
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	runErr := make(chan error, 1)

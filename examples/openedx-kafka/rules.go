@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
@@ -16,7 +17,7 @@ import (
 
 // rules stores the templates of the rules file (or of def when no file is
 // configured) and returns the rules the pipeline applies.
-func (a *App) rules(ctx context.Context, def []byte) (credshare.RulesApplier, error) {
+func (a *App) rules(ctx context.Context, def []byte) (*credshare.Rules, error) {
 	b, name := def, "the bundled example rules"
 	if a.cfg.Badges.RulesFile != "" {
 		var err error
@@ -40,7 +41,30 @@ func (a *App) rules(ctx context.Context, def []byte) (credshare.RulesApplier, er
 		}
 		a.log.Info("badge rules loaded", "file", name, "templates", len(ts))
 	}
-	return newRules(ctx, a)
+	rules, err := credshare.LoadRules(ctx, a.st.Config())
+	if err != nil {
+		return nil, fmt.Errorf("loading the badge templates and rules from the store: %w", err)
+	}
+	a.log.Info("badge rules engine ready", "templates", len(rules.Engine().Templates()), "event_types", rules.Engine().EventTypes())
+	return rules, nil
+}
+
+// reloadRules rebuilds the rules engine from the store every interval, so
+// templates created by a Credly webhook or rules edited with the CLI take
+// effect without a restart. A failed reload keeps the current engine.
+func (a *App) reloadRules(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.rulesEng.Reload(ctx, a.st.Config()); err != nil && ctx.Err() == nil {
+				a.log.Warn("reloading the badge rules failed; the current ones stay", "err", err)
+			}
+		}
+	}
 }
 
 // yamlToJSON converts a YAML document to JSON so that the badge package's
