@@ -306,7 +306,9 @@ func checkRule(eventType string, dr DataRule, f string, add func(*RuleError)) *c
 			add(fieldErr(f+".value", fmt.Sprintf("%q is a date-time; compare it with an RFC 3339 time", dr.Path), ErrBadValue))
 		case kind == FieldLong && cr.isTime:
 			add(fieldErr(f+".value", fmt.Sprintf("%q is a number; compare it with a number", dr.Path), ErrBadValue))
-		case kind == FieldString || kind == FieldBool:
+		case kind == FieldBool:
+			// Strings may hold numbers (a certificate's grade is "0.85")
+			// or times, so only booleans are refused.
 			add(fieldErr(f+".operator", fmt.Sprintf("%q is a %s; %s compares numbers and times", dr.Path, kind, dr.Operator), ErrBadValue))
 		}
 	}

@@ -1,0 +1,182 @@
+package badge_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/store"
+	"github.com/google/uuid"
+)
+
+// propertyTemplates exercise every feature: groups, penalties, repeatable
+// badges, counts, a window, rule-less requirements and dependencies.
+func propertyTemplates() []badge.Template {
+	twoGroups := mkTemplate("P two groups", badge.RuleSet{
+		Requirements: []badge.Requirement{passReq("a1", "A", "c1"), passReq("a2", "A", "c2"), passReq("b", "B", "c3")},
+		Penalties:    []badge.Penalty{failPenalty("f1", "c1", "a1"), failPenalty("f3", "c3", "b")},
+	})
+	repeat := mkTemplate("P repeatable", badge.RuleSet{
+		Requirements: []badge.Requirement{passReq("r", "A", "c2"), passReq("r4", "B", "c4")},
+		Penalties:    []badge.Penalty{failPenalty("f4", "c4", "r4")},
+	})
+	repeat.Repeatable = true
+	count := mkTemplate("P count", badge.RuleSet{Requirements: []badge.Requirement{{
+		ID: "n", EventType: passingType, Window: badge.Duration(40 * time.Minute),
+		Rules: []badge.DataRule{{Path: "is_passing", Operator: badge.OpEq, Value: "yes"}},
+		Count: &badge.Count{Path: "course.course_key", Distinct: 3},
+	}}})
+	anyCert := mkTemplate("P any certificate", badge.RuleSet{
+		Requirements: []badge.Requirement{{ID: "cert", Group: "A", EventType: badge.EventCertificateCreated}, passReq("c4", "B", "c4")},
+		Window:       badge.Duration(30 * time.Minute),
+	})
+	both := mkTemplate("P both", badge.RuleSet{Requires: []uuid.UUID{twoGroups.UUID, count.UUID}})
+	return []badge.Template{twoGroups, repeat, count, anyCert, both}
+}
+
+// randomStreams returns, per learner, a random event sequence in time order.
+func randomStreams(rng *rand.Rand, learners, perLearner int) [][]badge.Event {
+	courses := []string{"c1", "c2", "c3", "c4", "c5"}
+	out := make([][]badge.Event, learners)
+	for l := range out {
+		id := int64(l + 1)
+		tm := t0
+		for i := range perLearner {
+			tm = tm.Add(time.Duration(1+rng.IntN(10)) * time.Minute)
+			c := courses[rng.IntN(len(courses))]
+			evID := fmt.Sprintf("l%d-e%d", id, i)
+			if rng.IntN(6) == 0 {
+				out[l] = append(out[l], certEvent(evID, id, tm, c, "verified", "0.8"))
+				continue
+			}
+			out[l] = append(out[l], passEvent(evID, id, tm, c, rng.IntN(3) != 0))
+		}
+	}
+	return out
+}
+
+// finalAwards renders every award of every learner.
+func finalAwards(t *testing.T, h *rulesHarness, learners int) string {
+	t.Helper()
+	var b strings.Builder
+	for l := 1; l <= learners; l++ {
+		as, err := h.st.Awards().List(context.Background(), store.AwardFilter{LearnerID: int64(l), Kind: credential.KindBadge})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(as, func(a, c credential.Award) int { return strings.Compare(a.Achievement.ID, c.Achievement.ID) })
+		for _, a := range as {
+			fmt.Fprintf(&b, "learner %d %s: %s times=%d awarded_by=%s revoked_by=%s\n",
+				l, a.Achievement.ID, a.Status, a.Times, a.Awarded.EventID, a.Revoked.EventID)
+		}
+	}
+	return b.String()
+}
+
+// interleave merges the streams in a random order that keeps each
+// learner's own order (the bus orders per key, not across keys).
+func interleave(rng *rand.Rand, streams [][]badge.Event) []badge.Event {
+	pos := make([]int, len(streams))
+	var out []badge.Event
+	for {
+		var open []int
+		for l, s := range streams {
+			if pos[l] < len(s) {
+				open = append(open, l)
+			}
+		}
+		if len(open) == 0 {
+			return out
+		}
+		l := open[rng.IntN(len(open))]
+		out = append(out, streams[l][pos[l]])
+		pos[l]++
+	}
+}
+
+// TestPropertySameAwardsWhateverTheDelivery applies random event streams
+// for many learners once; twice (every event redelivered, then the whole
+// stream replayed, deduplicated as the pipeline does); interleaved
+// differently across learners with every event applied twice in a row
+// without deduplication; and concurrently per learner. The final awards
+// must be the same every time.
+func TestPropertySameAwardsWhateverTheDelivery(t *testing.T) {
+	const learners, perLearner = 12, 30
+	tpls := propertyTemplates()
+	seeds := []uint64{1, 2, 3, 4, 5, 6}
+	if testing.Short() {
+		seeds = seeds[:2]
+	}
+	awarded, revoked, repeated := 0, 0, 0
+	for _, seed := range seeds {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		streams := randomStreams(rng, learners, perLearner)
+
+		once := newRulesHarness(t, tpls...)
+		for _, s := range streams {
+			for _, ev := range s {
+				once.applyOnce(ev)
+			}
+		}
+		want := finalAwards(t, once, learners)
+		awarded += strings.Count(want, ": awarded")
+		revoked += strings.Count(want, ": revoked")
+		repeated += strings.Count(want, "times=2") + strings.Count(want, "times=3")
+
+		twice := newRulesHarness(t, tpls...)
+		for _, s := range streams {
+			for _, ev := range s {
+				twice.applyOnce(ev)
+				if out := twice.applyOnce(ev); !out.Empty() {
+					t.Fatalf("seed %d: redelivered %s changed something: %v", seed, ev.ID, out)
+				}
+			}
+		}
+		for _, s := range streams {
+			for _, ev := range s {
+				if out := twice.applyOnce(ev); !out.Empty() {
+					t.Fatalf("seed %d: replayed %s changed something: %v", seed, ev.ID, out)
+				}
+			}
+		}
+		if got := finalAwards(t, twice, learners); got != want {
+			t.Fatalf("seed %d: applied twice:\n%s\nwant:\n%s", seed, got, want)
+		}
+
+		mixed := newRulesHarness(t, tpls...)
+		for _, ev := range interleave(rng, streams) {
+			mixed.apply(ev)
+			if out := mixed.apply(ev); !out.Empty() {
+				t.Fatalf("seed %d: %s applied again without deduplication changed something: %v", seed, ev.ID, out)
+			}
+		}
+		if got := finalAwards(t, mixed, learners); got != want {
+			t.Fatalf("seed %d: interleaved:\n%s\nwant:\n%s", seed, got, want)
+		}
+
+		conc := newRulesHarness(t, tpls...)
+		var wg sync.WaitGroup
+		for _, s := range streams {
+			wg.Go(func() {
+				for _, ev := range s {
+					conc.applyOnce(ev)
+				}
+			})
+		}
+		wg.Wait()
+		if got := finalAwards(t, conc, learners); got != want {
+			t.Fatalf("seed %d: concurrent:\n%s\nwant:\n%s", seed, got, want)
+		}
+	}
+	if awarded == 0 || revoked == 0 || repeated == 0 {
+		t.Fatalf("the random streams gave %d awarded, %d revoked, %d repeated badges; the property needs all three", awarded, revoked, repeated)
+	}
+	t.Logf("%d awarded, %d revoked, %d repeated badges across %d seeds", awarded, revoked, repeated, len(seeds))
+}
