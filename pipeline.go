@@ -76,6 +76,11 @@ type Config struct {
 	PublishProgramEvents bool
 	// Status revokes issued VCs when an award is revoked; nil skips it.
 	Status StatusRevoker
+	// CertificateProvider, when set, names a provider in Providers that
+	// course and program certificates are issued (and revoked) through —
+	// typically "obv3", which issues them as signed Open Badges 3.0
+	// credentials.
+	CertificateProvider string
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 	// Meter records metrics; default none.
@@ -117,6 +122,11 @@ func New(cfg Config) (*Pipeline, error) {
 		}
 		if p.ID() != id {
 			return nil, fmt.Errorf("credshare: Config.Providers[%q] reports id %q", id, p.ID())
+		}
+	}
+	if cfg.CertificateProvider != "" {
+		if _, ok := cfg.Providers[cfg.CertificateProvider]; !ok {
+			return nil, fmt.Errorf("credshare: Config.CertificateProvider %q is not in Config.Providers", cfg.CertificateProvider)
 		}
 	}
 	p := &Pipeline{cfg: cfg}
@@ -395,7 +405,12 @@ func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event
 	switch a.Achievement.Kind {
 	case credential.KindBadge:
 		return p.badgeEffects(ctx, tx, e, l, t)
+	case credential.KindCourseCertificate:
+		return p.certificateCall(ctx, tx, l, t, badge.TemplateRef{Name: a.Evidence["course_name"], ExternalID: a.Achievement.ID})
 	case credential.KindProgramCertificate:
+		if err := p.certificateCall(ctx, tx, l, t, badge.TemplateRef{Name: a.Evidence["program_title"], ExternalID: a.Achievement.ID}); err != nil {
+			return err
+		}
 		if !p.cfg.PublishProgramEvents || p.cfg.Publisher == nil {
 			return nil
 		}
@@ -419,6 +434,45 @@ func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event
 	return nil
 }
 
+// certificateCall queues the certificate provider's call for a certificate
+// transition, when a certificate provider is configured.
+func (p *Pipeline) certificateCall(ctx context.Context, tx store.Repos, l credential.Learner, t Transition, ref badge.TemplateRef) error {
+	if p.cfg.CertificateProvider == "" {
+		return nil
+	}
+	return p.enqueueCall(ctx, tx, p.cfg.CertificateProvider, l, t, ref)
+}
+
+// enqueueCall writes the outbox row for a provider's issue or revoke call.
+func (p *Pipeline) enqueueCall(ctx context.Context, tx store.Repos, provider string, l credential.Learner, t Transition, ref badge.TemplateRef) error {
+	a := t.Award
+	var (
+		kind, key string
+		payload   any
+	)
+	if t.Revoked {
+		kind = KindBadgeRevoke
+		key = fmt.Sprintf("badge.revoke:%s:%s:%d", provider, a.UUID, a.Times)
+		ext := ""
+		if pr, ok := a.Provider(provider); ok {
+			ext = pr.ExternalID
+		}
+		payload = badge.RevokeRequest{IdempotencyKey: key, AwardUUID: a.UUID, Template: ref, Recipient: l,
+			ExternalID: ext, Reason: a.Revoked.Reason, RevokedAt: a.RevokedAt}
+	} else {
+		kind = KindBadgeIssue
+		key = fmt.Sprintf("badge.issue:%s:%s:%d", provider, a.UUID, a.Times)
+		payload = badge.IssueRequest{IdempotencyKey: key, AwardUUID: a.UUID, Template: ref, Recipient: l,
+			IssuedAt: a.AwardedAt, Evidence: a.Evidence}
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: kind, Target: provider, IdempotencyKey: key, Payload: body})
+	return err
+}
+
 func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition) error {
 	a := t.Award
 	tplID, err := parseUUID(a.Achievement.ID)
@@ -432,30 +486,7 @@ func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.
 	ref := badge.TemplateRef{UUID: tpl.UUID, AccountID: tpl.AccountID, ExternalID: tpl.ExternalID, Name: tpl.Name}
 	if tpl.Provider != "" {
 		if _, ok := p.cfg.Providers[tpl.Provider]; ok {
-			var (
-				kind, key string
-				payload   any
-			)
-			if t.Revoked {
-				kind = KindBadgeRevoke
-				key = fmt.Sprintf("badge.revoke:%s:%s:%d", tpl.Provider, a.UUID, a.Times)
-				ext := ""
-				if pr, ok := a.Provider(tpl.Provider); ok {
-					ext = pr.ExternalID
-				}
-				payload = badge.RevokeRequest{IdempotencyKey: key, AwardUUID: a.UUID, Template: ref, Recipient: l,
-					ExternalID: ext, Reason: a.Revoked.Reason, RevokedAt: a.RevokedAt}
-			} else {
-				kind = KindBadgeIssue
-				key = fmt.Sprintf("badge.issue:%s:%s:%d", tpl.Provider, a.UUID, a.Times)
-				payload = badge.IssueRequest{IdempotencyKey: key, AwardUUID: a.UUID, Template: ref, Recipient: l,
-					IssuedAt: a.AwardedAt, Evidence: a.Evidence}
-			}
-			body, err := json.Marshal(payload)
-			if err != nil {
-				return err
-			}
-			if _, _, err := tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: kind, Target: tpl.Provider, IdempotencyKey: key, Payload: body}); err != nil {
+			if err := p.enqueueCall(ctx, tx, tpl.Provider, l, t, ref); err != nil {
 				return err
 			}
 		} else {
