@@ -172,13 +172,22 @@ func (r outbox) Claim(ctx context.Context, owner string, now time.Time, lease ti
 	return out, db.wrap("outbox.claim", owner, err)
 }
 
-// settle applies an update to a leased item held by owner.
+// settle applies an update to a leased item held by owner: one guarded
+// UPDATE, and only when it matches nothing a read to tell a missing item
+// from a lost lease.
 func (r outbox) settle(ctx context.Context, op string, id int64, owner string, set string, args ...any) error {
 	db := r.h.base()
 	err := r.h.run(ctx, write, func(tx q) error {
+		args := append(args, "", nil, db.tv(db.now()), id, store.OutboxLeased, owner)
+		res, err := tx.ExecContext(ctx, "UPDATE cs_outbox SET "+set+", lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND status = ? AND lease_owner = ?", args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
 		var status store.OutboxStatus
-		var holder string
-		err := tx.QueryRowContext(ctx, "SELECT status, lease_owner FROM cs_outbox WHERE id = ?"+db.d.ForUpdate, id).Scan(&status, &holder)
+		err = tx.QueryRowContext(ctx, "SELECT status FROM cs_outbox WHERE id = ?", id).Scan(&status)
 		switch {
 		case err == sql.ErrNoRows:
 			return db.notFound("outbox item", id)
@@ -186,12 +195,8 @@ func (r outbox) settle(ctx context.Context, op string, id int64, owner string, s
 			return err
 		case status != store.OutboxLeased:
 			return db.conflict("outbox item %d is %s, not leased", id, status)
-		case holder != owner:
-			return db.conflict("outbox item %d is leased by another owner", id)
 		}
-		args = append(args, "", nil, db.tv(db.now()), id)
-		_, err = tx.ExecContext(ctx, "UPDATE cs_outbox SET "+set+", lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?", args...)
-		return err
+		return db.conflict("outbox item %d is leased by another owner", id)
 	})
 	return db.wrap(op, id, err)
 }
