@@ -19,6 +19,7 @@ import (
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
@@ -64,6 +65,9 @@ func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
 			s := memstore.New()
 			t.Cleanup(func() { s.Close() })
 			return s
+		},
+		"mysqlstore": func(t *testing.T) store.Store {
+			return mysqltest.Open(t) // skips unless CREDSHARE_MYSQL_DSN is set
 		},
 		"sqlitestore": func(t *testing.T) store.Store {
 			s, err := sqlitestore.Open(context.Background(), t.TempDir()+"/credshare.db")
