@@ -1,0 +1,508 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/sqlitestore"
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func noEnv(string) string { return "" }
+
+// TestFakeSmoke runs `openedx-kafka -fake -serve` in process: the seeded
+// Open edX events must all be applied through kfake + srfake + SQLite + the
+// Credly fake, the badges issued and published, only the poisoned record
+// dead-lettered; the endpoints must answer while it serves; a cancelled
+// context (SIGINT/SIGTERM) must shut it down cleanly with exit code 0; and
+// the store left behind must hold the awards.
+func TestFakeSmoke(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() {
+		code <- realMain(ctx, []string{"-fake", "-serve", "-data", dir, "-addr", "127.0.0.1:0"}, &stdout, &stderr, noEnv)
+	}()
+	deadline := time.After(45 * time.Second)
+	for !strings.Contains(stdout.String(), "serving on http://") {
+		select {
+		case c := <-code:
+			t.Fatalf("exited with %d before serving\nstdout:\n%s\nstderr:\n%s", c, stdout.String(), stderr.String())
+		case <-deadline:
+			t.Fatalf("no summary within 45s\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	out := stdout.String()
+	t.Log("\n" + out)
+	for _, want := range []string{
+		"records seeded      12 (10 events as the LMS writes them, 1 duplicate delivery, 1 poisoned record)",
+		"events applied      10 of 10",
+		"course certificates 2 awarded, 1 revoked",
+		"badges              3 awarded, 3 issued on Credly",
+		"- alice: Python Fundamentals (awarded",
+		"- bob: Python Fundamentals (awarded",
+		"- carol: Data Science Track (awarded",
+		"credly webhook      badge accepted on Credly -> award state updated: true",
+		"published           3 org.openedx.learning.badge.awarded.v1 (topic dev-learning-badges-lifecycle)",
+		"dead-letter topics  1 record(s)",
+		"bad magic byte",
+		"outbox              0 pending, 0 dead",
+		"endpoints           /healthz 200, /readyz 200, /metrics 200",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "dave") {
+		t.Errorf("dave passed one of two required courses and must have no badge:\n%s", out)
+	}
+
+	// The endpoints, while it serves.
+	addr := strings.TrimSpace(strings.TrimSuffix(strings.SplitN(strings.SplitN(out, "serving on http://", 2)[1], " ", 2)[0], "\n"))
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if c, body := get("/readyz"); c != 200 || !strings.Contains(body, `"kafka":"ok"`) || !strings.Contains(body, `"store":"ok"`) {
+		t.Errorf("/readyz = %d %s", c, body)
+	}
+	c, metrics := get("/metrics")
+	for _, want := range []string{
+		"# TYPE credshare_events_total counter",
+		`credshare_events_total{outcome="applied",type="org.openedx.learning.course.passing.status.updated.v1"} 6`,
+		`credshare_award_transitions_total{achievement="course-v1:OpenedX+PY101+2026_T1",kind="course_certificate",transition="revoked"} 1`,
+		`credshare_outbox_depth{state="pending"} 0`,
+		"# TYPE credshare_kafka_handle_duration_seconds histogram",
+	} {
+		if c != 200 || !strings.Contains(metrics, want) {
+			t.Errorf("/metrics (%d) lacks %q", c, want)
+		}
+	}
+
+	// SIGINT / SIGTERM.
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit code %d after shutdown\nstderr:\n%s", c, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no shutdown within 30s")
+	}
+	if strings.Contains(stderr.String(), `"level":"ERROR"`) {
+		t.Errorf("error lines in the log:\n%s", stderr.String())
+	}
+
+	// What the store holds, read back independently.
+	st, err := sqlitestore.Open(context.Background(), filepath.Join(dir, "credshare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx = context.Background()
+	award := func(learner int64, ref credential.AchievementRef) credential.Award {
+		t.Helper()
+		a, err := st.Awards().Get(ctx, learner, ref)
+		if err != nil {
+			t.Fatalf("award of %d for %s: %v", learner, ref, err)
+		}
+		return a
+	}
+	if a := award(101, credential.CourseCertificate(coursePY101)); a.Status != credential.StatusAwarded || a.Evidence["mode"] != "verified" {
+		t.Errorf("alice's certificate: %+v", a)
+	}
+	if a := award(102, credential.CourseCertificate(coursePY101)); a.Status != credential.StatusRevoked {
+		t.Errorf("bob's certificate should be revoked: %+v", a)
+	}
+	badges, err := st.Awards().List(ctx, store.AwardFilter{Kind: credential.KindBadge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[int64]int{}
+	for _, a := range badges {
+		if a.Status != credential.StatusAwarded {
+			t.Errorf("badge %s of %d is %s", a.Achievement, a.LearnerID, a.Status)
+		}
+		if ref, ok := a.Provider("credly"); !ok || ref.ExternalID == "" {
+			t.Errorf("badge %s of %d has no Credly badge id: %+v", a.Achievement, a.LearnerID, a.Providers)
+		}
+		held[a.LearnerID]++
+	}
+	if len(badges) != 3 || held[101] != 1 || held[102] != 1 || held[103] != 1 {
+		t.Errorf("badges by learner = %v, want alice, bob and carol one each", held)
+	}
+	ob, err := st.Outbox().Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ob.Pending != 0 || ob.Dead != 0 {
+		t.Errorf("outbox after shutdown: %+v", ob)
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	if c := realMain(context.Background(), []string{"-help"}, &out, &out, noEnv); c != 0 {
+		t.Fatalf("-help exit code %d", c)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.Env) || !strings.Contains(out.String(), s.Key) {
+			t.Errorf("-help does not mention %s / %s", s.Env, s.Key)
+		}
+	}
+}
+
+func TestREADMEHasTheSettingsTable(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), settingsMarkdown()) {
+		t.Errorf("README.md's settings table is out of date; it should contain:\n%s", settingsMarkdown())
+	}
+}
+
+func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestInvalidConfigurationExitsTwoNamingSettings(t *testing.T) {
+	const secret = "s3cr3t-value-never-printed"
+	var stdout, stderr bytes.Buffer
+	env := envMap(map[string]string{
+		"CREDSHARE_KAFKA_API_KEY":        "key-" + secret,
+		"CREDSHARE_CREDLY_ORGANIZATIONS": `{"org-1": ""}`,
+		"CREDSHARE_STORE_DSN":            "user:" + secret + "@tcp(db:3306)/credshare",
+		"CREDSHARE_STORE_DRIVER":         "postgres",
+	})
+	if c := realMain(context.Background(), nil, &stdout, &stderr, env); c != 2 {
+		t.Fatalf("exit code %d, want 2", c)
+	}
+	msg := stderr.String()
+	for _, want := range []string{
+		"kafka.bootstrap_servers (CREDSHARE_KAFKA_BOOTSTRAP_SERVERS): required",
+		"kafka.schema_registry_url (CREDSHARE_SCHEMA_REGISTRY_URL): required",
+		"kafka.api_key (CREDSHARE_KAFKA_API_KEY): set both",
+		`credly.organizations (CREDSHARE_CREDLY_ORGANIZATIONS): organisation "org-1" has no token`,
+		`store.driver (CREDSHARE_STORE_DRIVER): "postgres" is not mysql or sqlite`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error output lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, secret) {
+		t.Errorf("a secret was printed:\n%s", msg)
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	cfg, err := LoadConfig("", envMap(map[string]string{
+		"EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS":   "kafka-1:9092, kafka-2:9092",
+		"CREDSHARE_SCHEMA_REGISTRY_URL":       "http://registry:8081",
+		"EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL": "http://ignored:8081", // the CREDSHARE_ name wins
+		"EVENT_BUS_TOPIC_PREFIX":              "prod",
+		"CREDSHARE_PROGRAM_CERTIFICATES":      "true",
+		"CREDSHARE_CREDLY_ORGANIZATIONS":      "org-1=tok1, org-2=tok2",
+		"CREDSHARE_ACCREDIBLE_API_KEYS":       `{"main": "k1"}`,
+		"CREDSHARE_STORE_DRIVER":              "SQLite",
+		"CREDSHARE_STORE_DSN":                 "/var/lib/credshare/credshare.db",
+		"CREDSHARE_SHUTDOWN_TIMEOUT":          "45s",
+		"CREDSHARE_KAFKA_API_KEY":             "k",
+		"CREDSHARE_KAFKA_API_SECRET":          "s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Kafka.BootstrapServers, ","); got != "kafka-1:9092,kafka-2:9092" {
+		t.Errorf("brokers %q", got)
+	}
+	if cfg.Kafka.SchemaRegistryURL[0] != "http://registry:8081" || cfg.Kafka.TopicPrefix != "prod" {
+		t.Errorf("registry %v prefix %q", cfg.Kafka.SchemaRegistryURL, cfg.Kafka.TopicPrefix)
+	}
+	if got := strings.Join(cfg.topics(), ","); got != "learning-badges-lifecycle,learning-certificate-lifecycle,learning-program-certificate-lifecycle" {
+		t.Errorf("topics %q", got)
+	}
+	if cfg.Credly.Organizations["org-2"] != "tok2" || cfg.Accredible.APIKeys["main"] != "k1" {
+		t.Errorf("accounts %v %v", cfg.Credly.Organizations, cfg.Accredible.APIKeys)
+	}
+	if cfg.Store.Driver != "sqlite" || cfg.ShutdownTimeout.Duration != 45*time.Second || !cfg.kafkaTLS() {
+		t.Errorf("driver %q timeout %s tls %v", cfg.Store.Driver, cfg.ShutdownTimeout, cfg.kafkaTLS())
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "dsn")
+	if err := os.WriteFile(p, []byte("u:pw@tcp(db:3306)/credshare\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig("", envMap(map[string]string{"CREDSHARE_STORE_DSN_FILE": p}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.DSN != "u:pw@tcp(db:3306)/credshare" {
+		t.Errorf("dsn %q", cfg.Store.DSN)
+	}
+	_, err = LoadConfig("", envMap(map[string]string{"CREDSHARE_STORE_DSN_FILE": p + ".missing"}))
+	if err == nil || !strings.Contains(err.Error(), "store.dsn (CREDSHARE_STORE_DSN_FILE): cannot read the file") {
+		t.Errorf("missing secret file: %v", err)
+	}
+}
+
+func TestBadEnvironmentValues(t *testing.T) {
+	_, err := LoadConfig("", envMap(map[string]string{
+		"CREDSHARE_CREDLY_SANDBOX":       "maybe",
+		"CREDSHARE_CREDLY_ORGANIZATIONS": "tok-without-an-id",
+		"CREDSHARE_SHUTDOWN_TIMEOUT":     "soon",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`credly.sandbox (CREDSHARE_CREDLY_SANDBOX): "maybe": not a boolean`,
+		"credly.organizations (CREDSHARE_CREDLY_ORGANIZATIONS): use",
+		`shutdown_timeout (CREDSHARE_SHUTDOWN_TIMEOUT): "soon"`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "tok-without-an-id") {
+		t.Errorf("a secret was echoed:\n%s", msg)
+	}
+}
+
+const yamlConfig = `
+kafka:
+  bootstrap_servers: [kafka:9092]
+  schema_registry_url: [https://registry.example.org]
+  schema_registry_api_key: rk
+  schema_registry_api_secret: rs
+  topic_prefix: stage
+  consumer_group: credshare-stage
+  retry_backoff: 2s
+store:
+  driver: mysql
+  dsn: credshare:pw@tcp(mysql:3306)/credshare
+credly:
+  organizations: {"org-1": "tok"}
+  sandbox: true
+http:
+  addr: 127.0.0.1:9090
+shutdown_timeout: 1m
+`
+
+func TestConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	yml := filepath.Join(dir, "credshare.yaml")
+	if err := os.WriteFile(yml, []byte(yamlConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(yml, envMap(map[string]string{"CREDSHARE_CONSUMER_GROUP": "from-env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kafka.TopicPrefix != "stage" || cfg.Kafka.ConsumerGroup != "from-env" || !cfg.Credly.Sandbox ||
+		cfg.Kafka.RetryBackoff.Duration != 2*time.Second || cfg.ShutdownTimeout.Duration != time.Minute {
+		t.Errorf("yaml config: %+v", cfg)
+	}
+	if len(cfg.Kafka.Topics) != 2 || !cfg.Kafka.PublishBadgeEvents {
+		t.Errorf("defaults lost: topics %v publish %v", cfg.Kafka.Topics, cfg.Kafka.PublishBadgeEvents)
+	}
+
+	js := filepath.Join(dir, "credshare.json")
+	if err := os.WriteFile(js, []byte(`{"kafka": {"bootstrap_servers": ["k:9092"], "schema_registry_url": ["http://r:8081"]},
+		"store": {"driver": "sqlite", "dsn": "/tmp/x.db"}, "shutdown_timeout": 10}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = LoadConfig(js, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil || cfg.ShutdownTimeout.Duration != 10*time.Second {
+		t.Errorf("json config: %v %s", err, cfg.ShutdownTimeout)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("kafka:\n  bootstrap_server: [k:9092]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(bad, noEnv); err == nil || !strings.Contains(err.Error(), "bootstrap_server") {
+		t.Errorf("misspelt key: %v", err)
+	}
+	if _, err := LoadConfig(filepath.Join(dir, "credshare.toml"), noEnv); err == nil {
+		t.Error("a missing .toml file was accepted")
+	}
+}
+
+func TestValidateURLsAndAddresses(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Kafka.BootstrapServers = []string{"kafka"}
+	cfg.Kafka.SchemaRegistryURL = []string{"http://user:pw@registry:8081"}
+	cfg.Store.DSN = "x"
+	cfg.Credly.APIURL = "http://credly.example.org/v1/"
+	cfg.HTTP.Addr = "8080"
+	cfg.Kafka.Topics = []string{"learning-badges-lifecycle-dlq"}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`kafka.bootstrap_servers (CREDSHARE_KAFKA_BOOTSTRAP_SERVERS): "kafka" is not host:port`,
+		"kafka.schema_registry_url (CREDSHARE_SCHEMA_REGISTRY_URL):", "carries credentials",
+		"credly.api_url (CREDSHARE_CREDLY_API_URL):", "must use https",
+		`http.addr (CREDSHARE_HTTP_ADDR): "8080" is not [host]:port`,
+		"is a dead-letter topic",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "pw@") {
+		t.Errorf("registry password printed:\n%s", msg)
+	}
+}
+
+func TestFakeRulesMatchTheFake(t *testing.T) {
+	ts, err := badge.ParseRulesFile(fakeRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uuid.UUID]bool{
+		badge.TemplateUUID(credly.ProviderID, fakeOrg, fakeTplPython): true,
+		badge.TemplateUUID(credly.ProviderID, fakeOrg, fakeTplData):   true,
+	}
+	for _, tpl := range ts {
+		if !want[tpl.UUID] {
+			t.Errorf("template %q (%s) is not one the Credly fake holds", tpl.Name, tpl.UUID)
+		}
+	}
+	if len(ts) != len(want) {
+		t.Errorf("%d templates, want %d", len(ts), len(want))
+	}
+	// The YAML form of a rules file is read through the same strict parser.
+	j, err := yamlToJSON([]byte("templates:\n  - name: X\n    provider: credly\n    external_id: t1\n    requirementz: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := badge.ParseRulesFile(j); err == nil || !strings.Contains(err.Error(), "requirementz") {
+		t.Errorf("a misspelt key in a YAML rules file: %v", err)
+	}
+}
+
+func TestPrometheusText(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	m := mp.Meter("test")
+	c, _ := m.Int64Counter("credshare.events", metric.WithDescription("Events.\nHandled."))
+	c.Add(context.Background(), 2, metric.WithAttributes(attribute.String("type", `a"b\c`)))
+	h, _ := m.Float64Histogram("x.duration", metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(0.5, 1))
+	h.Record(context.Background(), 0.7)
+	h.Record(context.Background(), 2)
+	g, _ := m.Int64UpDownCounter("queue.size")
+	g.Add(context.Background(), -3)
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	writePrometheus(&b, rm)
+	want := `# HELP credshare_events_total Events.\nHandled.
+# TYPE credshare_events_total counter
+credshare_events_total{type="a\"b\\c"} 2
+# TYPE queue_size gauge
+queue_size -3
+# TYPE x_duration_seconds histogram
+x_duration_seconds_bucket{le="0.5"} 0
+x_duration_seconds_bucket{le="1"} 1
+x_duration_seconds_bucket{le="+Inf"} 2
+x_duration_seconds_sum 2.7
+x_duration_seconds_count 2
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func FuzzParseMap(f *testing.F) {
+	for _, s := range []string{`{"a": "b"}`, "a=b,c=d", "a", "=", `{"a": 1}`, "{", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := parseMap(s)
+		if err == nil && m == nil {
+			t.Fatal("nil map without an error")
+		}
+	})
+}
+
+func FuzzConfigFile(f *testing.F) {
+	f.Add([]byte(yamlConfig), true)
+	f.Add([]byte(`{"kafka": {"topics": ["a"]}, "shutdown_timeout": "3s"}`), false)
+	f.Add([]byte("kafka: [1, 2"), true)
+	f.Add([]byte(`{"shutdown_timeout": {}}`), false)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, isYAML bool) {
+		p := filepath.Join(dir, "c.json")
+		if isYAML {
+			p = filepath.Join(dir, "c.yaml")
+		}
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(p, noEnv)
+		if err != nil {
+			return
+		}
+		_ = cfg.Validate() // must not panic
+	})
+}
