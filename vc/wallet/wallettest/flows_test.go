@@ -53,6 +53,7 @@ type env struct {
 	vcapi *vcapi.Wallet
 	oid   *oid4vci.Wallet
 	base  string
+	parts parts
 }
 
 const learnerHeader = "X-Test-Learner"
@@ -81,6 +82,12 @@ func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
 }
 
 func newEnv(t testing.TB, st store.Store, mut ...func(*oid4vci.Config)) *env {
+	return newEnvWith(t, st, newParts(t, st), mut...)
+}
+
+// newEnvWith is newEnv with given issuer parts, so two "replicas" can
+// share an issuer and a store.
+func newEnvWith(t testing.TB, st store.Store, parts parts, mut ...func(*oid4vci.Config)) *env {
 	t.Helper()
 	e := &env{t: t, st: st, clk: &clock{}}
 	e.clk.ns.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixNano())
@@ -90,7 +97,7 @@ func newEnv(t testing.TB, st store.Store, mut ...func(*oid4vci.Config)) *env {
 	}))
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/wallet"
-	parts := newParts(t, st)
+	e.parts = parts
 	svc, err := wallet.NewService(wallet.Config{
 		Store: st, Resolver: parts.resolver, Issuer: parts.issuer, Status: parts.status, Verifier: parts.verifier,
 		IssuerID: parts.issuerID, TTL: 10 * time.Minute, Now: e.clk.Now,
@@ -260,6 +267,7 @@ func TestFlows(t *testing.T) {
 			})
 			t.Run("Negative", func(t *testing.T) { testNegative(t, newEnv(t, mk(t))) })
 			t.Run("OID4VCINegative", func(t *testing.T) { testOID4VCINegative(t, newEnv(t, mk(t))) })
+			t.Run("Replicas", func(t *testing.T) { testReplicas(t, mk(t)) })
 			t.Run("ConcurrentReplay", func(t *testing.T) { testConcurrentReplay(t, newEnv(t, mk(t))) })
 		})
 	}
@@ -766,3 +774,48 @@ func testConcurrentReplay(t *testing.T, e *env) {
 		t.Fatalf("%d credentials issued", got)
 	}
 }
+
+// testReplicas runs each step of each protocol on another "replica" (an
+// issuer with no state but the shared store): the offer is made on A, the
+// wallet's requests alternate between A and B.
+func testReplicas(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	a := newEnv(t, st)
+	b := newEnvWith(t, st, a.parts)
+	aw := a.award(16, "course-v1:edX+Replica+1")
+	// A client that sends every other request to the other replica.
+	var n atomic.Int32
+	aURL, _ := url.Parse(a.srv.URL)
+	bURL, _ := url.Parse(b.srv.URL)
+	flip := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if n.Add(1)%2 == 0 && r.URL.Host == aURL.Host {
+			r = r.Clone(r.Context())
+			r.URL.Host, r.Host = bURL.Host, bURL.Host
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	h := a.holder()
+	h.Client = flip
+	in := a.mustInit(16, aw.UUID, lcw.ID, "")
+	if _, err := h.LCW(ctx, in.DeepLink); err != nil {
+		t.Fatal(err)
+	}
+	in = a.mustInit(16, aw.UUID, vcapi.ID, "")
+	if _, err := h.VCAPI(ctx, in.Offer.URL); err != nil {
+		t.Fatal(err)
+	}
+	in = a.mustInit(16, aw.UUID, oid4vci.ID, "")
+	if _, err := h.OID4VCI(ctx, in.DeepLink, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() < 6 {
+		t.Fatalf("only %d requests", n.Load())
+	}
+	if got := len(a.issued(aw.UUID)); got != 3 {
+		t.Fatalf("%d issued, want 3", got)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
