@@ -132,52 +132,54 @@ func TestConcurrentMigrations(t *testing.T) {
 	}
 }
 
-// A caller's pool with its own DSN settings (no parseTime, a non-UTC
-// location) works, times round-trip as UTC instants, and Close leaves the
-// pool open.
+// A caller's pool with its own DSN settings (with and without parseTime,
+// a non-UTC location) works, times round-trip as UTC instants with
+// microsecond precision, and Close leaves the pool open.
 func TestNewWithCallersDB(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := mysql.ParseDSN(mysqltest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ParseTime = false
 	if cfg.Loc, err = time.LoadLocation("Asia/Tokyo"); err != nil {
 		t.Skipf("no time zone data: %v", err)
 	}
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s, err := mysqlstore.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := time.Date(2026, 3, 1, 12, 30, 45, 123456789, time.FixedZone("CET", 3600))
-	a, err := credential.NewAward(9, credential.Badge("b1"), credential.Cause{EventID: "e", EventTime: at})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.Awards().Put(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Awards().GetByUUID(ctx, a.UUID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := at.UTC().Truncate(time.Microsecond)
-	if !got.AwardedAt.Equal(want) || got.AwardedAt.Location() != time.UTC || !got.Awarded.EventTime.Equal(want) {
-		t.Fatalf("AwardedAt = %v, want %v (UTC, microseconds)", got.AwardedAt, want)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("caller's pool closed by Store.Close: %v", err)
-	}
-	if _, err := s.Awards().GetByUUID(ctx, a.UUID); !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("use after Close = %v", err)
+	for i, parseTime := range []bool{false, true} {
+		cfg.ParseTime = parseTime
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		s, err := mysqlstore.New(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := credential.NewAward(int64(9+i), credential.Badge("b1"), credential.Cause{EventID: "e", EventTime: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Awards().Put(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Awards().GetByUUID(ctx, a.UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := at.UTC().Truncate(time.Microsecond)
+		if !got.AwardedAt.Equal(want) || got.AwardedAt.Location() != time.UTC || !got.Awarded.EventTime.Equal(want) {
+			t.Fatalf("parseTime=%v: AwardedAt = %v, want %v (UTC, microseconds)", parseTime, got.AwardedAt, want)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PingContext(ctx); err != nil {
+			t.Fatalf("caller's pool closed by Store.Close: %v", err)
+		}
+		if _, err := s.Awards().GetByUUID(ctx, a.UUID); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("use after Close = %v", err)
+		}
 	}
 
 	found := *cfg

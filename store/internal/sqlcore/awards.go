@@ -216,6 +216,12 @@ func (r awards) GetByUUID(ctx context.Context, id uuid.UUID) (credential.Award, 
 }
 
 func (r awards) FindByProviderRef(ctx context.Context, provider, externalID string) (credential.Award, error) {
+	if provider == "" || externalID == "" {
+		err := r.h.run(ctx, read, func(q) error {
+			return store.NotFound("award with provider reference", provider+"/"+externalID)
+		})
+		return credential.Award{}, r.h.base().wrap("awards.find_by_provider_ref", nil, err)
+	}
 	return r.one(ctx, "awards.find_by_provider_ref", provider+"/"+externalID,
 		"WHERE uuid = (SELECT MIN(award_uuid) FROM cs_award_providers WHERE provider = ? AND external_id = ?)", provider, externalID)
 }
