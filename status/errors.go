@@ -1,0 +1,68 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error this package returns matches one of them
+// (or a store or vc sentinel it passes on) with errors.Is.
+var (
+	// ErrInvalid reports an invalid argument or configuration: a list size
+	// under the minimum, an index out of range, a value that does not fit
+	// the status size, an unknown purpose.
+	ErrInvalid = errors.New("status: invalid argument")
+	// ErrMalformed reports outside input that cannot be read: an encoded
+	// list that is not base64url or gzip, a list credential missing a
+	// member, a status entry with a bad index, a malformed list URL.
+	ErrMalformed = errors.New("status: malformed")
+	// ErrTooLarge reports a fetched document or decompressed list over the
+	// configured limit.
+	ErrTooLarge = errors.New("status: too large")
+	// ErrFetch reports a status list credential that could not be fetched
+	// (network error, timeout, non-200 answer, refused redirect).
+	ErrFetch = errors.New("status: cannot fetch the status list credential")
+	// ErrMismatch reports a status list credential that does not fit the
+	// entry that points at it: another issuer, another purpose, another
+	// type, another id, an index beyond its end.
+	ErrMismatch = errors.New("status: the status list does not match the entry")
+	// ErrExpired reports a status list credential outside its validity
+	// period (validUntil passed, or validFrom not reached).
+	ErrExpired = errors.New("status: the status list credential is not valid now")
+	// ErrUnsigned reports a status list credential whose proof is missing
+	// or does not verify.
+	ErrUnsigned = errors.New("status: the status list credential's proof does not verify")
+)
+
+// Error is an error of a sentinel kind with a message. It matches Kind
+// with errors.Is and unwraps to Err.
+type Error struct {
+	// Kind is one of the sentinel errors of this package.
+	Kind error
+	// Msg says what is wrong.
+	Msg string
+	// Err is the cause, if any.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+// Is reports whether target is e's Kind.
+func (e *Error) Is(target error) bool { return target == e.Kind }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: "status: " + fmt.Sprintf(format, args...)}
+}
+
+func wrap(kind, err error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: "status: " + fmt.Sprintf(format, args...), Err: err}
+}
