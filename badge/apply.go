@@ -130,15 +130,7 @@ func (e *Engine) Apply(ctx context.Context, tx store.Repos, ev Event) (Outcome, 
 		return out, nil
 	}
 	var hits []target
-	e.scan(b, ev.Data, func(tg target) {
-		if tg.req >= 0 {
-			if allMatch(tg.t.cur.reqs[tg.req].rules, ev.Data) {
-				hits = append(hits, tg)
-			}
-		} else if allMatch(tg.t.cur.pens[tg.pen].rules, ev.Data) {
-			hits = append(hits, tg)
-		}
-	})
+	e.scan(b, ev.Data, func(tg target) { hits = append(hits, tg) })
 	for _, ts := range b.history {
 		hits = append(hits, target{t: ts, req: -1, pen: -1})
 	}

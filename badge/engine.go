@@ -104,6 +104,10 @@ type target struct {
 	t   *tplState
 	req int
 	pen int
+	// rest are the rules still to check once the target is a candidate
+	// (all rules, minus the one the keyed index already checked).
+	rest []*compiledRule
+	m    Match
 }
 
 // Match is one requirement or penalty an event satisfies.
@@ -145,10 +149,12 @@ func NewEngine(templates []Template) (*Engine, error) {
 			e.dependents[d] = append(e.dependents[d], ts)
 		}
 		for ri := range cs.reqs {
-			e.add(cs.reqs[ri].r.EventType, cs.reqs[ri].rules, target{t: ts, req: ri, pen: -1})
+			e.add(cs.reqs[ri].r.EventType, cs.reqs[ri].rules, target{t: ts, req: ri, pen: -1,
+				m: Match{Template: t.UUID, RequirementID: cs.reqs[ri].r.ID}})
 		}
 		for pi := range cs.pens {
-			e.add(cs.pens[pi].p.EventType, cs.pens[pi].rules, target{t: ts, req: -1, pen: pi})
+			e.add(cs.pens[pi].p.EventType, cs.pens[pi].rules, target{t: ts, req: -1, pen: pi,
+				m: Match{Template: t.UUID, PenaltyID: cs.pens[pi].p.ID}})
 		}
 	}
 	return e, nil
@@ -258,8 +264,14 @@ func (e *Engine) add(typ string, rules []*compiledRule, tg target) {
 	b := e.bucket(typ)
 	key := keyRule(rules)
 	if key == nil {
+		tg.rest = rules
 		b.linear = append(b.linear, tg)
 		return
+	}
+	for _, r := range rules {
+		if r != key {
+			tg.rest = append(tg.rest, r)
+		}
 	}
 	path := strings.Join(key.segs, ".")
 	var ki *keyedIndex
@@ -319,22 +331,31 @@ func (e *Engine) Match(ev Event, dst []Match) []Match {
 	if b == nil {
 		return dst
 	}
-	start := len(dst)
-	visit := func(tg target) {
-		if tg.req >= 0 {
-			r := &tg.t.cur.reqs[tg.req]
-			if allMatch(r.rules, ev.Data) {
-				dst = append(dst, Match{Template: tg.t.t.UUID, RequirementID: r.r.ID})
+	start, sources := len(dst), 0
+	for _, ki := range b.keyed {
+		v, ok := lookupSegs(ev.Data, ki.segs)
+		n := len(dst)
+		for _, tg := range ki.byValue[eventString(v, ok)] {
+			if allMatch(tg.rest, ev.Data) {
+				dst = append(dst, tg.m)
 			}
-			return
 		}
-		p := &tg.t.cur.pens[tg.pen]
-		if allMatch(p.rules, ev.Data) {
-			dst = append(dst, Match{Template: tg.t.t.UUID, PenaltyID: p.p.ID})
+		if len(dst) > n {
+			sources++
 		}
 	}
-	e.scan(b, ev.Data, visit)
-	if len(dst)-start > 1 {
+	n := len(dst)
+	for _, tg := range b.linear {
+		if allMatch(tg.rest, ev.Data) {
+			dst = append(dst, tg.m)
+		}
+	}
+	if len(dst) > n {
+		sources++
+	}
+	// Each source lists its targets in template order; merge when several
+	// contributed.
+	if sources > 1 {
 		slices.SortStableFunc(dst[start:], func(a, c Match) int {
 			ia, ic := e.byUUID[a.Template].idx, e.byUUID[c.Template].idx
 			if ia != ic {
@@ -353,16 +374,20 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// scan calls visit for each candidate target of the bucket.
+// scan calls visit for each target of the bucket whose rules ev satisfies.
 func (e *Engine) scan(b *bucket, tree map[string]any, visit func(target)) {
 	for _, ki := range b.keyed {
 		v, ok := lookupSegs(tree, ki.segs)
 		for _, tg := range ki.byValue[eventString(v, ok)] {
-			visit(tg)
+			if allMatch(tg.rest, tree) {
+				visit(tg)
+			}
 		}
 	}
 	for _, tg := range b.linear {
-		visit(tg)
+		if allMatch(tg.rest, tree) {
+			visit(tg)
+		}
 	}
 }
 
