@@ -1,16 +1,17 @@
 package wallettest_test
 
-// TEMPORARY stand-ins for the vc issuer/verifier and the status allocator,
-// used only until those packages land; then newParts wires the real ones.
+// The issuer's parts, all real: a did:key issuer signing with vc/issuer,
+// presentations verified by vc/verify, keys resolved by vc/did, status
+// entries allocated by the status package.
 
 import (
 	"context"
 	"encoding/base64"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/status"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
@@ -39,6 +40,10 @@ func newParts(t testing.TB, _ store.Store) parts {
 		t.Fatal(err)
 	}
 	resolver := did.NewResolver()
+	st, err := status.New(status.Config{BaseURL: "https://credentials.example.edu/status", Suspension: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sg, err := issuer.New(issuer.Config{Signer: signer})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +54,7 @@ func newParts(t testing.TB, _ store.Store) parts {
 		Achievement: func(_ context.Context, aw credential.Award) (vc.Achievement, error) {
 			return vc.Achievement{Name: "Certificate in " + aw.Achievement.ID, Description: "Passed the course."}, nil
 		},
-		Status: standInStatusEntry,
+		Status: st.Entry,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -60,34 +65,12 @@ func newParts(t testing.TB, _ store.Store) parts {
 	}
 	return parts{
 		issuer:   iss,
-		status:   standInStatus{},
+		status:   st,
 		verifier: ver,
 		keys:     oid4vci.KeysFrom(resolver),
 		resolver: resolver,
 		issuerID: issuerDID,
 	}
-}
-
-func standInStatusEntry(ref store.StatusRef, v vc.Version) (vc.StatusEntry, error) {
-	u := "https://cred.example.edu/status/" + ref.ListID
-	typ := vc.StatusBitstring
-	if v == vc.V1 {
-		typ = vc.StatusList2021
-	}
-	return vc.StatusEntry{ID: u + "#" + strconv.Itoa(ref.Index), Type: typ, StatusPurpose: ref.Purpose,
-		StatusListIndex: strconv.Itoa(ref.Index), StatusListCredential: u}, nil
-}
-
-type standInStatus struct{}
-
-func (standInStatus) Allocate(ctx context.Context, tx store.Repos, issuer string) ([]store.StatusRef, error) {
-	l, ord, err := tx.StatusLists().Allocate(ctx, issuer, store.PurposeRevocation, func() store.StatusList {
-		return store.StatusList{ID: "l" + wallet.NewToken()[:8], Seed: []byte("s"), Size: 131072, StatusSize: 1}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return []store.StatusRef{{Purpose: store.PurposeRevocation, ListID: l.ID, Index: int(ord)}}, nil
 }
 
 func decodeJWTPayload(t *testing.T, jwt string) []byte {
