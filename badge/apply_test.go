@@ -430,3 +430,20 @@ func TestMatchUsesIndexAndLinearRules(t *testing.T) {
 		t.Fatalf("EventTypes = %v", ts)
 	}
 }
+
+// A template synchronised from its provider has no rules yet: the engine
+// loads it and it awards nothing.
+func TestSyncedTemplateWithoutRulesAwardsNothing(t *testing.T) {
+	st := mkTemplate("Synced", badge.RuleSet{})
+	if err := st.Validate(); !errors.Is(err, badge.ErrEmptyGroup) {
+		t.Fatalf("an active template without rules in a rules file: %v", err)
+	}
+	other := mkTemplate("Other", badge.RuleSet{Requirements: []badge.Requirement{{ID: "any", EventType: passingType}}})
+	eng, err := badge.NewEngine([]badge.Template{st, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := eng.Match(passEvent("e", 1, t0, "c", true), nil); len(m) != 1 || m[0].Template != other.UUID {
+		t.Fatalf("Match = %+v", m)
+	}
+}

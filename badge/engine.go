@@ -120,11 +120,13 @@ type Match struct {
 }
 
 // NewEngine validates the templates together (ValidateTemplates) and builds
-// an engine evaluating the active ones with their current rule sets. Each
-// template's RulesVersion should be the store's; Apply fetches older
-// versions from the store when a learner's progress was made under one.
+// an engine evaluating the active ones with their current rule sets. An
+// active template with an empty rule set (e.g. just synchronised from its
+// provider) is accepted and never awards anything. Each template's
+// RulesVersion should be the store's; Apply fetches older versions from the
+// store when a learner's progress was made under one.
 func NewEngine(templates []Template) (*Engine, error) {
-	if err := ValidateTemplates(templates); err != nil {
+	if err := validateTemplates(templates, false); err != nil {
 		return nil, err
 	}
 	e := &Engine{
@@ -139,7 +141,7 @@ func NewEngine(templates []Template) (*Engine, error) {
 			return nil, err // unreachable: validated above
 		}
 		cs.version = t.RulesVersion
-		ts := &tplState{idx: i, t: t, cur: cs, ref: credential.Badge(t.UUID.String()), active: t.State == StateActive}
+		ts := &tplState{idx: i, t: t, cur: cs, ref: credential.Badge(t.UUID.String()), active: t.State == StateActive && !t.RuleSet.Empty()}
 		e.tpls = append(e.tpls, ts)
 		e.byUUID[t.UUID] = ts
 		if !ts.active {

@@ -49,8 +49,16 @@ type Template struct {
 }
 
 // Validate checks the template's fields and its rule set, returning the
-// joined *RuleError problems.
-func (t Template) Validate() error {
+// joined *RuleError problems. An active template must have at least one
+// requirement or required badge.
+func (t Template) Validate() error { return t.validate(true) }
+
+// Empty reports whether the rule set has neither requirements nor required
+// badges (a template synchronised from a provider before rules were
+// written for it).
+func (rs RuleSet) Empty() bool { return len(rs.Requirements) == 0 && len(rs.Requires) == 0 }
+
+func (t Template) validate(strict bool) error {
 	name := t.label()
 	var errs []error
 	bad := func(field, problem string) {
@@ -70,7 +78,7 @@ func (t Template) Validate() error {
 	default:
 		bad("state", fmt.Sprintf("unknown state %q (want draft, active or archived)", t.State))
 	}
-	if t.State == StateActive && len(t.Requirements) == 0 && len(t.Requires) == 0 {
+	if strict && t.State == StateActive && t.RuleSet.Empty() {
 		errs = append(errs, &RuleError{Template: name, Field: "requirements",
 			Problem: "an active template needs at least one requirement or required badge", Kind: ErrEmptyGroup})
 	}
@@ -164,11 +172,13 @@ func (t Template) ToStore() (store.Template, error) {
 // can show: duplicate UUIDs, a penalty that resets another template's
 // requirement, a required badge that is not in the set, and dependency
 // cycles. It returns the joined *RuleError problems.
-func ValidateTemplates(ts []Template) error {
+func ValidateTemplates(ts []Template) error { return validateTemplates(ts, true) }
+
+func validateTemplates(ts []Template, strict bool) error {
 	var errs []error
 	byID := map[uuid.UUID]int{}
 	for i, t := range ts {
-		if err := t.Validate(); err != nil {
+		if err := t.validate(strict); err != nil {
 			for _, p := range Problems(err) {
 				// Say which template owns a requirement a penalty points at.
 				if errors.Is(p.Kind, ErrBadPenalty) {
