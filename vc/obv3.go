@@ -183,6 +183,7 @@ func Compose(req ComposeRequest) (*Credential, error) {
 	c.Evidence = append(c.Evidence, req.Evidence...)
 	if req.Schema {
 		c.CredentialSchema = Schemas{{ID: OBv3SchemaURL, Type: "1EdTechJsonSchemaValidator2019"}}
+		defer c.AddContext(ContextOBv3Extensions)
 	}
 	switch ver {
 	case V2:
@@ -204,6 +205,10 @@ func Compose(req ComposeRequest) (*Credential, error) {
 	}
 	return c, nil
 }
+
+// ContextOBv3Extensions is the Open Badges 3.0 extensions context, which
+// defines the 1EdTechJsonSchemaValidator2019 schema type.
+const ContextOBv3Extensions = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 
 // ContextBitstringStatusList is the Bitstring Status List context, needed
 // for BitstringStatusListEntry on VC 1.1 (VC 2.0's base context has it).

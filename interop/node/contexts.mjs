@@ -22,9 +22,13 @@ for (const m of [credentialsCtx, v2Ctx, securityCtx, ed2018Ctx, diCtx, multikeyC
 contexts.set(ed2020.CONTEXT_URL, ed2020.CONTEXT);
 
 // makeLoader returns a jsonld document loader serving the bundled contexts
-// and, through resolveDid, DID documents; everything else is refused.
-export function makeLoader(resolveDid) {
+// documents in the optional Map extra (status lists) and, through
+// resolveDid, DID documents; everything else is refused.
+export function makeLoader(resolveDid, extra) {
   return async (url) => {
+    if (extra && extra.has(url)) {
+      return {contextUrl: null, documentUrl: url, document: structuredClone(extra.get(url))};
+    }
     if (contexts.has(url)) {
       return {contextUrl: null, documentUrl: url, document: structuredClone(contexts.get(url))};
     }

@@ -256,11 +256,22 @@ func (l *Loader) Options() *gold.JsonLdOptions {
 }
 
 // Canonicalize returns the RDFC-1.0 (URDNA2015) canonical N-Quads of the
-// JSON-LD document doc (a value as decoded by encoding/json). In safe mode
-// an undefined term or a relative IRI is an error (ErrContext), as in the
-// verifiers that will check what we sign.
+// JSON-LD document doc (a value as decoded by encoding/json). As in the
+// safe mode of the verifiers that will check what we sign, an undefined
+// term, a relative @type or a relative @id is an error (ErrContext):
+// json-gold's SafeMode catches the first only, so the expanded document is
+// checked for the others before it is canonicalised.
 func (l *Loader) Canonicalize(doc any) (string, error) {
-	out, err := gold.NewJsonLdProcessor().Normalize(doc, l.Options())
+	proc := gold.NewJsonLdProcessor()
+	opts := l.Options()
+	expanded, err := proc.Expand(doc, opts)
+	if err != nil {
+		return "", vc.Wrap(vc.ErrContext, err, "ld: expanding")
+	}
+	if err := checkAbsolute(expanded, 0); err != nil {
+		return "", err
+	}
+	out, err := proc.Normalize(expanded, opts)
 	if err != nil {
 		return "", vc.Wrap(vc.ErrContext, err, "ld: canonicalising")
 	}
@@ -269,4 +280,53 @@ func (l *Loader) Canonicalize(doc any) (string, error) {
 		return "", vc.Errorf(vc.ErrContext, "ld: canonicalising gave %T", out)
 	}
 	return s, nil
+}
+
+// checkAbsolute walks an expanded document and refuses relative IRIs in
+// @type and @id (what JSON-LD safe mode calls "relative @type reference"
+// and "relative @id reference").
+func checkAbsolute(v any, depth int) error {
+	if depth > 4*vc.MaxDepth {
+		return vc.Errorf(vc.ErrTooDeep, "ld: expanded document nested too deeply")
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if err := checkAbsolute(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		_, isValue := x["@value"]
+		for k, e := range x {
+			switch k {
+			case "@id":
+				if s, ok := e.(string); ok && !absolute(s) {
+					return vc.Errorf(vc.ErrContext, "ld: relative @id reference %q (safe mode)", clip(s))
+				}
+			case "@type":
+				if isValue {
+					continue // a datatype IRI; expansion made it absolute or dropped it
+				}
+				ts, _ := e.([]any)
+				if s, ok := e.(string); ok {
+					ts = []any{s}
+				}
+				for _, t := range ts {
+					if s, ok := t.(string); ok && !absolute(s) {
+						return vc.Errorf(vc.ErrContext, "ld: relative @type reference %q: the term is not defined by the document's contexts (safe mode)", clip(s))
+					}
+				}
+			default:
+				if err := checkAbsolute(e, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func absolute(iri string) bool {
+	return strings.HasPrefix(iri, "_:") || strings.Contains(iri, ":")
 }

@@ -1,0 +1,87 @@
+package ld_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/ld"
+)
+
+func doc(t *testing.T, s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestSafeMode(t *testing.T) {
+	l := ld.Default()
+	good := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`
+	if _, err := l.Canonicalize(doc(t, good)); err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string]string{
+		"undefined term":  `{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2","favouriteColour":"red"}}`,
+		"relative @type":  `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","MadeUpType"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`,
+		"relative @id":    `{"@context":["https://www.w3.org/2018/credentials/v1"],"id":"not-absolute","type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`,
+		"unknown context": `{"@context":["https://www.w3.org/ns/credentials/v2","https://evil.example/ctx.json"],"type":["VerifiableCredential"]}`,
+	} {
+		if _, err := l.Canonicalize(doc(t, bad)); !errors.Is(err, vc.ErrContext) {
+			t.Errorf("%s: got %v, want ErrContext", name, err)
+		}
+	}
+}
+
+func TestBundledContexts(t *testing.T) {
+	for _, u := range []string{vc.ContextV1, vc.ContextV2, vc.ContextOBv3, vc.ContextOBv30, vc.ContextEd25519Signature2020,
+		vc.ContextDataIntegrityV2, vc.ContextStatusList2021, vc.ContextDIDv1, vc.ContextMultikeyV1, "https://www.w3.org/ns/credentials/status/v1"} {
+		if _, ok := ld.BundledContext(u); !ok {
+			t.Errorf("%s is not bundled", u)
+		}
+	}
+}
+
+func TestAllowListFetchLimitsAndCache(t *testing.T) {
+	hits := 0
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		switch r.URL.Path {
+		case "/ctx.json":
+			_, _ = w.Write([]byte(`{"@context":{"colour":"https://example.org/colour"}}`))
+		case "/big.json":
+			_, _ = w.Write([]byte(`{"@context":{"x":"` + strings.Repeat("a", 4096) + `"}}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	l, err := ld.New(ld.Config{AllowHosts: []string{u.Hostname()}, Client: srv.Client(), MaxSize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := l.LoadDocument(srv.URL + "/ctx.json"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hits != 1 {
+		t.Fatalf("%d fetches, want 1 (cached)", hits)
+	}
+	if _, err := l.LoadDocument(srv.URL + "/big.json"); err == nil || !strings.Contains(err.Error(), "larger") {
+		t.Fatalf("oversized context: %v", err)
+	}
+	if _, err := l.LoadDocument("https://not-allowed.example/ctx.json"); err == nil {
+		t.Fatal("a host off the allow-list was fetched")
+	}
+	if _, err := ld.New(ld.Config{AllowHosts: []string{"https://x"}}); err == nil {
+		t.Fatal("a URL as a host was accepted")
+	}
+}
