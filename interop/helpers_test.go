@@ -18,8 +18,8 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
-	"github.com/credshare/credshare/vc/vctest"
 	"github.com/credshare/credshare/vc/issuer"
+	"github.com/credshare/credshare/vc/vctest"
 	"github.com/credshare/credshare/vc/verify"
 )
 

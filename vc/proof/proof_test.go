@@ -10,8 +10,8 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
-	"github.com/credshare/credshare/vc/vctest"
 	"github.com/credshare/credshare/vc/proof"
+	"github.com/credshare/credshare/vc/vctest"
 )
 
 func signer(t testing.TB) (*vc.KeySigner, string) {

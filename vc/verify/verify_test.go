@@ -11,9 +11,9 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
-	"github.com/credshare/credshare/vc/vctest"
 	"github.com/credshare/credshare/vc/issuer"
 	"github.com/credshare/credshare/vc/proof"
+	"github.com/credshare/credshare/vc/vctest"
 	"github.com/credshare/credshare/vc/verify"
 )
 
