@@ -58,13 +58,32 @@
 //
 // # Mounting
 //
-// Each protocol's Handler uses paths relative to its mount point and each
-// is configured with the absolute BaseURL it is reachable at. The registry
-// mounts protocol id at "/{id}/", so with the registry under "/wallet":
+// A host wires the vc and status packages in and mounts one handler (the
+// runnable version is the package example of wallettest):
 //
-//	reg, _ := wallet.NewRegistry([]vc.Wallet{lcwW, vcapiW, oidW}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
-//	mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth)))
-//	// lcw.Config.BaseURL = "https://host/wallet/lcw", vcapi: ".../wallet/vcapi", oid4vci: ".../wallet/oid4vci"
+//	statuses, _ := status.New(status.Config{BaseURL: "https://host/status"})
+//	signer, _ := issuer.New(issuer.Config{Signer: key})            // key: vc.Signer of issuerDID
+//	resolver := did.NewResolver()
+//	presentations, _ := verify.New(verify.Config{Resolver: resolver})
+//	issue, _ := wallet.NewVCIssuer(wallet.VCIssuerConfig{
+//		Profile: vc.Profile{ID: issuerDID, Name: "Example University"}, Signer: signer,
+//		Achievement: achievementOf, // func(ctx, credential.Award) (vc.Achievement, error)
+//		Status:      statuses.Entry,
+//	})
+//	svc, _ := wallet.NewService(wallet.Config{Store: st, Issuer: issue, Status: statuses,
+//		Verifier: presentations, Resolver: resolver, IssuerID: issuerDID})
+//	l, _ := lcw.New(lcw.Config{Service: svc, BaseURL: "https://host/wallet/lcw"})
+//	x, _ := vcapi.New(vcapi.Config{Service: svc, BaseURL: "https://host/wallet/vcapi"})
+//	o, _ := oid4vci.New(oid4vci.Config{Service: svc, BaseURL: "https://host/wallet/oid4vci", Keys: oid4vci.KeysFrom(resolver)})
+//	reg, _ := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+//	mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth))) // auth: the host's LearnerAuth
+//
+// Each protocol's Handler uses paths relative to its mount point and is
+// configured with the absolute BaseURL it is reachable at; the registry
+// mounts protocol id at "/{id}/", so BaseURL must be the registry's public
+// URL + "/" + id. A host may instead mount a protocol's Handler alone and
+// call its Offer from its own code (vc.Wallet), passing the learner id its
+// session established.
 //
 // # Errors
 //
