@@ -287,10 +287,24 @@ func openErr(password, what string, cause error) error {
 		msg = what + ": " + cause.Error()
 	}
 	if password != "" && strings.Contains(msg, password) {
-		msg = strings.ReplaceAll(msg, password, "****")
+		msg = mask(msg, password)
 		cause = nil // its text holds the password
 	}
 	return &openError{msg: msg, cause: cause}
+}
+
+// mask removes every occurrence of password from msg, replacing it with
+// "****" while that cannot itself form the password, and deleting it
+// otherwise.
+func mask(msg, password string) string {
+	for i := 0; strings.Contains(msg, password); i++ {
+		if i < 3 && !strings.Contains("****", password) {
+			msg = strings.ReplaceAll(msg, password, "****")
+		} else {
+			msg = strings.ReplaceAll(msg, password, "")
+		}
+	}
+	return msg
 }
 
 // dsnPassword finds the password of a DSN the way the driver does: between
