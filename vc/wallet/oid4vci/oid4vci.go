@@ -127,11 +127,10 @@ type Wallet struct {
 
 var _ vc.Wallet = (*Wallet)(nil)
 
-// Default contexts and types of the default configurations.
-var (
-	defaultContexts = []string{"https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"}
-	defaultTypes    = []string{"VerifiableCredential", "OpenBadgeCredential"}
-)
+// defaultContexts and defaultTypes describe the default configurations
+// (fresh slices each time: nothing shared is mutable).
+func defaultContexts() []string { return []string{vc.ContextV2, vc.ContextOBv3} }
+func defaultTypes() []string    { return []string{"VerifiableCredential", "OpenBadgeCredential"} }
 
 // New validates cfg and returns the wallet protocol.
 func New(cfg Config) (*Wallet, error) {
@@ -166,9 +165,9 @@ func New(cfg Config) (*Wallet, error) {
 	}
 	if len(cfg.Configurations) == 0 {
 		cfg.Configurations = []Configuration{
-			{ID: "OpenBadgeCredential_ldp_vc", Format: vc.FormatLDP, Types: defaultTypes, Contexts: defaultContexts,
+			{ID: "OpenBadgeCredential_ldp_vc", Format: vc.FormatLDP, Types: defaultTypes(), Contexts: defaultContexts(),
 				DisplayName: "Open Badge", SigningAlgs: []string{"eddsa-rdfc-2022", "Ed25519Signature2020"}},
-			{ID: "OpenBadgeCredential_jwt_vc_json", Format: vc.FormatJWT, Types: defaultTypes, Contexts: defaultContexts,
+			{ID: "OpenBadgeCredential_jwt_vc_json", Format: vc.FormatJWT, Types: defaultTypes(), Contexts: defaultContexts(),
 				DisplayName: "Open Badge", SigningAlgs: []string{"EdDSA"}},
 		}
 	}
@@ -383,16 +382,16 @@ func (w *Wallet) MetadataHandler() http.Handler { return http.HandlerFunc(w.serv
 func (w *Wallet) Metadata() map[string]any {
 	configs := map[string]any{}
 	for _, c := range w.cfg.Configurations {
-		def := map[string]any{"type": c.Types}
+		def := map[string]any{"type": slices.Clone(c.Types)}
 		if c.Format == vc.FormatLDP {
-			def["@context"] = c.Contexts
+			def["@context"] = slices.Clone(c.Contexts)
 		}
 		entry := map[string]any{
 			"format": c.Format,
 			"cryptographic_binding_methods_supported": []string{"did:key", "did:web", "did:jwk", "jwk"},
-			"credential_signing_alg_values_supported": c.SigningAlgs,
+			"credential_signing_alg_values_supported": slices.Clone(c.SigningAlgs),
 			"proof_types_supported": map[string]any{
-				"jwt": map[string]any{"proof_signing_alg_values_supported": proofAlgs},
+				"jwt": map[string]any{"proof_signing_alg_values_supported": proofAlgs()},
 			},
 			"credential_definition": def,
 		}

@@ -14,9 +14,9 @@ import (
 )
 
 // proofAlgs are the JWS algorithms accepted on proof-of-possession JWTs.
-var proofAlgs = []string{"EdDSA", "ES256"}
+func proofAlgs() []string { return []string{"EdDSA", "ES256"} }
 
-var joseAlgs = []jose.SignatureAlgorithm{jose.EdDSA, jose.ES256}
+func joseAlgs() []jose.SignatureAlgorithm { return []jose.SignatureAlgorithm{jose.EdDSA, jose.ES256} }
 
 // maxProofJWT bounds a proof JWT's length.
 const maxProofJWT = 8 << 10
@@ -54,9 +54,9 @@ func VerifyProofJWT(ctx context.Context, keys KeyResolver, token, issuer string,
 	if len(token) > maxProofJWT {
 		return Proof{}, invalidProof("proof JWT longer than %d bytes", maxProofJWT)
 	}
-	jws, err := jose.ParseSignedCompact(token, joseAlgs)
+	jws, err := jose.ParseSignedCompact(token, joseAlgs())
 	if err != nil {
-		return Proof{}, invalidProof("proof is not a compact JWS signed with %v: %v", proofAlgs, err)
+		return Proof{}, invalidProof("proof is not a compact JWS signed with %v: %v", proofAlgs(), err)
 	}
 	if len(jws.Signatures) != 1 {
 		return Proof{}, invalidProof("proof JWT must carry exactly one signature")

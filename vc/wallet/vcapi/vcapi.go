@@ -333,7 +333,7 @@ func wrap(cred json.RawMessage) (json.RawMessage, error) {
 		Context []json.RawMessage `json:"@context"`
 	}
 	_ = json.Unmarshal(cred, &head)
-	ctxURL := json.RawMessage(`"https://www.w3.org/ns/credentials/v2"`)
+	ctxURL := json.RawMessage(`"` + vc.ContextV2 + `"`)
 	if len(head.Context) > 0 {
 		ctxURL = head.Context[0]
 	}
