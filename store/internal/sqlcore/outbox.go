@@ -127,23 +127,15 @@ func (r outbox) Claim(ctx context.Context, owner string, now time.Time, lease ti
 		filter, targs = " AND target"+in(len(targets)), strArgs(nil, targets)
 	}
 	pick := func(col string) string {
-		return fmt.Sprintf("SELECT id, not_before FROM cs_outbox WHERE status = ? AND %s <= ?%s ORDER BY not_before, id LIMIT %d%s",
-			col, filter, limit, db.d.SkipLocked)
-	}
-	type due struct {
-		id int64
-		at time.Time
-	}
-	scanDue := func(row rowScanner) (d due, err error) {
-		err = row.Scan(&d.id, ts{&d.at})
-		return d, err
+		return fmt.Sprintf("%s WHERE status = ? AND %s <= ?%s ORDER BY not_before, id LIMIT %d%s",
+			outboxSelect, col, filter, limit, db.d.SkipLocked)
 	}
 	err = r.h.run(ctx, write, func(tx q) error {
-		pending, err := collect(ctx, tx, scanDue, pick("not_before"), append([]any{store.OutboxPending, nowV}, targs...)...)
+		pending, err := collect(ctx, tx, scanOutbox, pick("not_before"), append([]any{store.OutboxPending, nowV}, targs...)...)
 		if err != nil {
 			return err
 		}
-		expired, err := collect(ctx, tx, scanDue, pick("lease_until"), append([]any{store.OutboxLeased, nowV}, targs...)...)
+		expired, err := collect(ctx, tx, scanOutbox, pick("lease_until"), append([]any{store.OutboxLeased, nowV}, targs...)...)
 		if err != nil {
 			return err
 		}
@@ -151,23 +143,25 @@ func (r outbox) Claim(ctx context.Context, owner string, now time.Time, lease ti
 		if len(all) == 0 {
 			return nil
 		}
-		slices.SortFunc(all, func(a, b due) int {
-			if c := a.at.Compare(b.at); c != 0 {
+		slices.SortFunc(all, func(a, b store.OutboxItem) int {
+			if c := a.NotBefore.Compare(b.NotBefore); c != 0 {
 				return c
 			}
-			return cmp.Compare(a.id, b.id)
+			return cmp.Compare(a.ID, b.ID)
 		})
 		all = all[:min(len(all), limit)]
-		idArgs := make([]any, len(all))
-		for i, d := range all {
-			idArgs[i] = d.id
+		until, upd := Norm(now.Add(lease)), db.now()
+		args := []any{store.OutboxLeased, owner, db.tv(until), db.tv(upd)}
+		for i := range all {
+			args = append(args, all[i].ID)
+			all[i].Status, all[i].LeaseOwner, all[i].LeaseUntil, all[i].UpdatedAt = store.OutboxLeased, owner, until, upd
+			all[i].Attempts++
 		}
-		upd := append([]any{store.OutboxLeased, owner, db.tv(now.Add(lease)), db.tv(db.now())}, idArgs...)
-		if _, err := tx.ExecContext(ctx, "UPDATE cs_outbox SET status = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id"+in(len(all)), upd...); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE cs_outbox SET status = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id"+in(len(all)), args...); err != nil {
 			return err
 		}
-		out, err = collect(ctx, tx, scanOutbox, outboxSelect+" WHERE id"+in(len(all))+" ORDER BY not_before, id", idArgs...)
-		return err
+		out = all
+		return nil
 	})
 	return out, db.wrap("outbox.claim", owner, err)
 }
