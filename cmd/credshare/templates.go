@@ -348,4 +348,3 @@ func dash(s string) string {
 	}
 	return s
 }
-
