@@ -73,13 +73,19 @@ func mkTemplate(name string, rs badge.RuleSet) badge.Template {
 // rulesHarness is a memstore with templates and an engine loaded from it.
 type rulesHarness struct {
 	t   testing.TB
-	st  *memstore.Store
+	st  store.Store
 	eng *badge.Engine
 }
 
 func newRulesHarness(t testing.TB, ts ...badge.Template) *rulesHarness {
 	t.Helper()
-	h := &rulesHarness{t: t, st: memstore.New()}
+	return newRulesHarnessOn(t, memstore.New(), ts...)
+}
+
+// newRulesHarnessOn uses st (closed when the test ends).
+func newRulesHarnessOn(t testing.TB, st store.Store, ts ...badge.Template) *rulesHarness {
+	t.Helper()
+	h := &rulesHarness{t: t, st: st}
 	t.Cleanup(func() { h.st.Close() })
 	h.put(ts...)
 	return h

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,9 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
+	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/google/uuid"
 )
 
@@ -108,18 +112,42 @@ func interleave(rng *rand.Rand, streams [][]badge.Event) []badge.Event {
 // without deduplication; and concurrently per learner. The final awards
 // must be the same every time.
 func TestPropertySameAwardsWhateverTheDelivery(t *testing.T) {
-	const learners, perLearner = 12, 30
-	tpls := propertyTemplates()
 	seeds := []uint64{1, 2, 3, 4, 5, 6}
 	if testing.Short() {
 		seeds = seeds[:2]
 	}
+	checkDeliveryProperty(t, seeds, 12, 30, func(t *testing.T) store.Store { return memstore.New() })
+}
+
+// TestPropertyOnSQLite runs the same property on sqlitestore, whose times,
+// JSON and uniqueness rules come from a real database.
+func TestPropertyOnSQLite(t *testing.T) {
+	n := 0
+	checkDeliveryProperty(t, []uint64{7}, 6, 20, func(t *testing.T) store.Store {
+		n++
+		st, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), fmt.Sprintf("rules-%d.db", n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+// TestPropertyOnMySQL runs the property on mysqlstore (MariaDB); it skips
+// unless CREDSHARE_MYSQL_DSN is set (make test does this).
+func TestPropertyOnMySQL(t *testing.T) {
+	mysqltest.BaseDSN(t)
+	checkDeliveryProperty(t, []uint64{7}, 6, 20, func(t *testing.T) store.Store { return mysqltest.Open(t) })
+}
+
+func checkDeliveryProperty(t *testing.T, seeds []uint64, learners, perLearner int, open func(*testing.T) store.Store) {
+	tpls := propertyTemplates()
 	awarded, revoked, repeated := 0, 0, 0
 	for _, seed := range seeds {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		streams := randomStreams(rng, learners, perLearner)
 
-		once := newRulesHarness(t, tpls...)
+		once := newRulesHarnessOn(t, open(t), tpls...)
 		for _, s := range streams {
 			for _, ev := range s {
 				once.applyOnce(ev)
@@ -130,7 +158,7 @@ func TestPropertySameAwardsWhateverTheDelivery(t *testing.T) {
 		revoked += strings.Count(want, ": revoked")
 		repeated += strings.Count(want, "times=2") + strings.Count(want, "times=3")
 
-		twice := newRulesHarness(t, tpls...)
+		twice := newRulesHarnessOn(t, open(t), tpls...)
 		for _, s := range streams {
 			for _, ev := range s {
 				twice.applyOnce(ev)
@@ -150,7 +178,7 @@ func TestPropertySameAwardsWhateverTheDelivery(t *testing.T) {
 			t.Fatalf("seed %d: applied twice:\n%s\nwant:\n%s", seed, got, want)
 		}
 
-		mixed := newRulesHarness(t, tpls...)
+		mixed := newRulesHarnessOn(t, open(t), tpls...)
 		for _, ev := range interleave(rng, streams) {
 			mixed.apply(ev)
 			if out := mixed.apply(ev); !out.Empty() {
@@ -161,7 +189,7 @@ func TestPropertySameAwardsWhateverTheDelivery(t *testing.T) {
 			t.Fatalf("seed %d: interleaved:\n%s\nwant:\n%s", seed, got, want)
 		}
 
-		conc := newRulesHarness(t, tpls...)
+		conc := newRulesHarnessOn(t, open(t), tpls...)
 		var wg sync.WaitGroup
 		for _, s := range streams {
 			wg.Go(func() {
