@@ -64,6 +64,9 @@ type fakeOptions struct {
 	Addr string
 	// Timeout bounds the wait for the seeded events; default 60s.
 	Timeout time.Duration
+	// MySQLDSN, when set, keeps the state in that MySQL/MariaDB database
+	// instead of SQLite.
+	MySQLDSN string
 }
 
 // fakeSummary is what runFake observed.
@@ -148,15 +151,21 @@ func fakeEvents(now time.Time) []seeded {
 	return evs
 }
 
-// runFake runs the whole deployment against in-process peers: kfake (a
-// Kafka broker speaking the real protocol), srfake (a schema registry), a
-// Credly API fake and SQLite. It seeds Open edX events exactly as an LMS
-// producer writes them, waits until they are processed, checks the
-// endpoints and prints a summary.
-func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
-	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
-	}
+// fakeWorld is the -fake environment: the peers, the configuration that
+// points at them, the seeded events and a watcher of the output topics.
+type fakeWorld struct {
+	cfg     Config
+	log     *slog.Logger
+	cf      *credlyfake.Server
+	evs     []seeded
+	watch   *watcher
+	appOpts appOptions
+}
+
+// newFakeWorld starts kfake (a Kafka broker speaking the real protocol),
+// srfake (a schema registry) and a Credly API fake on 127.0.0.1, and seeds
+// the topics as an Open edX LMS would. Everything stops when cl runs.
+func newFakeWorld(ctx context.Context, o fakeOptions, cl *cleanups) (*fakeWorld, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
@@ -165,21 +174,18 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 	}
 	lvl, err := logLevel(o.LogLevel)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(o.Log, &slog.HandlerOptions{Level: lvl}))
-	var cl cleanups
-	defer cl.run()
+	w := &fakeWorld{log: slog.New(slog.NewJSONHandler(o.Log, &slog.HandlerOptions{Level: lvl}))}
 	if o.Dir == "" {
 		dir, err := os.MkdirTemp("", "credshare-fake-")
 		if err != nil {
-			return sum, err
+			return nil, err
 		}
 		cl.Cleanup(func() { os.RemoveAll(dir) })
 		o.Dir = dir
 	}
 
-	// The peers.
 	topics := []string{eventbus.TopicBadgesLifecycle, eventbus.TopicCertificateLifecycle}
 	var full []string
 	for _, t := range topics {
@@ -188,16 +194,16 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 	}
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, full...), kfake.AllowAutoTopicCreation())
 	if err != nil {
-		return sum, fmt.Errorf("starting kfake: %w", err)
+		return nil, fmt.Errorf("starting kfake: %w", err)
 	}
 	cl.Cleanup(cluster.Close)
 	reg := srfake.New()
 	cl.Cleanup(reg.Close)
-	cf := credlyfake.New(&cl)
-	cf.AddOrg(fakeOrg, fakeOrgToken)
-	cf.AddTemplate(fakeOrg, credlyfake.Template{ID: fakeTplPython, Name: "Python Fundamentals", State: "active",
+	w.cf = credlyfake.New(cl)
+	w.cf.AddOrg(fakeOrg, fakeOrgToken)
+	w.cf.AddTemplate(fakeOrg, credlyfake.Template{ID: fakeTplPython, Name: "Python Fundamentals", State: "active",
 		Description: "Passed Python 101.", ImageURL: "https://images.example.org/python.png"})
-	cf.AddTemplate(fakeOrg, credlyfake.Template{ID: fakeTplData, Name: "Data Science Track", State: "active",
+	w.cf.AddTemplate(fakeOrg, credlyfake.Template{ID: fakeTplData, Name: "Data Science Track", State: "active",
 		Description: "Passed both data science courses.", ImageURL: "https://images.example.org/data.png"})
 
 	cfg := DefaultConfig()
@@ -206,31 +212,54 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 	cfg.Kafka.TopicPrefix = fakePrefix
 	cfg.Kafka.RetryBackoff = Duration{200 * time.Millisecond}
 	cfg.Store = StoreConfig{Driver: "sqlite", DSN: filepath.Join(o.Dir, "credshare.db")}
-	cfg.Credly = CredlyConfig{Organizations: map[string]string{fakeOrg: fakeOrgToken}, APIURL: cf.URL(), WebhookSecret: fakeWebhookSecret}
+	if o.MySQLDSN != "" {
+		cfg.Store = StoreConfig{Driver: "mysql", DSN: o.MySQLDSN}
+	}
+	cfg.Credly = CredlyConfig{Organizations: map[string]string{fakeOrg: fakeOrgToken}, APIURL: w.cf.URL(), WebhookSecret: fakeWebhookSecret}
 	cfg.HTTP.Addr = o.Addr
 	cfg.Log.Level = o.LogLevel
 	cfg.ShutdownTimeout = Duration{20 * time.Second}
 	if err := cfg.Validate(); err != nil {
-		return sum, fmt.Errorf("fake configuration: %w", err)
+		return nil, fmt.Errorf("fake configuration: %w", err)
 	}
-	sum.StorePath = cfg.Store.DSN
+	w.cfg = cfg
 
 	// Seed the topics as the LMS would, before the consumer starts.
-	evs := fakeEvents(time.Now().UTC())
-	if err := seed(ctx, cfg, evs); err != nil {
+	w.evs = fakeEvents(time.Now().UTC())
+	if err := seed(ctx, cfg, w.evs); err != nil {
+		return nil, err
+	}
+	if w.watch, err = newWatcher(cfg.Kafka.BootstrapServers, full); err != nil {
+		return nil, err
+	}
+	cl.Cleanup(w.watch.close)
+	w.appOpts = appOptions{httpClient: w.cf.Client(), defaultRules: fakeRules,
+		kafkaOpts: []kgo.Opt{kgo.FetchMaxWait(100 * time.Millisecond), kgo.HeartbeatInterval(200 * time.Millisecond)}}
+	return w, nil
+}
+
+// runFake runs the whole deployment against the fake world: it waits until
+// the seeded events are processed, posts a Credly webhook, checks the
+// endpoints and prints a summary.
+func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	var cl cleanups
+	defer cl.run()
+	w, err := newFakeWorld(ctx, o, &cl)
+	if err != nil {
 		return sum, err
+	}
+	cfg, log, cf, evs, watch := w.cfg, w.log, w.cf, w.evs, w.watch
+	sum.StorePath = cfg.Store.DSN
+	if o.MySQLDSN != "" {
+		sum.StorePath = "MySQL (" + redactDSN(o.MySQLDSN) + ")"
 	}
 	sum.Unique, sum.Duplicates, sum.Poisoned = len(evs), 1, 1
 	sum.Records = sum.Unique + sum.Duplicates + sum.Poisoned
 
-	watch, err := newWatcher(cfg.Kafka.BootstrapServers, full)
-	if err != nil {
-		return sum, err
-	}
-	cl.Cleanup(watch.close)
-
-	app, err := NewApp(ctx, cfg, log, appOptions{httpClient: cf.Client(), defaultRules: fakeRules,
-		kafkaOpts: []kgo.Opt{kgo.FetchMaxWait(100 * time.Millisecond), kgo.HeartbeatInterval(200 * time.Millisecond)}})
+	app, err := NewApp(ctx, cfg, log, w.appOpts)
 	if err != nil {
 		return sum, err
 	}
@@ -336,13 +365,15 @@ func seed(ctx context.Context, cfg Config, evs []seeded) error {
 	return kc.ProduceSync(ctx, rec).FirstErr()
 }
 
-// watcher reads the badges topic and the dead-letter topics from the start.
+// watcher reads the badges topic and the dead-letter topics from the start;
+// it counts published events by type and distinct id (a publish retried
+// after a lost acknowledgement writes the same id again).
 type watcher struct {
 	cl        *kgo.Client
 	cancel    context.CancelFunc
 	done      chan struct{}
 	mu        sync.Mutex
-	published map[string]int
+	published map[string]map[string]bool // type → distinct event ids
 	dlq       []string
 }
 
@@ -353,7 +384,7 @@ func newWatcher(brokers, topics []string) (*watcher, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &watcher{cl: cl, cancel: cancel, done: make(chan struct{}), published: map[string]int{}}
+	w := &watcher{cl: cl, cancel: cancel, done: make(chan struct{}), published: map[string]map[string]bool{}}
 	go func() {
 		defer close(w.done)
 		for ctx.Err() == nil {
@@ -364,7 +395,11 @@ func newWatcher(brokers, topics []string) (*watcher, error) {
 				if strings.HasSuffix(r.Topic, "-dlq") {
 					w.dlq = append(w.dlq, header(r, kafkabus.HeaderDLQReason))
 				} else if src := header(r, kafkabus.HeaderSource); src != "openedx/lms/web" {
-					w.published[header(r, kafkabus.HeaderType)]++
+					typ := header(r, kafkabus.HeaderType)
+					if w.published[typ] == nil {
+						w.published[typ] = map[string]bool{}
+					}
+					w.published[typ][header(r, kafkabus.HeaderID)] = true
 				}
 			})
 		}
@@ -385,8 +420,8 @@ func (w *watcher) snapshot() (map[string]int, []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	p := map[string]int{}
-	for k, v := range w.published {
-		p[k] = v
+	for k, ids := range w.published {
+		p[k] = len(ids)
 	}
 	return p, slices.Clone(w.dlq)
 }
@@ -563,4 +598,16 @@ func writeSummary(w io.Writer, s fakeSummary, serve bool) {
 	if serve {
 		fmt.Fprintf(w, "  store               %s\n", s.StorePath)
 	}
+}
+
+// redactDSN hides the password of a go-sql-driver DSN.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return dsn
+	}
+	if c := strings.Index(dsn[:at], ":"); c >= 0 {
+		return dsn[:c] + ":[REDACTED]" + dsn[at:]
+	}
+	return dsn
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
@@ -180,6 +181,130 @@ func TestFakeSmoke(t *testing.T) {
 	}
 	if ob.Pending != 0 || ob.Dead != 0 {
 		t.Errorf("outbox after shutdown: %+v", ob)
+	}
+}
+
+// TestShutdownMidStreamLosesNothing stops a first process while it is
+// handling the seeded events (with Credly answering slowly, so provider
+// calls are in flight), then lets a second process with the same consumer
+// group and store finish: every event is applied once, each badge is issued
+// on Credly once and published once, and nothing is left in the outbox.
+func TestShutdownMidStreamLosesNothing(t *testing.T) {
+	var cl cleanups
+	defer cl.run()
+	var log syncBuffer
+	ctx := context.Background()
+	w, err := newFakeWorld(ctx, fakeOptions{Log: &log, Dir: t.TempDir(), LogLevel: "info"}, &cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cf.Faults.SetLatency(300 * time.Millisecond)
+	start := func() (*App, func() error) {
+		t.Helper()
+		app, err := NewApp(ctx, w.cfg, w.log, w.appOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- app.Run(rctx) }()
+		return app, func() error { cancel(); return <-done }
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\nlog:\n%s", what, log.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	_, stop1 := start()
+	base := w.cf.Faults.Requests() // the template sync's
+	waitFor("a first Credly issue call in flight", func() bool { return w.cf.Faults.Requests() > base })
+	if err := stop1(); err != nil {
+		t.Fatalf("first process: %v", err)
+	}
+	// The call in flight was allowed to finish, and its outcome recorded.
+	first := len(w.cf.Badges(fakeOrg))
+	if first == 0 {
+		t.Error("the Credly call in flight at shutdown did not complete")
+	}
+	st, err := sqlitestore.Open(ctx, w.cfg.Store.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := st.Awards().List(ctx, store.AwardFilter{Kind: credential.KindBadge})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := 0
+	for _, a := range bs {
+		if _, ok := a.Provider("credly"); ok {
+			recorded++
+		}
+	}
+	if recorded != first {
+		t.Errorf("after the first process Credly holds %d badges but %d awards record one", first, recorded)
+	}
+
+	w.cf.Faults.SetLatency(0)
+	app2, stop2 := start()
+	waitFor("every event applied and every call made", func() bool {
+		ok, _ := fakeDone(ctx, app2, w.cfg.Kafka.ConsumerGroup, w.evs, w.watch, 3)
+		return ok
+	})
+	if err := stop2(); err != nil {
+		t.Fatalf("second process: %v", err)
+	}
+	t.Logf("Credly badges after the first process: %d", first)
+
+	if got := len(w.cf.Badges(fakeOrg)); got != 3 {
+		t.Errorf("Credly holds %d badges, want 3", got)
+	}
+	for _, b := range w.cf.Badges(fakeOrg) {
+		if n := w.cf.Count(fakeOrg, b.BadgeTemplate.ID, b.RecipientEmail); n != 1 {
+			t.Errorf("%s holds %d badges of %s", b.RecipientEmail, n, b.BadgeTemplate.Name)
+		}
+	}
+	pub, dlq := w.watch.snapshot()
+	if pub["org.openedx.learning.badge.awarded.v1"] != 3 || len(pub) != 1 {
+		t.Errorf("published %v, want 3 distinct badge.awarded events", pub)
+	}
+	for _, r := range dlq {
+		if !strings.Contains(r, "bad magic byte") {
+			t.Errorf("unexpected dead letter: %s", r)
+		}
+	}
+	if strings.Contains(log.String(), `"level":"ERROR"`) {
+		t.Errorf("error lines in the log:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), "stopped cleanly") {
+		t.Errorf("no clean stop in the log:\n%s", log.String())
+	}
+}
+
+// TestFakeOnMySQL runs the -fake flow with its state in MariaDB/MySQL
+// (the production store) instead of SQLite.
+func TestFakeOnMySQL(t *testing.T) {
+	dsn := mysqltest.DSN(t) // skips unless CREDSHARE_MYSQL_DSN is set
+	var out, log syncBuffer
+	sum, err := runFake(context.Background(), fakeOptions{Out: &out, Log: &log, MySQLDSN: dsn, Timeout: 45 * time.Second})
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	if sum.Processed != sum.Unique || sum.BadgesAwarded != 3 || sum.CredlyBadges != 3 || sum.CertsAwarded != 2 ||
+		sum.CertsRevoked != 1 || len(sum.DLQ) != 1 || sum.Published["org.openedx.learning.badge.awarded.v1"] != 3 ||
+		sum.OutboxPending != 0 || sum.OutboxDead != 0 || !sum.CredlyAccepted {
+		t.Errorf("summary on MySQL: %+v\n%s", sum, out.String())
+	}
+	if at, c := strings.LastIndex(dsn, "@"), strings.Index(dsn, ":"); c >= 0 && at > c+1 {
+		if pw := dsn[c+1 : at]; strings.Contains(out.String()+log.String(), pw) {
+			t.Error("the MySQL password was printed")
+		}
 	}
 }
 
