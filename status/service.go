@@ -227,9 +227,13 @@ func (s *Service) Entry(ref store.StatusRef, v vc.Version) (vc.StatusEntry, erro
 	e := vc.StatusEntry{ID: u + "#" + idx, Type: typ, StatusPurpose: ref.Purpose, StatusListIndex: idx, StatusListCredential: u}
 	if ref.Purpose == PurposeMessage && s.cfg.Messages != nil {
 		size, _ := json.Marshal(s.cfg.Messages.StatusSize)
-		msgs := make([]map[string]string, 0, len(s.cfg.Messages.Messages))
+		type statusMessage struct {
+			Status  string `json:"status"`
+			Message string `json:"message"`
+		}
+		msgs := make([]statusMessage, 0, len(s.cfg.Messages.Messages))
 		for _, m := range s.cfg.Messages.Messages {
-			msgs = append(msgs, map[string]string{"status": "0x" + strconv.FormatInt(int64(m.Value), 16), "message": m.Message})
+			msgs = append(msgs, statusMessage{"0x" + strconv.FormatInt(int64(m.Value), 16), m.Message})
 		}
 		mb, _ := json.Marshal(msgs)
 		e.Extra = vc.Extra{"statusSize": size, "statusMessage": mb}
