@@ -46,7 +46,9 @@
 // Service.Complete consumes the challenge, re-reads the award (a revoked
 // award gets no credential), reuses the status entries of an earlier
 // credential issued for the same award by the same issuer to the same holder
-// — re-issuing does not burn a new status entry — or allocates new ones
+// since the award was last granted — re-issuing does not burn a new status
+// entry, while a credential from before a revocation and re-award, whose
+// revocation bit is permanently set, is never reused — or allocates new ones
 // through the StatusAllocator, signs through the Issuer, and records the
 // credential, all in one store transaction: on failure nothing is kept.
 //

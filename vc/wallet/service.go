@@ -341,7 +341,7 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 		if err != nil {
 			return fmt.Errorf("wallet: loading learner %d: %w", aw.LearnerID, err)
 		}
-		status, reused, err := s.status(ctx, tx, rec, req.HolderDID)
+		status, reused, err := s.status(ctx, tx, rec, aw, req.HolderDID)
 		if err != nil {
 			return err
 		}
@@ -390,15 +390,19 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 }
 
 // status returns the entries of an earlier credential issued for the same
-// award by the same issuer to the same holder, or allocates fresh ones.
-func (s *Service) status(ctx context.Context, tx store.Repos, rec store.IssuanceRecord, holder string) ([]store.StatusRef, bool, error) {
+// award by the same issuer to the same holder since the award was last
+// granted, or allocates fresh ones. A credential issued before a
+// revocation and re-award is not reused: revocation bits are permanent, so
+// its entries would mark the new credential revoked.
+func (s *Service) status(ctx context.Context, tx store.Repos, rec store.IssuanceRecord, aw credential.Award, holder string) ([]store.StatusRef, bool, error) {
 	earlier, err := tx.Issuance().ListByAward(ctx, rec.AwardUUID)
 	if err != nil {
 		return nil, false, fmt.Errorf("wallet: listing issuances of award %s: %w", rec.AwardUUID, err)
 	}
 	for i := len(earlier) - 1; i >= 0; i-- {
 		e := earlier[i]
-		if e.ID != rec.ID && e.State == store.IssuanceIssued && e.HolderDID == holder && e.IssuerID == rec.IssuerID && len(e.Status) > 0 {
+		if e.ID != rec.ID && e.State == store.IssuanceIssued && e.HolderDID == holder && e.IssuerID == rec.IssuerID &&
+			len(e.Status) > 0 && !e.IssuedAt.Before(aw.AwardedAt) {
 			return slices.Clone(e.Status), true, nil
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/status/statusproof"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
@@ -25,6 +27,7 @@ import (
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/jwt"
 	"github.com/credshare/credshare/vc/proof"
+	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
@@ -53,7 +56,7 @@ type env struct {
 	vcapi *vcapi.Wallet
 	oid   *oid4vci.Wallet
 	base  string
-	parts parts
+	parts *parts
 }
 
 const learnerHeader = "X-Test-Learner"
@@ -82,12 +85,14 @@ func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
 }
 
 func newEnv(t testing.TB, st store.Store, mut ...func(*oid4vci.Config)) *env {
-	return newEnvWith(t, st, newParts(t, st), mut...)
+	return newEnvWith(t, st, nil, mut...)
 }
 
 // newEnvWith is newEnv with given issuer parts, so two "replicas" can
 // share an issuer and a store.
-func newEnvWith(t testing.TB, st store.Store, parts parts, mut ...func(*oid4vci.Config)) *env {
+// With nil parts it makes an issuer whose status lists this server
+// publishes under /status.
+func newEnvWith(t testing.TB, st store.Store, parts *parts, mut ...func(*oid4vci.Config)) *env {
 	t.Helper()
 	e := &env{t: t, st: st, clk: &clock{}}
 	e.clk.ns.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixNano())
@@ -97,6 +102,9 @@ func newEnvWith(t testing.TB, st store.Store, parts parts, mut ...func(*oid4vci.
 	}))
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/wallet"
+	if parts == nil {
+		parts = newParts(t, e.srv.URL+"/status")
+	}
 	e.parts = parts
 	svc, err := wallet.NewService(wallet.Config{
 		Store: st, Resolver: parts.resolver, Issuer: parts.issuer, Status: parts.status, Verifier: parts.verifier,
@@ -133,6 +141,18 @@ func newEnvWith(t testing.TB, st store.Store, parts parts, mut ...func(*oid4vci.
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth)))
+	lists, err := statusproof.NewSigner(parts.signer, statusproof.SignerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := status.NewPublisher(status.PublisherConfig{
+		Store: st, BaseURL: parts.statuses.BaseURL(), Signers: []status.ListSigner{lists},
+		BatchWindow: time.Nanosecond, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/status/", pub)
 	handler.Store(http.Handler(mux))
 	return e
 }
@@ -267,6 +287,7 @@ func TestFlows(t *testing.T) {
 			})
 			t.Run("Negative", func(t *testing.T) { testNegative(t, newEnv(t, mk(t))) })
 			t.Run("OID4VCINegative", func(t *testing.T) { testOID4VCINegative(t, newEnv(t, mk(t))) })
+			t.Run("Revocation", func(t *testing.T) { testRevocation(t, newEnv(t, mk(t))) })
 			t.Run("Replicas", func(t *testing.T) { testReplicas(t, mk(t)) })
 			t.Run("ConcurrentReplay", func(t *testing.T) { testConcurrentReplay(t, newEnv(t, mk(t))) })
 		})
@@ -819,3 +840,68 @@ func testReplicas(t *testing.T, st store.Store) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// testRevocation closes the loop with the status lists: a credential
+// delivered to a wallet verifies as valid, as revoked once its award is
+// revoked; after a re-award, a new credential for the same holder gets
+// fresh status entries (the old bits are permanent) and verifies as valid.
+func testRevocation(t *testing.T, e *env) {
+	ctx := context.Background()
+	aw := e.award(17, "course-v1:edX+Revoke+1")
+	h := e.holder()
+	checker, err := statusproof.NewChecker(e.parts.resolver, status.WithAllowHTTP(), status.WithMaxCacheTTL(0),
+		status.WithHTTPClient(e.srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver, err := verify.New(verify.Config{Resolver: e.parts.resolver, Status: checker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() json.RawMessage {
+		in := e.mustInit(17, aw.UUID, lcw.ID, "")
+		cred, err := h.LCW(ctx, in.DeepLink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cred
+	}
+	first := get()
+	if r := ver.VerifyCredential(ctx, first); r.Verdict != vc.VerdictValid {
+		t.Fatalf("fresh credential: %s %+v", r.Verdict, r.Reasons)
+	}
+	var revoked credential.Award
+	err = e.st.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+		cur, err := tx.Awards().GetByUUID(ctx, aw.UUID)
+		if err != nil {
+			return err
+		}
+		cur.Revoke(credential.Cause{EventID: "revoke-1", EventTime: e.clk.Now(), Reason: "certificate revoked"})
+		if revoked, _, err = tx.Awards().Put(ctx, cur); err != nil {
+			return err
+		}
+		return e.parts.statuses.RevokeAward(ctx, tx, revoked)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ver.VerifyCredential(ctx, first); r.Verdict != vc.VerdictRevoked {
+		t.Fatalf("after revocation: %s %+v", r.Verdict, r.Reasons)
+	}
+	// Re-awarded later: a new credential for the same holder is valid.
+	e.clk.Advance(time.Hour)
+	if _, err := revoked.Grant(credential.Cause{EventID: "regrant-1", EventTime: e.clk.Now()}, false, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.st.Awards().Put(ctx, revoked); err != nil {
+		t.Fatal(err)
+	}
+	second := get()
+	if r := ver.VerifyCredential(ctx, second); r.Verdict != vc.VerdictValid {
+		t.Fatalf("credential issued after the re-award: %s %+v", r.Verdict, r.Reasons)
+	}
+	recs := e.issued(aw.UUID)
+	if len(recs) != 2 || sameStatus(recs[0].Status, recs[1].Status) {
+		t.Fatalf("re-award reused revoked status entries: %+v", recs)
+	}
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/status"
-	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
@@ -22,6 +21,8 @@ import (
 )
 
 type parts struct {
+	signer   vc.Signer
+	statuses *status.Service
 	resolver vc.Resolver
 	issuer   wallet.Issuer
 	status   wallet.StatusAllocator
@@ -30,7 +31,8 @@ type parts struct {
 	issuerID string
 }
 
-func newParts(t testing.TB, _ store.Store) parts {
+// newParts makes an issuer whose status lists live under statusBase.
+func newParts(t testing.TB, statusBase string) *parts {
 	priv, issuerDID, vm, err := did.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +42,7 @@ func newParts(t testing.TB, _ store.Store) parts {
 		t.Fatal(err)
 	}
 	resolver := did.NewResolver()
-	st, err := status.New(status.Config{BaseURL: "https://credentials.example.edu/status", Suspension: true})
+	st, err := status.New(status.Config{BaseURL: statusBase, Suspension: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,9 @@ func newParts(t testing.TB, _ store.Store) parts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return parts{
+	return &parts{
+		signer:   signer,
+		statuses: st,
 		issuer:   iss,
 		status:   st,
 		verifier: ver,
