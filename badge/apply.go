@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -547,7 +546,7 @@ func (r *run) depsHold(ts *tplState) (bool, error) {
 
 func (r *run) grant(s *badgeState) error {
 	ts := s.ts
-	cause := credential.Cause{EventID: r.ev.ID, EventTime: r.ev.Time, Reason: "badge earned: " + ts.t.Name}
+	cause := credential.Cause{EventID: r.ev.ID, EventTime: r.ev.Time, Reason: r.reason(s)}
 	var aw credential.Award
 	if s.hasAward {
 		aw = s.aw
@@ -565,7 +564,6 @@ func (r *run) grant(s *badgeState) error {
 			return err
 		}
 	}
-	aw.Evidence = r.evidence(s, aw.Evidence)
 	stored, created, err := r.tx.Awards().Put(r.ctx, aw)
 	if err != nil {
 		return err
@@ -593,33 +591,28 @@ func (r *run) grant(s *badgeState) error {
 	return nil
 }
 
-// evidence describes why the badge was awarded, within the limits of
-// credential.Award.Evidence.
-func (r *run) evidence(s *badgeState, old map[string]string) map[string]string {
-	ev := make(map[string]string, len(old)+3)
-	for k, v := range old {
-		ev[k] = v
-	}
-	ev["rules_version"] = strconv.Itoa(max(s.rs.version, 1))
+// reason explains an award in its cause: the requirements whose
+// fulfilments completed it, the required badges and the rules version. The
+// full trace (event ids, times, matched rules) is in the fulfilments.
+// Nothing is added to the award's Evidence, which providers show publicly.
+func (r *run) reason(s *badgeState) string {
+	var b strings.Builder
+	b.WriteString("earned")
 	var ids []string
 	for _, f := range s.fs {
 		if _, ok := s.rs.reqByID[f.RequirementID]; ok {
-			ids = append(ids, f.RequirementID+"@"+f.EventID)
+			ids = append(ids, f.RequirementID)
 		}
 	}
-	if v := strings.Join(ids, ","); v != "" {
-		ev["fulfilled_by"] = Truncate(v, 1024)
-	} else {
-		delete(ev, "fulfilled_by")
+	if len(ids) > 0 {
+		b.WriteString(": requirements ")
+		b.WriteString(strings.Join(ids, ", "))
 	}
-	if len(s.ts.t.Requires) > 0 {
-		var ds []string
-		for _, d := range s.ts.t.Requires {
-			ds = append(ds, d.String())
-		}
-		ev["requires"] = Truncate(strings.Join(ds, ","), 1024)
+	if n := len(s.ts.t.Requires); n > 0 {
+		fmt.Fprintf(&b, "; %d required badge(s) held", n)
 	}
-	return ev
+	fmt.Fprintf(&b, " (rules version %d)", max(s.rs.version, 1))
+	return Truncate(b.String(), 500)
 }
 
 // penalize applies penalty p.
