@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -178,7 +179,9 @@ func Compose(req ComposeRequest) (*Credential, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		c.Evidence = append(c.Evidence, Evidence{Type: Types{"Evidence"}, Name: k, Description: aw.Evidence[k]})
+		// An id on every evidence item: VC 1.1 verifiers (aries-framework-go)
+		// validate against a schema that requires one.
+		c.Evidence = append(c.Evidence, Evidence{ID: id + "#evidence-" + url.PathEscape(k), Type: Types{"Evidence"}, Name: k, Description: aw.Evidence[k]})
 	}
 	c.Evidence = append(c.Evidence, req.Evidence...)
 	if req.Schema {

@@ -1,0 +1,34 @@
+package vc_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/vctest"
+)
+
+func FuzzParseCredential(f *testing.F) {
+	c, _ := vc.Compose(vctest.Request("did:example:i", "did:example:h", vc.V2))
+	b, _ := json.Marshal(c)
+	f.Add(b)
+	c1, _ := vc.Compose(vctest.Request("did:example:i", "", vc.V1))
+	b1, _ := json.Marshal(c1)
+	f.Add(b1)
+	f.Add([]byte(`{"@context":"https://www.w3.org/ns/credentials/v2","type":"VerifiableCredential","issuer":"did:x:1","credentialSubject":[{},{}],"proof":[{},{}]}`))
+	f.Add([]byte(`[[[[[[[[`))
+	f.Add([]byte(`{"issuer":{"id":1}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := vc.ParseCredential(data)
+		if err != nil {
+			return
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatalf("re-encoding a parsed credential: %v", err)
+		}
+		if _, err := vc.ParseCredential(out); err != nil {
+			t.Fatalf("a re-encoded credential does not parse: %v\n%s", err, out)
+		}
+	})
+}
