@@ -10,8 +10,8 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
-	credld "github.com/credshare/credshare/vc/ld"
 	"github.com/credshare/credshare/vc/issuer"
+	credld "github.com/credshare/credshare/vc/ld"
 	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/vctest"
 	"github.com/hyperledger/aries-framework-go/component/storageutil/mem"
