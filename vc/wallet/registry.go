@@ -144,6 +144,7 @@ func NewInitResponse(info vc.WalletInfo, o vc.WalletOffer) InitResponse {
 	resp := InitResponse{DeepLink: o.DeepLink, Offer: o}
 	if len(o.QRCodePNG) > 0 {
 		resp.QRCode = base64.StdEncoding.EncodeToString(o.QRCodePNG)
+		resp.Offer.QRCodePNG = nil // sent once, as "qrcode"
 	}
 	if info.Kind == vc.WalletWeb {
 		resp.Redirect = true
