@@ -721,3 +721,35 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("%d granted, %d revoked, %d fulfilled, %d unfulfilled",
 		len(o.Granted()), len(o.Revoked()), len(o.Fulfilled), len(o.Unfulfilled))
 }
+
+// Progress reports a learner's progress towards a template (for learner
+// dashboards and the CLI): fulfilled groups out of groups, under the rules
+// version the progress was made with. A learner without progress gets
+// zero fulfilled groups under the current version. now is used for the
+// rule set's window (fulfilments older than it do not count); pass the
+// zero time to ignore the window.
+func (e *Engine) Progress(ctx context.Context, repos store.Repos, learnerID int64, template uuid.UUID, now time.Time) (ProgressReport, error) {
+	ts, ok := e.byUUID[template]
+	if !ok {
+		return ProgressReport{}, fmt.Errorf("badge: template %s is not in the engine: %w", template, store.ErrNotFound)
+	}
+	rep := ProgressReport{Template: template, LearnerID: learnerID, RulesVersion: max(ts.cur.version, 1), Groups: len(ts.cur.groups)}
+	p, err := repos.Progress().Get(ctx, learnerID, template)
+	if errors.Is(err, store.ErrNotFound) {
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	cs, err := e.rulesAt(ctx, repos.Config(), ts, p.RulesVersion)
+	if err != nil {
+		return rep, err
+	}
+	fs, err := repos.Progress().Fulfillments(ctx, p.ID)
+	if err != nil {
+		return rep, err
+	}
+	rep.RulesVersion, rep.Groups = p.RulesVersion, len(cs.groups)
+	rep.Fulfilled = cs.fulfilledGroups(fs, now, !now.IsZero())
+	return rep, nil
+}

@@ -447,3 +447,22 @@ func TestSyncedTemplateWithoutRulesAwardsNothing(t *testing.T) {
 		t.Fatalf("Match = %+v", m)
 	}
 }
+
+func TestEngineProgress(t *testing.T) {
+	tp := mkTemplate("Progress", badge.RuleSet{Requirements: []badge.Requirement{
+		passReq("a", "A", "c1"), passReq("b", "B", "c2"), passReq("c", "C", "c3")}})
+	h := newRulesHarness(t, tp)
+	ctx := context.Background()
+	rep, err := h.eng.Progress(ctx, h.st, learner, tp.UUID, time.Time{})
+	if err != nil || rep.Fulfilled != 0 || rep.Groups != 3 || rep.RulesVersion != 1 {
+		t.Fatalf("no progress: %+v, %v", rep, err)
+	}
+	h.apply(passEvent("e1", learner, at(1), "c2", true))
+	rep, err = h.eng.Progress(ctx, h.st, learner, tp.UUID, at(2))
+	if err != nil || rep.Fulfilled != 1 || rep.Ratio() != 1.0/3 {
+		t.Fatalf("one group: %+v, %v", rep, err)
+	}
+	if _, err := h.eng.Progress(ctx, h.st, learner, uuid.New(), time.Time{}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown template: %v", err)
+	}
+}

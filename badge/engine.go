@@ -192,7 +192,9 @@ func LoadEngine(ctx context.Context, cfg store.Config) (*Engine, error) {
 		added := map[string]bool{}
 		for v := 1; v < ts.t.RulesVersion; v++ {
 			cs, err := e.rulesAt(ctx, cfg, ts, v)
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrInvalidRules) {
+				// A version that is gone or no longer valid is not indexed;
+				// Apply reports the error for a learner still on it.
 				continue
 			}
 			if err != nil {
