@@ -90,9 +90,9 @@ func TestJWKAndMultikey(t *testing.T) {
 
 func TestWebURL(t *testing.T) {
 	for d, want := range map[string]string{
-		"did:web:example.edu":                  "https://example.edu/.well-known/did.json",
-		"did:web:example.edu:issuers:1":        "https://example.edu/issuers/1/did.json",
-		"did:web:example.edu%3A8443":           "https://example.edu:8443/.well-known/did.json",
+		"did:web:example.edu":                 "https://example.edu/.well-known/did.json",
+		"did:web:example.edu:issuers:1":       "https://example.edu/issuers/1/did.json",
+		"did:web:example.edu%3A8443":          "https://example.edu:8443/.well-known/did.json",
 		did.WebDID("example.edu:8443", "a b"): "https://example.edu:8443/a%20b/did.json",
 	} {
 		got, err := did.WebURL(d)
