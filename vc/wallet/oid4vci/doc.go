@@ -38,6 +38,19 @@
 // embedded public jwk (the holder is the matching did:jwk). The credential's
 // subject is the holder.
 //
+// # Not supported
+//
+// The authorization code flow, tx_code (PINs; offers carry none, so wallets
+// ask for none), DPoP, batch issuance (one credential per offer),
+// notification and deferred endpoints, encrypted responses, and proof types
+// other than jwt.
+//
+// # Operations
+//
+// The nonce endpoint is unauthenticated, as OID4VCI defines it, and each
+// call stores a row that lives NonceTTL: rate-limit it in front of the
+// handler, and call wallet.Service.DeleteExpired now and then.
+//
 // # Errors
 //
 // Refusals use OID4VCI and OAuth codes: invalid_request, invalid_grant,

@@ -3,7 +3,11 @@ package oid4vci_test
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -12,6 +16,7 @@ import (
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
 	"github.com/credshare/credshare/vc/wallet/wallettest"
+	"github.com/go-jose/go-jose/v4"
 )
 
 const iss = "https://cred.example.edu/wallet/oid4vci"
@@ -223,4 +228,34 @@ func FuzzVerifyProofJWT(f *testing.F) {
 			t.Fatalf("accepted %+v", p)
 		}
 	})
+}
+
+// A wallet holding a P-256 key binds the credential with an embedded jwk
+// and ES256; the holder becomes the key's did:jwk.
+func TestVerifyProofJWTES256JWK(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(oid4vci.ProofType)
+	sg, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, _ := json.Marshal(map[string]any{"aud": iss, "iat": now.Unix(), "nonce": "n"})
+	jws, _ := sg.Sign(claims)
+	tok, _ := jws.CompactSerialize()
+	p, err := oid4vci.VerifyProofJWT(context.Background(), keysOf(), tok, iss, now, time.Minute)
+	if err != nil || !strings.HasPrefix(p.Holder, "did:jwk:") {
+		t.Fatalf("%+v %v", p, err)
+	}
+	// A private key in the header is refused.
+	opts = (&jose.SignerOptions{}).WithType(oid4vci.ProofType).WithHeader("jwk", jose.JSONWebKey{Key: key})
+	sg, _ = jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
+	jws, _ = sg.Sign(claims)
+	tok, _ = jws.CompactSerialize()
+	if _, err := oid4vci.VerifyProofJWT(context.Background(), keysOf(), tok, iss, now, time.Minute); !errors.Is(err, wallet.ErrProof) {
+		t.Fatalf("private jwk: %v", err)
+	}
 }
