@@ -96,6 +96,7 @@
 // WebhookProvider and RateLimited are optional capabilities found by type
 // assertion. SyncTemplates mirrors a provider account's templates into the
 // store (a synchronised template has no rules until a host writes them;
-// such a template awards nothing). Adapters: badge/credly,
+// such a template awards nothing); RefreshStates polls providers' badge
+// states into the store for providers without webhooks. Adapters: badge/credly,
 // badge/accredible; conformance kit: badge/badgetest.
 package badge
