@@ -8,8 +8,8 @@ import (
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
-	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/vctest"
+	"github.com/credshare/credshare/vc/verify"
 )
 
 // Issue a credential with a did:key issuer and verify it. Without a status
