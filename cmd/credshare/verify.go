@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/status/statusproof"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/ld"
@@ -32,7 +36,7 @@ type verifyOutput struct {
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	var allowNetwork bool
-	var didDocs []string
+	var didDocs, listFiles []string
 	var at string
 	var leeway time.Duration
 	cmd := &cobra.Command{
@@ -44,8 +48,10 @@ signing key belongs to the issuer, the validity period and, when the credential
 has a credentialStatus, its revocation or suspension status.
 
 It works offline by default: JSON-LD contexts come from the bundled set, did:key
-issuers resolve locally and did:web documents are read only from --did-doc
-files. --allow-network lets it fetch did:web documents and remote status lists.
+issuers resolve locally, did:web documents are read only from --did-doc files
+and status list credentials only from --status-list-file files (each used for
+the URL in its id). --allow-network lets it fetch did:web documents and remote
+status lists over HTTPS.
 A status entry that cannot be checked gives the verdict status-unknown, never
 valid.
 
@@ -62,19 +68,9 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 			if err != nil {
 				return err
 			}
-			ropts := []did.ResolverOption{}
-			pinned := map[string]bool{}
-			for _, p := range didDocs {
-				raw, err := os.ReadFile(p)
-				if err != nil {
-					return err
-				}
-				d, err := did.ParseDocument(raw)
-				if err != nil {
-					return fmt.Errorf("--did-doc %s: %w", p, err)
-				}
-				ropts = append(ropts, did.WithDocument(d))
-				pinned[d.ID] = true
+			ropts, pinned, err := pinnedDocuments(didDocs)
+			if err != nil {
+				return err
 			}
 			cfg := verify.Config{
 				Resolver: gatedResolver{r: did.NewResolver(ropts...), network: allowNetwork, pinned: pinned},
@@ -88,7 +84,7 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 				}
 				cfg.Now = func() time.Time { return t }
 			}
-			if cfg.Status, err = statusChecker(g, cfg, allowNetwork); err != nil {
+			if cfg.Status, err = statusChecker(cfg, allowNetwork, listFiles); err != nil {
 				return err
 			}
 			v, err := verify.New(cfg)
@@ -115,6 +111,7 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 	}
 	cmd.Flags().BoolVar(&allowNetwork, "allow-network", false, "resolve did:web issuers and fetch remote status lists over HTTPS")
 	cmd.Flags().StringArrayVar(&didDocs, "did-doc", nil, "DID document file to trust for its DID (e.g. a did:web document, offline); repeatable")
+	cmd.Flags().StringArrayVar(&listFiles, "status-list-file", nil, "status list credential file to use for its id (URL) instead of fetching it; repeatable")
 	cmd.Flags().StringVar(&at, "at", "", "check validity at this time (RFC 3339) instead of now")
 	cmd.Flags().DurationVar(&leeway, "leeway", 0, "tolerated clock skew on validity dates")
 	return cmd
@@ -216,9 +213,70 @@ func (g gatedResolver) ResolveVerificationMethod(ctx context.Context, id string)
 	return g.r.ResolveVerificationMethod(ctx, id)
 }
 
-// statusChecker returns the checker of credentialStatus entries. Until the
-// status package provides one, entries are not checked and a credential that
-// has one is reported status-unknown (never valid).
-func statusChecker(_ *globals, _ verify.Config, _ bool) (vc.StatusChecker, error) {
-	return nil, nil
+// pinnedDocuments reads --did-doc files: resolver options answering their
+// DIDs without fetching, and the set of those DIDs.
+func pinnedDocuments(files []string) ([]did.ResolverOption, map[string]bool, error) {
+	var opts []did.ResolverOption
+	pinned := map[string]bool{}
+	for _, p := range files {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := did.ParseDocument(raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--did-doc %s: %w", p, err)
+		}
+		opts = append(opts, did.WithDocument(d))
+		pinned[d.ID] = true
+	}
+	return opts, pinned, nil
+}
+
+// statusChecker returns the checker of credentialStatus entries: a
+// status.Checker verifying list proofs with the same resolver, fetching list
+// credentials only from the --status-list-file documents unless the network
+// is allowed. A list it cannot read makes the verdict status-unknown.
+func statusChecker(cfg verify.Config, allowNetwork bool, files []string) (vc.StatusChecker, error) {
+	t := &listTransport{docs: map[string][]byte{}, network: allowNetwork}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var head struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(b, &head); err != nil || head.ID == "" {
+			return nil, fmt.Errorf("--status-list-file %s: not a status list credential with an id", p)
+		}
+		t.docs[head.ID] = b
+	}
+	opts := []status.CheckerOption{status.WithHTTPClient(&http.Client{Transport: t})}
+	if cfg.Now != nil {
+		opts = append(opts, status.WithClock(cfg.Now))
+	}
+	return statusproof.NewChecker(cfg.Resolver, opts...)
+}
+
+// listTransport serves pinned status list credentials by URL and, when the
+// network is allowed, fetches the others.
+type listTransport struct {
+	docs    map[string][]byte
+	network bool
+}
+
+func (t *listTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b, ok := t.docs[r.URL.String()]; ok {
+		return &http.Response{
+			StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:        http.Header{"Content-Type": {"application/vc+ld+json"}},
+			Body:          io.NopCloser(bytes.NewReader(b)),
+			ContentLength: int64(len(b)), Request: r,
+		}, nil
+	}
+	if !t.network {
+		return nil, fmt.Errorf("%s is not fetched offline (pass --allow-network, or the list with --status-list-file)", r.URL)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/status/statusproof"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/sqlitestore"
+	"github.com/credshare/credshare/vc"
+)
+
+const listURL = "https://status.example.org/lists/1"
+
+// signedList writes a signed Bitstring status list credential of key's
+// issuer with the given entries set and returns its file.
+func signedList(t *testing.T, dir, keyPath, purpose string, set ...int) string {
+	t.Helper()
+	k, err := loadKey(keyPath, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bits, err := status.NewBitstring(status.MinEntries, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range set {
+		bits.Set(i, 1)
+	}
+	now := time.Now().UTC()
+	doc, err := status.ListCredential{URL: listURL, Issuer: k.DID, Purpose: purpose, Format: status.FormatBitstring,
+		ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(24 * time.Hour), List: bits}.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := k.signer()
+	ls, err := statusproof.NewSigner(s, statusproof.SignerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := ls.SignList(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, purpose+"-list.json")
+	os.WriteFile(p, signed, 0o644)
+	return p
+}
+
+func issueWithStatus(t *testing.T, dir, key, purpose, index string) string {
+	t.Helper()
+	p := filepath.Join(dir, "cred-"+purpose+index+".json")
+	_, err := run(t, "issue", "--key", key, "--issuer-name", "Example University", "--email", "ada@example.org",
+		"--kind", "course_certificate", "--achievement-id", "course-v1:X+PY1+2026", "--achievement-name", "Python fundamentals",
+		"--status-list", listURL, "--status-index", index, "--status-purpose", purpose, "--out", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestVerifyStatus(t *testing.T) {
+	dir := t.TempDir()
+	key := newKey(t, dir)
+	list := signedList(t, dir, key, "revocation", 7, 4242)
+
+	revoked := issueWithStatus(t, dir, key, "revocation", "7")
+	out, err := run(t, "verify", "--status-list-file", list, revoked)
+	if !errors.Is(err, exitCode(2)) || !strings.Contains(out, "REVOKED") || !strings.Contains(out, "[revoked]") {
+		t.Fatalf("revoked credential: %v\n%s", err, out)
+	}
+	clear := issueWithStatus(t, dir, key, "revocation", "8")
+	if out, err := run(t, "verify", "--status-list-file", list, clear); err != nil || !strings.Contains(out, ": VALID") {
+		t.Fatalf("clear entry: %v\n%s", err, out)
+	}
+	// Without the list and without network: never valid.
+	out, err = run(t, "--json", "verify", clear)
+	var res verifyOutput
+	if !errors.Is(err, exitCode(2)) || json.Unmarshal([]byte(out), &res) != nil || res.Verdict != vc.VerdictStatusUnknown ||
+		!strings.Contains(out, "--allow-network") {
+		t.Fatalf("offline status: %v\n%s", err, out)
+	}
+
+	// Suspension.
+	slist := signedList(t, dir, key, "suspension", 3)
+	susp := issueWithStatus(t, dir, key, "suspension", "3")
+	if out, err := run(t, "verify", "--status-list-file", slist, susp); !errors.Is(err, exitCode(2)) || !strings.Contains(out, "SUSPENDED") {
+		t.Fatalf("suspended: %v\n%s", err, out)
+	}
+
+	// A list signed by someone else is not trusted: status-unknown.
+	other := newKey(t, t.TempDir())
+	forged := signedList(t, t.TempDir(), other, "revocation")
+	if out, err := run(t, "verify", "--status-list-file", forged, revoked); !errors.Is(err, exitCode(2)) || !strings.Contains(out, "STATUS-UNKNOWN") {
+		t.Fatalf("list of another issuer: %v\n%s", err, out)
+	}
+	// A tampered list (its bits changed after signing) is not trusted either.
+	raw, _ := os.ReadFile(list)
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	clean, _ := status.NewBitstring(status.MinEntries, 1)
+	enc, _ := clean.Encode()
+	m["credentialSubject"].(map[string]any)["encodedList"] = enc
+	tb, _ := json.Marshal(m)
+	tampered := filepath.Join(dir, "tampered-list.json")
+	os.WriteFile(tampered, tb, 0o644)
+	if out, err := run(t, "verify", "--status-list-file", tampered, revoked); !errors.Is(err, exitCode(2)) || !strings.Contains(out, "STATUS-UNKNOWN") {
+		t.Fatalf("tampered list: %v\n%s", err, out)
+	}
+
+	// status inspects the list.
+	out, err = run(t, "status", list)
+	if err != nil || !strings.Contains(out, "131072 entries") || !strings.Contains(out, "2: 7 4242") ||
+		!strings.Contains(out, "proof:        verified") || !strings.Contains(out, "revocation") {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	out, err = run(t, "--json", "status", "--index", "4242", "--limit", "1", list)
+	var so statusOutput
+	if !errors.Is(err, exitCode(2)) || json.Unmarshal([]byte(out), &so) != nil || so.Entry == nil || !so.Entry.Set ||
+		so.Entry.Meaning != "revoked" || len(so.Set) != 1 || !so.Truncated || so.SetCount != 2 || so.ListType != status.TypeBitstringList {
+		t.Fatalf("status --index 4242: %v\n%s", err, out)
+	}
+	if out, err := run(t, "status", "--index", "5", list); err != nil || !strings.Contains(out, "not revoked") {
+		t.Fatalf("status --index 5: %v\n%s", err, out)
+	}
+	if _, err := run(t, "status", "--index", "999999999", list); err == nil || errors.Is(err, exitCode(2)) {
+		t.Fatalf("index out of range: %v", err)
+	}
+	if out, err := run(t, "status", tampered); err != nil || !strings.Contains(out, "NOT verified") {
+		t.Fatalf("status of a tampered list: %v\n%s", err, out)
+	}
+	if _, err := run(t, "status", revoked); err == nil || !strings.Contains(err.Error(), "encodedList") {
+		t.Fatalf("status of a credential that is not a list: %v", err)
+	}
+}
+
+func TestStatusListStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	ctx := context.Background()
+	st, err := sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := status.New(status.Config{BaseURL: "https://status.example.org/lists"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []store.StatusRef
+	for range 3 {
+		err := st.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+			r, err := svc.Allocate(ctx, tx, "did:key:z6MkIssuer")
+			refs = append(refs, r...)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.SetStatus(ctx, st, refs[0], 1); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, err := run(t, "--db", "sqlite:"+db, "status", "list")
+	if err != nil || !strings.Contains(out, "did:key:z6MkIssuer") || !strings.Contains(out, "revocation") || !strings.Contains(out, "131072") {
+		t.Fatalf("status list: %v\n%s", err, out)
+	}
+	out, err = run(t, "--db", "sqlite:"+db, "--json", "status", "list")
+	var rows []struct {
+		ID        string  `json:"id"`
+		Next      int64   `json:"next"`
+		Set       int     `json:"set"`
+		FillRatio float64 `json:"fill_ratio"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 || rows[0].Next != 3 || rows[0].Set != 1 ||
+		rows[0].FillRatio != 3.0/status.MinEntries {
+		t.Fatalf("status list --json: %v\n%s", err, out)
+	}
+	if out, _ := run(t, "--db", "sqlite:"+filepath.Join(dir, "empty.db"), "status", "list"); !strings.Contains(out, "no status lists") {
+		t.Fatalf("empty store: %s", out)
+	}
+}
