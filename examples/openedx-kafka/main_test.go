@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +20,8 @@ import (
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -306,6 +309,68 @@ func TestFakeOnMySQL(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "events applied      10 of 10") {
 		t.Errorf("summary:\n%s", out.String())
+	}
+}
+
+// TestProductionPathFromEnvironment runs the program as a deployment does
+// (no -fake): configuration from Open edX's EVENT_BUS_* variables and
+// CREDSHARE_* ones, against a Kafka broker and a schema registry, until
+// SIGTERM.
+func TestProductionPathFromEnvironment(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	reg := srfake.New()
+	defer reg.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := envMap(map[string]string{
+		"EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS":   strings.Join(cluster.ListenAddrs(), ","),
+		"EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL": reg.URL(),
+		"EVENT_BUS_TOPIC_PREFIX":              "prod",
+		"CREDSHARE_STORE_DRIVER":              "sqlite",
+		"CREDSHARE_STORE_DSN":                 filepath.Join(t.TempDir(), "credshare.db"),
+		"CREDSHARE_HTTP_ADDR":                 addr,
+	})
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() { code <- realMain(ctx, nil, &stdout, &stderr, env) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("exited with %d\n%s", c, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready within 30s\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit code %d\n%s", c, stderr.String())
+	}
+	logs := stderr.String()
+	for _, want := range []string{`"msg":"starting"`, `"kafka.topic_prefix":"prod"`, `"store.dsn":"[set]"`, `"msg":"stopped cleanly"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %s:\n%s", want, logs)
+		}
 	}
 }
 
