@@ -87,7 +87,11 @@ func (s *Signer) SignList(ctx context.Context, doc []byte) ([]byte, error) {
 	if ctxs, ok := m["@context"].([]any); ok && len(ctxs) > 0 && ctxs[0] == vc.ContextV1 {
 		suite = s.cfg.SuiteV1
 	}
-	if iss, _ := m["issuer"].(string); iss != s.issuer {
+	iss, _ := m["issuer"].(string)
+	if o, ok := m["issuer"].(map[string]any); ok {
+		iss, _ = o["id"].(string)
+	}
+	if iss != s.issuer {
 		return nil, vc.Errorf(vc.ErrInvalid, "statusproof: list of issuer %v, signer of %s", m["issuer"], s.issuer)
 	}
 	return proof.Sign(ctx, doc, s.s, proof.Options{Suite: suite, Loader: s.cfg.Loader, Created: s.cfg.Now()})
