@@ -14,9 +14,11 @@ import (
 	credld "github.com/credshare/credshare/vc/ld"
 	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/vctest"
+	"github.com/credshare/credshare/vc/verify"
 	"github.com/hyperledger/aries-framework-go/component/storageutil/mem"
 	ariesld "github.com/hyperledger/aries-framework-go/pkg/doc/ld"
 	"github.com/hyperledger/aries-framework-go/pkg/doc/ldcontext"
+	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/jsonld"
 	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/suite"
 	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/suite/ed25519signature2020"
 	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/verifier"
@@ -119,5 +121,59 @@ func TestAriesVerifiesOurVC11(t *testing.T) {
 		} else {
 			t.Logf("tampered: aries says %v", err)
 		}
+	}
+}
+
+type edSigner ed25519.PrivateKey
+
+func (k edSigner) Sign(data []byte) ([]byte, error) {
+	return ed25519.Sign(ed25519.PrivateKey(k), data), nil
+}
+func (k edSigner) Alg() string { return "EdDSA" }
+
+// TestOursVerifiesAries has aries-framework-go sign a VC 1.1
+// OpenBadgeCredential with Ed25519Signature2020 and checks ours accepts
+// it, and rejects it tampered.
+func TestOursVerifiesAries(t *testing.T) {
+	ctx := context.Background()
+	key, issuerDID, vm, err := did.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ariesLoader(t)
+	req := vctest.Request(issuerDID, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", vc.V1)
+	req.ValidFrom = time.Now().Add(-time.Hour)
+	req.Status = nil
+	c, err := vc.Compose(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AddContext(vc.ContextEd25519Signature2020)
+	raw, _ := c.MarshalJSON()
+	ac, err := verifiable.ParseCredential(raw, verifiable.WithJSONLDDocumentLoader(l), verifiable.WithDisabledProofCheck())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ac.AddLinkedDataProof(&verifiable.LinkedDataProofContext{
+		SignatureType:           "Ed25519Signature2020",
+		Suite:                   ed25519signature2020.New(suite.WithSigner(edSigner(key))),
+		SignatureRepresentation: verifiable.SignatureProofValue,
+		VerificationMethod:      vm,
+		Purpose:                 "assertionMethod",
+	}, jsonld.WithDocumentLoader(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := ac.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := verify.New(verify.Config{})
+	if r := v.VerifyCredential(ctx, signed); !r.Valid() {
+		t.Fatalf("ours rejected aries' credential: %s %v\n%s", r.Verdict, r.Reasons, signed)
+	}
+	tampered := []byte(strings.Replace(string(signed), "Demonstration Course", "Demolition Course", 1))
+	if r := v.VerifyCredential(ctx, tampered); r.Verdict != vc.VerdictInvalid || !r.Has(vc.ReasonProof) {
+		t.Fatalf("tampered: %s %v", r.Verdict, r.Reasons)
 	}
 }
