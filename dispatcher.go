@@ -243,11 +243,14 @@ func (d *Dispatcher) runOnce(ctx context.Context, wg *sync.WaitGroup) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	for _, it := range items {
+	for i, it := range items {
 		t := d.target(it.Target)
 		select {
 		case t.sem <- struct{}{}:
 		case <-ctx.Done():
+			// Stopping: hand the items not started back at once rather than
+			// leaving them leased until the lease ends.
+			d.release(context.WithoutCancel(ctx), items[i:])
 			return len(items), nil
 		}
 		wg.Add(1)
@@ -258,6 +261,15 @@ func (d *Dispatcher) runOnce(ctx context.Context, wg *sync.WaitGroup) (int, erro
 		}(it)
 	}
 	return len(items), nil
+}
+
+// release returns claimed items that were not started to pending, due now.
+func (d *Dispatcher) release(ctx context.Context, items []store.OutboxItem) {
+	for _, it := range items {
+		if err := d.cfg.Store.Outbox().Reschedule(ctx, it.ID, d.cfg.Owner, d.cfg.Now(), it.LastError); err != nil {
+			d.cfg.Logger.Warn("outbox item not released", "id", it.ID, "err", err)
+		}
+	}
 }
 
 func (d *Dispatcher) run(ctx context.Context, t *targetState, it store.OutboxItem) {

@@ -129,7 +129,7 @@ func (p *Pipeline) runRevoke(ctx context.Context, it store.OutboxItem) error {
 		// The provider holds no badge for this award yet: the issue call
 		// has not completed. Retry later (if the issue died for good, this
 		// item dies after its attempts with this reason).
-		return fmt.Errorf("revoke of award %s at %s waits for its issue call: %w", req.AwardUUID, it.Target, err)
+		return fmt.Errorf("revoke of award %s at %s waits for its issue call (%v)", req.AwardUUID, it.Target, err)
 	}
 	if err != nil {
 		return classify(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/credshare/credshare/badge"
@@ -93,8 +94,32 @@ type Config struct {
 // transaction per event. It is safe for concurrent use: events of different
 // learners may be handled at once.
 type Pipeline struct {
-	cfg Config
-	m   pipelineMetrics
+	cfg   Config
+	m     pipelineMetrics
+	stats struct {
+		applied, duplicate, ignored, failed, invalid, granted, revoked atomic.Int64
+	}
+}
+
+// Stats counts what a Pipeline did since it was created.
+type Stats struct {
+	// Applied events changed (or could have changed) state; Duplicate ones
+	// had been applied before; Ignored ones carried nothing to apply.
+	Applied, Duplicate, Ignored int64
+	// Failed events hit a retryable error (they will be redelivered);
+	// Invalid ones a permanent one (they are dead-lettered).
+	Failed, Invalid int64
+	// Granted and Revoked count award transitions.
+	Granted, Revoked int64
+}
+
+// Stats returns the pipeline's counters.
+func (p *Pipeline) Stats() Stats {
+	return Stats{
+		Applied: p.stats.applied.Load(), Duplicate: p.stats.duplicate.Load(), Ignored: p.stats.ignored.Load(),
+		Failed: p.stats.failed.Load(), Invalid: p.stats.invalid.Load(),
+		Granted: p.stats.granted.Load(), Revoked: p.stats.revoked.Load(),
+	}
 }
 
 type pipelineMetrics struct {
@@ -180,8 +205,24 @@ func (p *Pipeline) Handler() eventbus.Handler {
 	return eventbus.Chain(p.Handle,
 		eventbus.Recover(),
 		eventbus.Timeout(30*time.Second),
-		eventbus.Dedup(p.cfg.Group, p.cfg.Store.Events()),
+		p.dedup,
 	)
+}
+
+// dedup skips events already applied (a read, cheaper than the write
+// transaction Handle would open to find out), counting them as duplicates.
+// Handle still records the mark in its transaction, which is what makes
+// redelivery harmless; a failed check just lets Handle decide.
+func (p *Pipeline) dedup(next eventbus.Handler) eventbus.Handler {
+	return func(ctx context.Context, e eventbus.Event) error {
+		if e.ID != "" {
+			if done, err := p.cfg.Store.Events().IsProcessed(ctx, p.cfg.Group, e.ID); err == nil && done {
+				p.count(ctx, e, "duplicate")
+				return nil
+			}
+		}
+		return next(ctx, e)
+	}
 }
 
 // Handle applies one event in one store transaction: the processed-event
@@ -251,10 +292,14 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 		return err
 	}
 	p.count(ctx, e, outcome)
+	p.cfg.Logger.Debug("event handled", "event", e.ID, "type", e.Type, "outcome", outcome, "transitions", len(transitions))
 	for _, t := range transitions {
 		verb := "granted"
 		if t.Revoked {
 			verb = "revoked"
+			p.stats.revoked.Add(1)
+		} else {
+			p.stats.granted.Add(1)
 		}
 		p.cfg.Logger.Info("award "+verb, "award", t.Award.UUID, "learner", t.Award.LearnerID,
 			"achievement", t.Award.Achievement.String(), "event", e.ID)
@@ -267,6 +312,18 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 }
 
 func (p *Pipeline) count(ctx context.Context, e eventbus.Event, outcome string) {
+	switch outcome {
+	case "applied":
+		p.stats.applied.Add(1)
+	case "duplicate":
+		p.stats.duplicate.Add(1)
+	case "ignored":
+		p.stats.ignored.Add(1)
+	case "failed":
+		p.stats.failed.Add(1)
+	case "invalid":
+		p.stats.invalid.Add(1)
+	}
 	if p.m.events != nil {
 		p.m.events.Add(ctx, 1, metric.WithAttributes(attribute.String("type", e.Type), attribute.String("outcome", outcome)))
 	}

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/status/statusproof"
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/issuer"
+)
+
+// newListSigner signs the status list credentials with the issuer's key
+// (the same issuer as the credentials the lists cover).
+func newListSigner(_ *issuer.Issuer, s vc.Signer) (status.ListSigner, error) {
+	return statusproof.NewSigner(s, statusproof.SignerConfig{})
+}
+
+// newStatusChecker reads status lists over HTTP — from the quickstart's own
+// server on 127.0.0.1, so http is allowed — verifying their proofs offline.
+func newStatusChecker() (vc.StatusChecker, error) {
+	return statusproof.NewChecker(nil, status.WithAllowHTTP())
+}
