@@ -41,11 +41,26 @@ type attributes struct {
 	minor                                                     int
 }
 
-// metadataHeaders are the headers event-bus-kafka turns into metadata; a
+// metadataBit numbers the headers event-bus-kafka turns into metadata; a
 // duplicate of any of them makes the message unusable (as in Open edX).
-var metadataHeaders = map[string]bool{
-	HeaderType: true, HeaderID: true, HeaderSource: true, HeaderTime: true,
-	HeaderMinorVersion: true, HeaderSourceHost: true, HeaderSourceLib: true,
+func metadataBit(key string) uint8 {
+	switch key {
+	case HeaderType:
+		return 1
+	case HeaderID:
+		return 2
+	case HeaderSource:
+		return 4
+	case HeaderTime:
+		return 8
+	case HeaderMinorVersion:
+		return 16
+	case HeaderSourceHost:
+		return 32
+	case HeaderSourceLib:
+		return 64
+	}
+	return 0
 }
 
 // parseHeaders reads the CloudEvents attributes like event-bus-kafka's
@@ -54,13 +69,13 @@ var metadataHeaders = map[string]bool{
 // eventbus.ErrDecode.
 func parseHeaders(hs []kgo.RecordHeader) (attributes, error) {
 	var a attributes
-	seen := make(map[string]bool, len(hs))
+	var seen uint8
 	for _, h := range hs {
-		if metadataHeaders[h.Key] {
-			if seen[h.Key] {
+		if bit := metadataBit(h.Key); bit != 0 {
+			if seen&bit != 0 {
 				return a, eventbus.DecodeError("multiple %q headers on message", h.Key)
 			}
-			seen[h.Key] = true
+			seen |= bit
 		}
 		v := string(h.Value)
 		switch h.Key {

@@ -46,6 +46,7 @@ type Codec struct {
 	readers  map[string]avro.Schema // our schemas by event type; immutable
 	keys     map[string]avro.Schema
 	resolved sync.Map // resolveKey -> avro.Schema or error
+	readerPool sync.Pool // *avro.Reader
 }
 
 type resolveKey struct {
@@ -65,6 +66,7 @@ func NewCodec(maxBytes int) *Codec {
 		readers: map[string]avro.Schema{},
 		keys:    map[string]avro.Schema{},
 	}
+	c.readerPool.New = func() any { return avro.NewReader(nil, 0, avro.WithReaderConfig(c.api)) }
 	for t := range payloadRecords {
 		js, _ := SchemaJSON(t)
 		c.readers[t] = mustParse(js)
@@ -118,15 +120,14 @@ func (c *Codec) EncodeKey(eventType, key string) ([]byte, error) {
 	return c.api.Marshal(s, key)
 }
 
-// DecodeKey decodes an Avro string key body; ok is false when b is not one.
+// DecodeKey decodes an Avro string key body (a zig-zag varint length and
+// the bytes); ok is false when b is not exactly one.
 func (c *Codec) DecodeKey(b []byte) (string, bool) {
-	r := avro.NewReader(nil, 0, avro.WithReaderConfig(c.api))
-	r.Reset(b)
-	s := r.ReadString()
-	if r.Error != nil {
+	n, k := binary.Varint(b)
+	if k <= 0 || n < 0 || int64(len(b)-k) != n {
 		return "", false
 	}
-	return s, true
+	return string(b[k:]), true
 }
 
 // Decode decodes body, written with writer, into a data tree. When
@@ -139,8 +140,19 @@ func (c *Codec) Decode(eventType string, writer avro.Schema, body []byte) (map[s
 	if err != nil {
 		return nil, err
 	}
-	r := avro.NewReader(nil, 0, avro.WithReaderConfig(c.api))
+	r := c.readerPool.Get().(*avro.Reader)
+	defer c.readerPool.Put(r)
 	r.Reset(body)
+	r.Error = nil
+	if _, known := c.readers[eventType]; known {
+		if t := newTyped(eventType); t != nil {
+			r.ReadVal(s, t)
+			if r.Error != nil {
+				return nil, eventbus.DecodeError("avro: %v", r.Error)
+			}
+			return t.tree(), nil
+		}
+	}
 	var m map[string]any
 	r.ReadVal(s, &m)
 	if r.Error != nil {
