@@ -42,10 +42,10 @@ func ParseSchema(s string) (avro.Schema, error) {
 
 // Codec encodes and decodes event data. It is safe for concurrent use.
 type Codec struct {
-	api      avro.API
-	readers  map[string]avro.Schema // our schemas by event type; immutable
-	keys     map[string]avro.Schema
-	resolved sync.Map // resolveKey -> avro.Schema or error
+	api        avro.API
+	readers    map[string]avro.Schema // our schemas by event type; immutable
+	keys       map[string]avro.Schema
+	resolved   sync.Map  // resolveKey -> avro.Schema or error
 	readerPool sync.Pool // *avro.Reader
 }
 

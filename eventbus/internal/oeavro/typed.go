@@ -64,7 +64,7 @@ func (c *ccxCourseT) tree() map[string]any {
 }
 
 type passingT struct {
-	IsPassing bool   `avro:"is_passing"`
+	IsPassing bool    `avro:"is_passing"`
 	Course    courseT `avro:"course"`
 	User      userT   `avro:"user"`
 }
@@ -79,7 +79,7 @@ func (e *passingEvent) tree() map[string]any {
 
 type ccxPassingT struct {
 	IsPassing bool       `avro:"is_passing"`
-	User      userT       `avro:"user"`
+	User      userT      `avro:"user"`
 	Course    ccxCourseT `avro:"course"`
 }
 
@@ -94,12 +94,12 @@ func (e *ccxPassingEvent) tree() map[string]any {
 type certT struct {
 	User           userT   `avro:"user"`
 	Course         courseT `avro:"course"`
-	Mode           string `avro:"mode"`
-	Grade          string `avro:"grade"`
-	DownloadURL    string `avro:"download_url"`
-	Name           string `avro:"name"`
-	CurrentStatus  string `avro:"current_status"`
-	PreviousStatus string `avro:"previous_status"`
+	Mode           string  `avro:"mode"`
+	Grade          string  `avro:"grade"`
+	DownloadURL    string  `avro:"download_url"`
+	Name           string  `avro:"name"`
+	CurrentStatus  string  `avro:"current_status"`
+	PreviousStatus string  `avro:"previous_status"`
 }
 
 type certEvent struct {
@@ -114,7 +114,7 @@ func (e *certEvent) tree() map[string]any {
 
 type badgeT struct {
 	UUID     string `avro:"uuid"`
-	User     userT   `avro:"user"`
+	User     userT  `avro:"user"`
 	Template struct {
 		UUID        string  `avro:"uuid"`
 		Origin      string  `avro:"origin"`
