@@ -266,7 +266,7 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 			return err
 		}
 		transitions = append(transitions, ts...)
-		if p.cfg.Rules != nil && hasLearner {
+		if p.cfg.Rules != nil && hasLearner && !p.ownBadgeEvent(ctx, tx, e) {
 			ts, err := p.cfg.Rules.ApplyRules(ctx, tx, e, learner)
 			if err != nil {
 				return err
@@ -309,6 +309,26 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 		}
 	}
 	return nil
+}
+
+// ownBadgeEvent reports whether e is a badge event this deployment
+// published about one of its own awards (Open edX carries them on the same
+// topic as the passing-status events). Rules are not applied to those, so a
+// rule matching badge events can never feed on its own output.
+func (p *Pipeline) ownBadgeEvent(ctx context.Context, tx store.Repos, e eventbus.Event) bool {
+	if e.Type != eventbus.TypeBadgeAwarded && e.Type != eventbus.TypeBadgeRevoked {
+		return false
+	}
+	b, err := e.Badge()
+	if err != nil {
+		return false
+	}
+	id, err := parseUUID(b.UUID)
+	if err != nil {
+		return false
+	}
+	_, err = tx.Awards().GetByUUID(ctx, id)
+	return err == nil
 }
 
 func (p *Pipeline) count(ctx context.Context, e eventbus.Event, outcome string) {

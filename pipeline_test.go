@@ -254,3 +254,43 @@ func TestDispatcherPermanentErrorDiesAtOnce(t *testing.T) {
 		t.Fatalf("item = %+v", it)
 	}
 }
+
+func TestOwnBadgeEventsDoNotFeedTheRules(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	tpl := badge.Template{UUID: uuid.New(), Name: "Collector", Provider: "none", State: "active", Repeatable: true,
+		RuleSet: badge.RuleSet{Requirements: []badge.Requirement{{ID: "any-badge", EventType: eventbus.TypeBadgeAwarded}}}}
+	if _, err := badge.PutTemplates(ctx, st.Config(), []badge.Template{tpl}); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := credshare.LoadRules(ctx, st.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &recordingPublisher{}
+	p, d := newPipeline(t, st, credshare.Config{Rules: rules, Publisher: pub})
+	// A badge awarded elsewhere (another system's award) counts.
+	foreign := eventbus.BadgeEvent(eventbus.TypeBadgeAwarded, eventbus.BadgeData{UUID: uuid.NewString(), User: user(8, "c@example.org"),
+		Template: eventbus.BadgeTemplateData{UUID: uuid.NewString(), Origin: "credly"}})
+	foreign.ID, foreign.Time = "foreign-1", t0
+	if err := p.Handle(ctx, foreign); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent := pub.snapshot()
+	if len(sent) != 1 {
+		t.Fatalf("published %d events, want 1", len(sent))
+	}
+	// Our own badge.awarded comes back on the same topic: no new grant.
+	own := sent[0]
+	own.Time = t0.Add(time.Minute)
+	if err := p.Handle(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Awards().Get(ctx, 8, credential.Badge(tpl.UUID.String()))
+	if err != nil || a.Times != 1 {
+		t.Fatalf("award = %+v, %v; want granted once", a, err)
+	}
+}
