@@ -69,7 +69,7 @@
 //	presentations, _ := verify.New(verify.Config{Resolver: resolver})
 //	issue, _ := wallet.NewVCIssuer(wallet.VCIssuerConfig{
 //		Profile: vc.Profile{ID: issuerDID, Name: "Example University"}, Signer: signer,
-//		Achievement: achievementOf, // func(ctx, credential.Award) (vc.Achievement, error)
+//		Achievement: wallet.StoreAchievements(courseTitles), // badges from their templates; courseTitles: an AchievementFunc
 //		Status:      statuses.Entry,
 //	})
 //	svc, _ := wallet.NewService(wallet.Config{Store: st, Issuer: issue, Status: statuses,

@@ -30,6 +30,10 @@ type Issuer interface {
 
 // IssueRequest is what Issuer.Issue gets.
 type IssueRequest struct {
+	// Repos are the issuance transaction's repositories, for reads the
+	// issuer needs (a badge template); the Issuer must not write through
+	// them, nor use the Store itself (the transaction may hold its lock).
+	Repos store.Repos
 	// Award is the award the credential attests (status awarded).
 	Award credential.Award
 	// Learner is the award's learner; only UserID is set when the store
@@ -356,7 +360,7 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 			return Fail(ErrUnsupported, "format %q is not offered", clip(format))
 		}
 		cred, err := s.cfg.Issuer.Issue(ctx, IssueRequest{
-			Award: aw, Learner: learner, IssuerID: rec.IssuerID, HolderDID: req.HolderDID,
+			Repos: tx, Award: aw, Learner: learner, IssuerID: rec.IssuerID, HolderDID: req.HolderDID,
 			CredentialID: "urn:uuid:" + rec.ID.String(), Status: status, Format: format,
 			DataModel: rec.DataModel, IssuedAt: now,
 		})

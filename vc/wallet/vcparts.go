@@ -9,12 +9,14 @@ import (
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/issuer"
+	"github.com/google/uuid"
 )
 
 // AchievementFunc returns the metadata of an award's achievement (name,
 // description, criteria, image, …) for the credential; the host knows its
-// course and program titles, the store its badge templates.
-type AchievementFunc func(ctx context.Context, aw credential.Award) (vc.Achievement, error)
+// course and program titles, the store its badge templates. repos are the
+// issuance transaction's, for reads only.
+type AchievementFunc func(ctx context.Context, repos store.Repos, aw credential.Award) (vc.Achievement, error)
 
 // StatusEntryFunc turns an allocated status entry into the credential's
 // credentialStatus member for data model version v (a
@@ -73,7 +75,7 @@ func (i *VCIssuer) Issue(ctx context.Context, r IssueRequest) (IssuedCredential,
 	if err != nil {
 		return IssuedCredential{}, Fail(ErrUnsupported, "%s", err.Error())
 	}
-	ach, err := i.cfg.Achievement(ctx, r.Award)
+	ach, err := i.cfg.Achievement(ctx, r.Repos, r.Award)
 	if err != nil {
 		return IssuedCredential{}, fmt.Errorf("wallet: achievement of award %s: %w", r.Award.UUID, err)
 	}
@@ -98,4 +100,36 @@ func (i *VCIssuer) Issue(ctx context.Context, r IssueRequest) (IssuedCredential,
 		return IssuedCredential{}, err
 	}
 	return IssuedCredential{ID: c.ID, Format: r.Format, Credential: signed}, nil
+}
+
+// StoreAchievements returns an AchievementFunc that describes badges from
+// their stored templates (name, description, image) and asks other for
+// course and program certificates, whose titles the host knows (other may
+// be nil: the achievement is then named after its id, e.g. the course key).
+func StoreAchievements(other AchievementFunc) AchievementFunc {
+	return func(ctx context.Context, repos store.Repos, aw credential.Award) (vc.Achievement, error) {
+		ref := aw.Achievement
+		if ref.Kind == credential.KindBadge {
+			id, err := uuid.Parse(ref.ID)
+			if err != nil {
+				return vc.Achievement{}, fmt.Errorf("wallet: badge template id %q: %w", ref.ID, err)
+			}
+			if repos == nil {
+				return vc.Achievement{}, errors.New("wallet: no store to read badge template " + id.String())
+			}
+			tpl, err := repos.Config().GetTemplate(ctx, id)
+			if err != nil {
+				return vc.Achievement{}, fmt.Errorf("wallet: badge template %s: %w", id, err)
+			}
+			a := vc.Achievement{Name: tpl.Name, Description: tpl.Description}
+			if tpl.ImageURL != "" {
+				a.Image = &vc.Image{ID: tpl.ImageURL, Type: "Image"}
+			}
+			return a, nil
+		}
+		if other != nil {
+			return other(ctx, repos, aw)
+		}
+		return vc.Achievement{Name: ref.ID}, nil
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
@@ -52,7 +53,7 @@ func Example() {
 	issue, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{
 		Profile: vc.Profile{ID: issuerDID, Name: "Example University"},
 		Signer:  signer,
-		Achievement: func(_ context.Context, aw credential.Award) (vc.Achievement, error) {
+		Achievement: func(_ context.Context, _ store.Repos, aw credential.Award) (vc.Achievement, error) {
 			return vc.Achievement{Name: "Demo Course certificate"}, nil // the host knows its course titles
 		},
 		Status: statuses.Entry,

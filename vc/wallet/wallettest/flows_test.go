@@ -287,6 +287,7 @@ func TestFlows(t *testing.T) {
 			})
 			t.Run("Negative", func(t *testing.T) { testNegative(t, newEnv(t, mk(t))) })
 			t.Run("OID4VCINegative", func(t *testing.T) { testOID4VCINegative(t, newEnv(t, mk(t))) })
+			t.Run("Badge", func(t *testing.T) { testBadge(t, newEnv(t, mk(t))) })
 			t.Run("Revocation", func(t *testing.T) { testRevocation(t, newEnv(t, mk(t))) })
 			t.Run("Replicas", func(t *testing.T) { testReplicas(t, mk(t)) })
 			t.Run("ConcurrentReplay", func(t *testing.T) { testConcurrentReplay(t, newEnv(t, mk(t))) })
@@ -904,4 +905,37 @@ func testRevocation(t *testing.T, e *env) {
 	if len(recs) != 2 || sameStatus(recs[0].Status, recs[1].Status) {
 		t.Fatalf("re-award reused revoked status entries: %+v", recs)
 	}
+}
+
+// testBadge delivers a badge (which Open edX cannot issue as a VC), its
+// achievement described by the stored template.
+func testBadge(t *testing.T, e *env) {
+	ctx := context.Background()
+	tpl, err := e.st.Config().PutTemplate(ctx, store.Template{UUID: uuid.New(), Name: "Python Pro", Description: "Passed three Python courses.",
+		ImageURL: "https://badges.example.edu/python.png", Provider: "obv3", State: store.TemplateActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.st.Learners().Upsert(ctx, credential.Learner{UserID: 18, Email: "b@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := credential.NewAward(18, credential.Badge(tpl.UUID.String()), credential.Cause{EventID: "b1", EventTime: e.clk.Now()})
+	aw, _, err := e.st.Awards().Put(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := e.mustInit(18, aw.UUID, oid4vci.ID, "")
+	cred, err := e.holder().OID4VCI(ctx, in.DeepLink, "OpenBadgeCredential_ldp_vc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := vc.ParseCredential(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ach := c.CredentialSubject[0].Achievement
+	if ach == nil || ach.Name != "Python Pro" || ach.Image == nil || ach.Image.ID != tpl.ImageURL || ach.AchievementType != "Badge" {
+		t.Fatalf("achievement %+v", ach)
+	}
+	verifyLDP(t, e, cred)
 }

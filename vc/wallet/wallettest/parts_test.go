@@ -12,6 +12,7 @@ import (
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
@@ -53,9 +54,9 @@ func newParts(t testing.TB, statusBase string) *parts {
 	iss, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{
 		Profile: vc.Profile{ID: issuerDID, Name: "Example University"},
 		Signer:  sg,
-		Achievement: func(_ context.Context, aw credential.Award) (vc.Achievement, error) {
+		Achievement: wallet.StoreAchievements(func(_ context.Context, _ store.Repos, aw credential.Award) (vc.Achievement, error) {
 			return vc.Achievement{Name: "Certificate in " + aw.Achievement.ID, Description: "Passed the course."}, nil
-		},
+		}),
 		Status: st.Entry,
 	})
 	if err != nil {
