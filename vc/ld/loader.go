@@ -259,8 +259,9 @@ func (l *Loader) Options() *gold.JsonLdOptions {
 // JSON-LD document doc (a value as decoded by encoding/json). As in the
 // safe mode of the verifiers that will check what we sign, an undefined
 // term, a relative @type or a relative @id is an error (ErrContext):
-// json-gold's SafeMode catches the first only, so the expanded document is
-// checked for the others before it is canonicalised.
+// json-gold's SafeMode catches the first only (and its Normalize does not
+// apply it at all), so the document is expanded in safe mode and the
+// expanded form checked for the others before it is canonicalised.
 func (l *Loader) Canonicalize(doc any) (string, error) {
 	proc := gold.NewJsonLdProcessor()
 	opts := l.Options()
@@ -271,7 +272,14 @@ func (l *Loader) Canonicalize(doc any) (string, error) {
 	if err := checkAbsolute(expanded, 0); err != nil {
 		return "", err
 	}
-	out, err := proc.Normalize(expanded, opts)
+	// Straight to RDF from the expanded form: json-gold's Normalize would
+	// expand again, and without safe mode.
+	api := gold.NewJsonLdApi()
+	dataset, err := api.ToRDF(expanded, opts)
+	if err != nil {
+		return "", vc.Wrap(vc.ErrContext, err, "ld: converting to RDF")
+	}
+	out, err := api.Normalize(dataset, opts)
 	if err != nil {
 		return "", vc.Wrap(vc.ErrContext, err, "ld: canonicalising")
 	}
