@@ -1,0 +1,8 @@
+//go:build race
+
+package status_test
+
+// allocationsPerWorker is smaller under the race detector, which slows
+// every database round trip about tenfold; `go test` without -race runs
+// the full 8 × 5,000.
+const allocationsPerWorker = 1000
