@@ -54,7 +54,7 @@ func scenario() []eventbus.Event {
 	return evs
 }
 
-func loadRules(t *testing.T, st store.Store) *credshare.Rules {
+func loadRules(t testing.TB, st store.Store) *credshare.Rules {
 	t.Helper()
 	ctx := context.Background()
 	f, err := os.Open(filepath.Join("testdata", "rules.json"))

@@ -1,0 +1,68 @@
+package credshare_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare"
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
+	"github.com/credshare/credshare/store/sqlitestore"
+)
+
+// benchPipeline measures Pipeline.Handle end to end with exactly-once
+// effects: each event is its own transaction (processed-event mark, PII
+// refresh, rules, progress, awards, outbox rows). Every second event
+// completes a badge for its learner, so half the events write an award and
+// two outbox rows.
+func benchPipeline(b *testing.B, st store.Store) {
+	ctx := context.Background()
+	rules := loadRules(b, st)
+	p, err := credshare.New(credshare.Config{Store: st, Rules: rules, Logger: slog.New(slog.DiscardHandler),
+		Providers: map[string]badge.Provider{"fake": &fakeProvider{}}, Publisher: &recordingPublisher{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]eventbus.Event, b.N)
+	for i := range evs {
+		learner := int64(i/2 + 1)
+		course := pyCourse
+		if i%2 == 1 {
+			course = dataCourse
+		}
+		evs[i] = passing(fmt.Sprintf("bench-%d", i), user(learner, fmt.Sprintf("l%d@example.org", learner)), course, true,
+			t0.Add(time.Duration(i)*time.Second))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range evs {
+		if err := p.Handle(ctx, evs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	if s := p.Stats(); s.Applied != int64(b.N) {
+		b.Fatalf("applied %d of %d", s.Applied, b.N)
+	}
+}
+
+func BenchmarkPipelineMemstore(b *testing.B) { benchPipeline(b, memstore.New()) }
+
+func BenchmarkPipelineSQLite(b *testing.B) {
+	st, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	benchPipeline(b, st)
+}
+
+func BenchmarkPipelineMariaDB(b *testing.B) { benchPipeline(b, mysqltest.Open(b)) }
