@@ -5,8 +5,12 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/vc/verify"
+	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/wallettest"
 )
+
+// A Verifier is the wallet service's PresentationVerifier as it is.
+var _ wallet.PresentationVerifier = (*verify.Verifier)(nil)
 
 // The wallet simulator's DIDAuth presentations (eddsa-jcs-2022, made
 // without this module's code) verify, and its bad ones do not.
