@@ -103,7 +103,8 @@ func newEnvWith(t testing.TB, st store.Store, parts *parts, mut ...func(*oid4vci
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/wallet"
 	if parts == nil {
-		parts = newParts(t, e.srv.URL+"/status")
+		_, mem := st.(*memstore.Store)
+		parts = newParts(t, e.srv.URL+"/status", !mem)
 	}
 	e.parts = parts
 	svc, err := wallet.NewService(wallet.Config{
@@ -278,6 +279,7 @@ func subjectID(t *testing.T, cred json.RawMessage) string {
 func TestFlows(t *testing.T) {
 	for name, mk := range stores(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // the stores are independent; SQL ones wait on I/O
 			t.Run("LCW", func(t *testing.T) { testLCW(t, newEnv(t, mk(t))) })
 			t.Run("LCWEd25519Signature2020", func(t *testing.T) { testLCWEd25519Signature2020(t, newEnv(t, mk(t))) })
 			t.Run("VCAPI", func(t *testing.T) { testVCAPI(t, newEnv(t, mk(t))) })
