@@ -38,8 +38,10 @@
 //     no errors (PresentationVerifier).
 //   - A refused request issues nothing and keeps nothing: the challenge
 //     stays usable until it expires.
-//   - Challenges, codes and tokens are 256-bit random values; codes and
-//     access tokens are stored hashed; none is logged.
+//   - Challenges, codes, tokens and nonces carry 256 random bits; access
+//     tokens and nonces are stored only as hashes, a pre-authorized code
+//     only until it is redeemed (an offer by reference must be servable by
+//     any replica); none is logged.
 //
 // # Issuance
 //
