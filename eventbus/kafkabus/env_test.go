@@ -3,6 +3,8 @@ package kafkabus_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,6 +83,7 @@ func (e *env) source(prefix, group string, mod ...func(*kafkabus.SourceConfig)) 
 		Topics:       []string{eventbus.TopicBadgesLifecycle},
 		RetryBackoff: 20 * time.Millisecond,
 		FetchMaxWait: 100 * time.Millisecond,
+		Logger:       quiet,
 	}
 	for _, m := range mod {
 		m(&cfg)
@@ -136,6 +139,9 @@ func header(r *kgo.Record, key string) string {
 }
 
 var harnessSeq atomic.Int64
+
+// quiet discards the sources' poison-message warnings in tests.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type harness struct {
 	env    *env

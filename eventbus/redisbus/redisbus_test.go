@@ -3,6 +3,8 @@ package redisbus_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -75,6 +77,7 @@ func sourceConfig(rdb redis.UniversalClient, prefix, group, consumer string) red
 		Schemas: map[string]string{eventbustest.UnknownType: eventbustest.UnknownSchema},
 		Block:   50 * time.Millisecond, ClaimMinIdle: 150 * time.Millisecond, ClaimInterval: 50 * time.Millisecond,
 		RetryBackoff: 20 * time.Millisecond,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 
