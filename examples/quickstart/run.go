@@ -69,10 +69,10 @@ type app struct {
 
 type summary struct {
 	events, applied, duplicates, deadLettered, published int
-	granted, revoked                          []string
-	credentials                               []writtenCredential
-	lists                                     []string
-	links                                     []string
+	granted, revoked                                     []string
+	credentials                                          []writtenCredential
+	lists                                                []string
+	links                                                []string
 }
 
 type writtenCredential struct {
