@@ -188,10 +188,6 @@ func (k *Checker) CheckStatus(ctx context.Context, issuerID string, entry vc.Sta
 // Check reads one status entry of a credential issued by issuerID.
 func (k *Checker) Check(ctx context.Context, issuerID string, entry vc.StatusEntry) Result {
 	r := Result{Purpose: entry.StatusPurpose, List: entry.StatusListCredential}
-	unknown := func(err error) Result {
-		r.State, r.Err, r.Reason = StateUnknown, err, err.Error()
-		return r
-	}
 	var wantCred string
 	switch entry.Type {
 	case TypeBitstringEntry:
@@ -199,47 +195,49 @@ func (k *Checker) Check(ctx context.Context, issuerID string, entry vc.StatusEnt
 	case Type2021Entry:
 		wantCred = Type2021Credential
 	default:
-		return unknown(errorf(ErrMalformed, "status entry type %q is not supported", clip(entry.Type)))
+		return unknown(r, errorf(ErrMalformed, "status entry type %q is not supported", clip(entry.Type)))
 	}
 	if issuerID == "" {
-		return unknown(errorf(ErrInvalid, "no issuer to compare the status list's issuer with"))
+		return unknown(r, errorf(ErrInvalid, "no issuer to compare the status list's issuer with"))
 	}
 	idx, err := strconv.Atoi(entry.StatusListIndex)
 	if err != nil || idx < 0 || strings.TrimSpace(entry.StatusListIndex) != entry.StatusListIndex {
-		return unknown(errorf(ErrMalformed, "statusListIndex %q is not a non-negative integer", clip(entry.StatusListIndex)))
+		return unknown(r, errorf(ErrMalformed, "statusListIndex %q is not a non-negative integer", clip(entry.StatusListIndex)))
 	}
 	r.Index = idx
 	size, msgs, err := entryMessages(entry)
 	if err != nil {
-		return unknown(err)
+		return unknown(r, err)
 	}
 	if entry.StatusPurpose == "" {
-		return unknown(errorf(ErrMalformed, "the status entry has no statusPurpose"))
+		return unknown(r, errorf(ErrMalformed, "the status entry has no statusPurpose"))
 	}
 	l, cached, err := k.list(ctx, entry.StatusListCredential)
 	if err != nil {
-		return unknown(err)
+		return unknown(r, err)
 	}
 	r.Cached = cached
 	switch {
 	case l.issuer != issuerID:
-		return unknown(errorf(ErrMismatch, "the status list was issued by %s, the credential by %s", l.issuer, issuerID))
+		return unknown(r, errorf(ErrMismatch, "the status list was issued by %s, the credential by %s", l.issuer, issuerID))
 	case !contains(l.types, wantCred):
-		return unknown(errorf(ErrMismatch, "a %s needs a %s", entry.Type, wantCred))
+		return unknown(r, errorf(ErrMismatch, "a %s needs a %s", entry.Type, wantCred))
 	case !contains(l.purposes, entry.StatusPurpose):
-		return unknown(errorf(ErrMismatch, "the status list's purpose is %v, the entry's %q", l.purposes, entry.StatusPurpose))
+		return unknown(r, errorf(ErrMismatch, "the status list's purpose is %v, the entry's %q", l.purposes, entry.StatusPurpose))
 	}
 	if (idx+1)*size > len(l.raw)*8 || idx > len(l.raw)*8 {
-		return unknown(errorf(ErrMismatch, "index %d is beyond the list's %d entries", idx, len(l.raw)*8/size))
+		return unknown(r, errorf(ErrMismatch, "index %d is beyond the list's %d entries", idx, len(l.raw)*8/size))
 	}
 	r.Value = readBits(l.raw, idx*size, size)
+	// Reasons are concatenated, not formatted: this is the hot path of a
+	// cached check.
 	switch {
 	case r.Value == 0 && entry.StatusPurpose != PurposeMessage:
-		r.State, r.Reason = StateValid, fmt.Sprintf("%s entry %d is clear", entry.StatusPurpose, idx)
+		r.State, r.Reason = StateValid, entry.StatusPurpose+" entry "+entry.StatusListIndex+" is clear"
 	case entry.StatusPurpose == PurposeRevocation:
-		r.State, r.Reason = StateRevoked, fmt.Sprintf("revoked: entry %d of %s is set", idx, entry.StatusListCredential)
+		r.State, r.Reason = StateRevoked, "revoked: entry "+entry.StatusListIndex+" of "+entry.StatusListCredential+" is set"
 	case entry.StatusPurpose == PurposeSuspension:
-		r.State, r.Reason = StateSuspended, fmt.Sprintf("suspended: entry %d of %s is set", idx, entry.StatusListCredential)
+		r.State, r.Reason = StateSuspended, "suspended: entry "+entry.StatusListIndex+" of "+entry.StatusListCredential+" is set"
 	default:
 		r.State = StateValid
 		r.Message = msgs["0x"+strconv.FormatInt(int64(r.Value), 16)]
@@ -248,11 +246,17 @@ func (k *Checker) Check(ctx context.Context, issuerID string, entry vc.StatusEnt
 	return r
 }
 
+func unknown(r Result, err error) Result {
+	r.State, r.Err, r.Reason = StateUnknown, err, err.Error()
+	return r
+}
+
 // entryMessages reads statusSize and statusMessage of an entry.
 func entryMessages(e vc.StatusEntry) (int, map[string]string, error) {
 	size := 1
 	if raw, ok := e.Extra["statusSize"]; ok {
-		if err := json.Unmarshal(raw, &size); err != nil || size < 1 || size > MaxStatusSize {
+		n, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
+		if size = n; err != nil || size < 1 || size > MaxStatusSize {
 			return 0, nil, errorf(ErrMalformed, "statusSize %s is not between 1 and %d", clip(string(raw)), MaxStatusSize)
 		}
 	}
@@ -282,16 +286,16 @@ func contains(xs []string, x string) bool {
 // list returns the verified list at u, from the cache or fetched; one
 // fetch per URL at a time.
 func (k *Checker) list(ctx context.Context, u string) (*cachedList, bool, error) {
-	pu, err := url.Parse(u)
-	if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(k.allowHTTP && pu.Scheme == "http")) {
-		return nil, false, errorf(ErrMalformed, "statusListCredential %q is not an https URL", clip(u))
-	}
 	now := k.now()
 	k.mu.RLock()
 	l := k.cache[u]
 	k.mu.RUnlock()
 	if l != nil && now.Before(l.expires) {
-		return l, true, nil
+		return l, true, nil // only checked URLs are ever cached
+	}
+	pu, err := url.Parse(u)
+	if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(k.allowHTTP && pu.Scheme == "http")) {
+		return nil, false, errorf(ErrMalformed, "statusListCredential %q is not an https URL", clip(u))
 	}
 	k.mu.Lock()
 	if l := k.cache[u]; l != nil && now.Before(l.expires) {

@@ -103,3 +103,7 @@ func newMem(t testing.TB) *memstore.Store {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+func statusproofChecker(opts ...status.CheckerOption) (*status.Checker, error) {
+	return statusproof.NewChecker(nil, opts...)
+}
