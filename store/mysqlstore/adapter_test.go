@@ -244,3 +244,52 @@ func TestLongValueIsInvalid(t *testing.T) {
 		t.Fatalf("300-byte event id = %v, want ErrInvalid", err)
 	}
 }
+
+// A function that swallows a deadlock error does not get a half-applied
+// commit: the transaction is run again.
+func TestSwallowedDeadlockIsRetried(t *testing.T) {
+	ctx := context.Background()
+	s := mysqltest.Open(t)
+	for _, id := range []int64{1, 2} {
+		if _, _, err := s.Learners().Upsert(ctx, credential.Learner{UserID: id, FullName: "start"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ready sync.WaitGroup
+	ready.Add(2)
+	var runs atomic.Int32
+	tx := func(first, second int64, name string) error {
+		var once sync.Once
+		return s.InTx(ctx, func(ctx context.Context, r store.Repos) error {
+			runs.Add(1)
+			if _, _, err := r.Learners().Upsert(ctx, credential.Learner{UserID: first, FullName: name}); err != nil {
+				return err
+			}
+			once.Do(func() { ready.Done(); ready.Wait() })
+			_, _, _ = r.Learners().Upsert(ctx, credential.Learner{UserID: second, FullName: name}) // error ignored
+			_, err := r.Events().MarkProcessed(ctx, "g", name, time.Now())
+			if err != nil && !errors.Is(err, store.ErrConflict) && !strings.Contains(err.Error(), "1213") {
+				return err
+			}
+			return nil // swallow everything
+		})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Go(func() { errs[0] = tx(1, 2, "a") })
+	wg.Go(func() { errs[1] = tx(2, 1, "b") })
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("InTx errors: %v / %v", errs[0], errs[1])
+	}
+	if runs.Load() < 3 {
+		t.Fatalf("fn ran %d times; want a retry", runs.Load())
+	}
+	l1, _ := s.Learners().Get(ctx, 1)
+	l2, _ := s.Learners().Get(ctx, 2)
+	a, _ := s.Events().IsProcessed(ctx, "g", "a")
+	b, _ := s.Events().IsProcessed(ctx, "g", "b")
+	if l1.FullName != l2.FullName || !a || !b {
+		t.Fatalf("after the retry: learners %q/%q, events a=%v b=%v", l1.FullName, l2.FullName, a, b)
+	}
+}

@@ -62,7 +62,10 @@
 // When the server reports a deadlock (error 1213) or a lock wait timeout
 // (1205), InTx, and each call made outside InTx, rolls back and runs the
 // whole function again, up to the configured retries; an InTx function must
-// therefore have no effects outside the transaction.
+// therefore have no effects outside the transaction. The server has already
+// rolled the transaction back at that point, so if the function ignores the
+// error, every later call in it fails with the same error and InTx runs the
+// function again rather than committing what little would remain.
 //
 // # Errors
 //

@@ -185,7 +185,14 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Re
 	return db.writeTx(ctx, func(tx *sql.Tx) error {
 		sc := &scope{db: db, tx: db.wrapTx(tx, db.wc)}
 		defer sc.end()
-		return fn(tctx, repos{h: sc})
+		err := fn(tctx, repos{h: sc})
+		if dead := sc.deadErr(); err == nil && dead != nil {
+			// fn ignored a deadlock: the server has already rolled the
+			// transaction back, so committing would keep only what ran
+			// after it. Run fn again instead.
+			return dead
+		}
+		return err
 	})
 }
 
@@ -333,6 +340,15 @@ type scope struct {
 	tx   q
 	mu   sync.Mutex // a *sql.Tx runs one statement at a time anyway
 	done bool
+	// dead is the retryable error (deadlock, lock wait timeout) that ended
+	// the transaction on the server; later calls fail with it.
+	dead error
+}
+
+func (sc *scope) deadErr() error {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.dead
 }
 
 func (sc *scope) base() *DB { return sc.db }
@@ -352,10 +368,17 @@ func (sc *scope) run(ctx context.Context, _ int, fn func(tx q) error) error {
 	if sc.db.closed.Load() {
 		return sc.db.errClosed()
 	}
+	if sc.dead != nil {
+		return sc.dead
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return fn(sc.tx)
+	err := fn(sc.tx)
+	if err != nil && sc.db.d.Retryable(err) {
+		sc.dead = err
+	}
+	return err
 }
 
 // repos implements store.Repos on a handle.
