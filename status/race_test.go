@@ -3,6 +3,6 @@
 package status_test
 
 // allocationsPerWorker is smaller under the race detector, which slows
-// every database round trip about tenfold; `go test` without -race runs
+// every database round trip several times over; `go test` without -race runs
 // the full 8 × 5,000.
-const allocationsPerWorker = 1000
+const allocationsPerWorker = 500
