@@ -39,7 +39,7 @@
 //		eventbus.Retry(eventbus.RetryPolicy{MaxAttempts: 5}),
 //		eventbus.Recover(),                  // panic → permanent error
 //		eventbus.Timeout(30*time.Second),    // per attempt
-//		eventbus.Dedup("credshare", store.Events()),
+//		eventbus.Dedup("credshare", st.Events()), // st is a store.Store
 //	)
 //
 // # Delivery semantics

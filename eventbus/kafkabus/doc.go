@@ -42,6 +42,11 @@
 // retried instead. ReplayFrom starts the assigned partitions at a
 // timestamp, like event-bus-kafka's offset_time.
 //
+// Rebalances wait until the records of the current poll are handled, so
+// bound handlers (eventbus.Timeout) well below the group's rebalance
+// timeout (franz-go's default is 60s; set kgo.RebalanceTimeout in
+// ClientConfig.Opts to change it).
+//
 // # Dead letters
 //
 // Publisher implements eventbus.DeadLetterer: it copies the original key,
