@@ -12,8 +12,8 @@ import (
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
 	"github.com/credshare/credshare/vc/proof"
-	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/vctest"
+	"github.com/credshare/credshare/vc/verify"
 )
 
 var benchCases = []struct {
