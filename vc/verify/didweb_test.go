@@ -13,8 +13,8 @@ import (
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
-	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/vctest"
+	"github.com/credshare/credshare/vc/verify"
 )
 
 // A did:web issuer served over HTTPS rotates its key: credentials signed
