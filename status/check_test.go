@@ -274,3 +274,35 @@ func TestCheckerOptionsValidate(t *testing.T) {
 }
 
 func awardOf(id uuid.UUID) credential.Award { return credential.Award{UUID: id} }
+
+func TestCheckerReadsMessageLists(t *testing.T) {
+	ctx := context.Background()
+	f := newCheckFixture(t)
+	svc := newService(t, f.srv.URL+"/status", status.Config{Messages: &status.MessageConfig{StatusSize: 2, Messages: []status.StatusMessage{
+		{Value: 0, Message: "valid"}, {Value: 1, Message: "under review"}, {Value: 2, Message: "corrected"}, {Value: 3, Message: "withdrawn"},
+	}}})
+	award := uuid.New()
+	refs := issue(t, f.st, svc, f.iss.DID, award)
+	if len(refs) != 2 || refs[1].Purpose != status.PurposeMessage {
+		t.Fatalf("refs = %+v", refs)
+	}
+	e, err := svc.Entry(refs[1], vc.V2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.checker(t, status.WithMaxCacheTTL(0))
+	if r := c.Check(ctx, f.iss.DID, e); r.State != status.StateValid || r.Value != 0 || r.Message != "valid" {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := svc.SetAwardMessage(ctx, f.st, award, 2); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Second)
+	if r := c.Check(ctx, f.iss.DID, e); r.State != status.StateValid || r.Value != 2 || r.Message != "corrected" {
+		t.Fatalf("%+v", r)
+	}
+	// A message list has no StatusList2021 form.
+	if w := f.get(t, "/status/"+refs[1].ListID+"/2021"); w.Code != 404 {
+		t.Fatalf("2021 form of a message list: %d", w.Code)
+	}
+}

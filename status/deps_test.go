@@ -1,0 +1,28 @@
+package status_test
+
+import (
+	"go/build"
+	"strings"
+	"testing"
+)
+
+// TestCoreImportsStayLight holds the design's line: the status package
+// imports only the standard library, uuid and the other core packages.
+func TestCoreImportsStayLight(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{
+		"github.com/google/uuid":                    true,
+		"github.com/credshare/credshare/credential": true,
+		"github.com/credshare/credshare/store":      true,
+		"github.com/credshare/credshare/vc":         true,
+	}
+	for _, imp := range pkg.Imports {
+		first, _, _ := strings.Cut(imp, "/")
+		if strings.Contains(first, ".") && !allowed[imp] {
+			t.Errorf("status imports %s", imp)
+		}
+	}
+}
