@@ -87,9 +87,18 @@ func TestOpenRefused(t *testing.T) {
 	wantUnavailable(t, "missing database", err, "_does_not_exist")
 }
 
-func TestMigrateTwice(t *testing.T) {
-	ctx := context.Background()
+// TestOneDatabase runs the adapter checks that can share one database (each
+// database costs a second or more to create and migrate on a busy machine).
+func TestOneDatabase(t *testing.T) {
 	s := mysqltest.Open(t)
+	t.Run("MigrateTwice", func(t *testing.T) { testMigrateTwice(t, s) })
+	t.Run("LongValueIsInvalid", func(t *testing.T) { testLongValueIsInvalid(t, s) })
+	t.Run("DeadlockIsRetried", func(t *testing.T) { testDeadlockIsRetried(t, s, 1, 2) })
+	t.Run("SwallowedDeadlockIsRetried", func(t *testing.T) { testSwallowedDeadlockIsRetried(t, s, 3, 4) })
+}
+
+func testMigrateTwice(t *testing.T, s *mysqlstore.Store) {
+	ctx := context.Background()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
@@ -196,10 +205,9 @@ func TestNewWithCallersDB(t *testing.T) {
 
 // Two transactions locking two rows in opposite orders deadlock; InnoDB
 // rolls one back (error 1213) and InTx runs it again, so both succeed.
-func TestDeadlockIsRetried(t *testing.T) {
+func testDeadlockIsRetried(t *testing.T, s *mysqlstore.Store, id1, id2 int64) {
 	ctx := context.Background()
-	s := mysqltest.Open(t)
-	for _, id := range []int64{1, 2} {
+	for _, id := range []int64{id1, id2} {
 		if _, _, err := s.Learners().Upsert(ctx, credential.Learner{UserID: id, FullName: "start"}); err != nil {
 			t.Fatal(err)
 		}
@@ -221,8 +229,8 @@ func TestDeadlockIsRetried(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	wg.Go(func() { errs[0] = tx(1, 2, "a") })
-	wg.Go(func() { errs[1] = tx(2, 1, "b") })
+	wg.Go(func() { errs[0] = tx(id1, id2, "a") })
+	wg.Go(func() { errs[1] = tx(id2, id1, "b") })
 	wg.Wait()
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("InTx errors: %v / %v", errs[0], errs[1])
@@ -230,15 +238,14 @@ func TestDeadlockIsRetried(t *testing.T) {
 	if runs.Load() < 3 {
 		t.Fatalf("fn ran %d times; want a retry after the deadlock", runs.Load())
 	}
-	l1, _ := s.Learners().Get(ctx, 1)
-	l2, _ := s.Learners().Get(ctx, 2)
+	l1, _ := s.Learners().Get(ctx, id1)
+	l2, _ := s.Learners().Get(ctx, id2)
 	if l1.FullName != l2.FullName {
 		t.Fatalf("the retried transaction did not win both rows: %q, %q", l1.FullName, l2.FullName)
 	}
 }
 
-func TestLongValueIsInvalid(t *testing.T) {
-	s := mysqltest.Open(t)
+func testLongValueIsInvalid(t *testing.T, s *mysqlstore.Store) {
 	_, err := s.Events().MarkProcessed(context.Background(), "g", strings.Repeat("x", 300), time.Now())
 	if !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("300-byte event id = %v, want ErrInvalid", err)
@@ -247,10 +254,9 @@ func TestLongValueIsInvalid(t *testing.T) {
 
 // A function that swallows a deadlock error does not get a half-applied
 // commit: the transaction is run again.
-func TestSwallowedDeadlockIsRetried(t *testing.T) {
+func testSwallowedDeadlockIsRetried(t *testing.T, s *mysqlstore.Store, id1, id2 int64) {
 	ctx := context.Background()
-	s := mysqltest.Open(t)
-	for _, id := range []int64{1, 2} {
+	for _, id := range []int64{id1, id2} {
 		if _, _, err := s.Learners().Upsert(ctx, credential.Learner{UserID: id, FullName: "start"}); err != nil {
 			t.Fatal(err)
 		}
@@ -276,8 +282,8 @@ func TestSwallowedDeadlockIsRetried(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	wg.Go(func() { errs[0] = tx(1, 2, "a") })
-	wg.Go(func() { errs[1] = tx(2, 1, "b") })
+	wg.Go(func() { errs[0] = tx(id1, id2, "a") })
+	wg.Go(func() { errs[1] = tx(id2, id1, "b") })
 	wg.Wait()
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("InTx errors: %v / %v", errs[0], errs[1])
@@ -285,8 +291,8 @@ func TestSwallowedDeadlockIsRetried(t *testing.T) {
 	if runs.Load() < 3 {
 		t.Fatalf("fn ran %d times; want a retry", runs.Load())
 	}
-	l1, _ := s.Learners().Get(ctx, 1)
-	l2, _ := s.Learners().Get(ctx, 2)
+	l1, _ := s.Learners().Get(ctx, id1)
+	l2, _ := s.Learners().Get(ctx, id2)
 	a, _ := s.Events().IsProcessed(ctx, "g", "a")
 	b, _ := s.Events().IsProcessed(ctx, "g", "b")
 	if l1.FullName != l2.FullName || !a || !b {
