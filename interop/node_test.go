@@ -102,8 +102,12 @@ func ourCredentials(t *testing.T, o *ours) (cases []case_, lists map[string][]by
 			case_{x.name + "-revoked.json", ldp(mk(x.v, revoked), x.suite), false, []string{db}, vc.VerdictRevoked, vc.ReasonRevoked},
 		)
 	}
-	// eddsa-jcs-2022: no peer here implements it; ours only.
-	cases = append(cases, case_{"v2-eddsa-jcs-2022.json", ldp(mk(vc.V2, nil), proof.SuiteEddsaJcs2022), true, nil, vc.VerdictValid, ""})
+	// eddsa-jcs-2022 (Digital Bazaar's JCS cryptosuite).
+	cases = append(cases,
+		case_{"v2-eddsa-jcs-2022.json", ldp(mk(vc.V2, nil), proof.SuiteEddsaJcs2022), true, []string{db}, vc.VerdictValid, ""},
+		case_{"v2-eddsa-jcs-2022-tampered.json", tamper(ldp(mk(vc.V2, nil), proof.SuiteEddsaJcs2022)), false, []string{db}, vc.VerdictInvalid, vc.ReasonProof},
+		case_{"v2-eddsa-jcs-2022-revoked.json", ldp(mk(vc.V2, revoked), proof.SuiteEddsaJcs2022), false, []string{db}, vc.VerdictRevoked, vc.ReasonRevoked},
+	)
 	for _, x := range []struct {
 		name  string
 		v     vc.Version
@@ -211,8 +215,8 @@ func TestOursVerifyPeers(t *testing.T) {
 			t.Errorf("%s tampered: got %s %v, want invalid", e.Name(), r.Verdict, r.Reasons)
 		}
 	}
-	if n < 7 {
-		t.Fatalf("the peers issued %d credentials, want 7", n)
+	if n < 8 {
+		t.Fatalf("the peers issued %d credentials, want 8", n)
 	}
 }
 

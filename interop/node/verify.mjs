@@ -16,6 +16,7 @@ import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {createSignCryptosuite as jcsSign, createVerifyCryptosuite as jcsVerify} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didKey from '@digitalbazaar/did-method-key';
 import * as bsl from '@digitalbazaar/vc-bitstring-status-list';
@@ -70,6 +71,9 @@ async function verifyDB(cred, lists) {
     loader = loaderFor(ed2020Driver, lists);
   } else if (p.type === 'DataIntegrityProof' && p.cryptosuite === 'eddsa-rdfc-2022') {
     suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+    loader = loaderFor(multikeyDriver, lists);
+  } else if (p.type === 'DataIntegrityProof' && p.cryptosuite === 'eddsa-jcs-2022') {
+    suite = new DataIntegrityProof({cryptosuite: jcsVerify()});
     loader = loaderFor(multikeyDriver, lists);
   } else {
     return {skipped: true, error: `no Digital Bazaar suite for ${p.type} ${p.cryptosuite || ''}`};
@@ -209,7 +213,7 @@ async function issueDB(v2, suiteName, extra) {
     cred['@context'].push('https://w3id.org/security/suites/ed25519-2020/v1');
     loader = loaderFor(ed2020Driver);
   } else {
-    suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: eddsaRdfc2022});
+    suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: suiteName === 'eddsa-jcs-2022' ? jcsSign() : eddsaRdfc2022});
     if (!v2) cred['@context'].push('https://w3id.org/security/data-integrity/v2');
     loader = loaderFor(multikeyDriver);
   }
@@ -238,6 +242,7 @@ async function issueDir(dir) {
     'db-v2-eddsa-rdfc-2022.json': await issueDB(true, 'eddsa-rdfc-2022'),
     'db-v1-ed25519-2020.json': await issueDB(false, 'Ed25519Signature2020'),
     'db-v1-eddsa-rdfc-2022.json': await issueDB(false, 'eddsa-rdfc-2022'),
+    'db-v2-eddsa-jcs-2022.json': await issueDB(true, 'eddsa-jcs-2022'),
     'db-v2-expired.json': await issueDB(true, 'eddsa-rdfc-2022', past),
     'didkit-v1-ed25519-2020.json': await issueDIDKit(false),
     'didkit-v1-expired.json': await issueDIDKit(false, pastV1),

@@ -11,7 +11,10 @@
 //
 // Algorithm. The signed data is SHA-256(canonical proof options with the
 // document's @context) ‖ SHA-256(canonical document without proof), signed
-// with Ed25519 through a vc.Signer; proofValue is "z" + base58btc.
+// with Ed25519 through a vc.Signer; proofValue is "z" + base58btc. An
+// eddsa-jcs-2022 proof keeps that @context in the proof (as Digital
+// Bazaar's cryptosuite requires); the RDF suites' proofs carry none. When
+// verifying, a proof without @context is hashed with the document's.
 //
 // Verification. Verify checks the signature, the purpose, challenge and
 // domain, and that the DID document of the method's controller lists the

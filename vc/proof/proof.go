@@ -131,6 +131,11 @@ func SignMap(ctx context.Context, m map[string]any, s vc.Signer, o Options) erro
 		return vc.Wrap(vc.ErrInvalid, err, "proof: signing")
 	}
 	p["proofValue"] = "z" + did.Base58(sig)
+	if o.Suite == SuiteEddsaJcs2022 {
+		// eddsa-jcs-2022 keeps the document's @context in the proof (the
+		// verifier hashes the proof as it stands); the RDF suites do not.
+		p["@context"] = ctxs
+	}
 	switch e := existing.(type) {
 	case nil:
 		m["proof"] = p
