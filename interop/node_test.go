@@ -178,8 +178,10 @@ func TestPeersVerifyOurs(t *testing.T) {
 	}
 }
 
-// TestOursVerifyPeers has Digital Bazaar and DIDKit issue credentials and
-// checks ours accepts the good ones and rejects tampered and expired ones.
+// TestOursVerifyPeers has Digital Bazaar and DIDKit issue credentials (and
+// Digital Bazaar sign DIDAuth presentations, as the Learner Credential
+// Wallet does) and checks ours accepts the good ones and rejects
+// tampered and expired ones, and presentations made for another challenge.
 func TestOursVerifyPeers(t *testing.T) {
 	needNode(t)
 	dir := t.TempDir()
@@ -193,6 +195,17 @@ func TestOursVerifyPeers(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
+		if strings.HasSuffix(e.Name(), ".vp") {
+			opts := verify.PresentationOptions{Challenge: "credshare-challenge", Domain: "example.edu"}
+			if res, err := v.CheckPresentation(context.Background(), b, opts); err != nil || res.Holder == "" {
+				t.Errorf("%s: %v", e.Name(), err)
+			}
+			opts.Challenge = "another"
+			if _, err := v.CheckPresentation(context.Background(), b, opts); err == nil {
+				t.Errorf("%s: accepted for another challenge", e.Name())
+			}
+			continue
+		}
 		r := v.VerifyCredential(context.Background(), b)
 		if strings.Contains(e.Name(), "expired") {
 			if r.Verdict != vc.VerdictInvalid || !r.Has(vc.ReasonExpired) {
@@ -215,8 +228,8 @@ func TestOursVerifyPeers(t *testing.T) {
 			t.Errorf("%s tampered: got %s %v, want invalid", e.Name(), r.Verdict, r.Reasons)
 		}
 	}
-	if n < 8 {
-		t.Fatalf("the peers issued %d credentials, want 8", n)
+	if n < 10 {
+		t.Fatalf("the peers issued %d documents, want 10", n)
 	}
 }
 

@@ -247,6 +247,21 @@ async function issueDir(dir) {
     'didkit-v1-ed25519-2020.json': await issueDIDKit(false),
     'didkit-v1-expired.json': await issueDIDKit(false, pastV1),
   };
+  // DID authentication as the Learner Credential Wallet does it: a
+  // presentation signed by the holder over our challenge.
+  for (const [name, v] of [['db-didauth-v1.vp', 1.0], ['db-didauth-v2.vp', 2.0]]) {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const key = await Ed25519VerificationKey2020.generate({seed});
+    const did = 'did:key:' + key.fingerprint();
+    key.id = did + '#' + key.fingerprint();
+    key.controller = did;
+    const presentation = dbvc.createPresentation({holder: did, version: v});
+    if (!presentation['@context'].includes('https://w3id.org/security/suites/ed25519-2020/v1')) {
+      presentation['@context'].push('https://w3id.org/security/suites/ed25519-2020/v1');
+    }
+    out[name] = await dbvc.signPresentation({presentation, suite: new Ed25519Signature2020({key}),
+      challenge: 'credshare-challenge', domain: 'example.edu', documentLoader: loaderFor(ed2020Driver)});
+  }
   for (const [name, doc] of Object.entries(out)) writeFileSync(join(dir, name), JSON.stringify(doc, null, 1));
   writeFileSync(join(dir, 'didkit-v1.jwt'), await issueDIDKit(true));
 }
