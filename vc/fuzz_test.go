@@ -32,3 +32,18 @@ func FuzzParseCredential(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePresentation(f *testing.F) {
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiablePresentation","holder":"did:key:z6Mk","proof":{"type":"DataIntegrityProof"}}`))
+	f.Add([]byte(`{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiablePresentation"],"verifiableCredential":{"a":1},"proof":[{},{}]}`))
+	f.Add([]byte(`{"verifiableCredential":"eyJ..."}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := vc.ParsePresentation(data)
+		if err != nil {
+			return
+		}
+		if _, err := json.Marshal(p); err != nil {
+			t.Fatalf("re-encoding a parsed presentation: %v", err)
+		}
+	})
+}

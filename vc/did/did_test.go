@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -202,6 +203,26 @@ func FuzzParseKeyDID(f *testing.F) {
 		}
 		if _, err := did.KeyDocument(vc.DIDOf(s)); err != nil {
 			t.Fatalf("%q parses but has no document: %v", s, err)
+		}
+	})
+}
+
+func FuzzParseDocument(f *testing.F) {
+	pub := ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey)
+	doc, _ := did.NewDocument("did:web:example.edu", []ed25519.PublicKey{pub})
+	b, _ := json.Marshal(doc)
+	f.Add(b)
+	f.Add([]byte(`{"id":"did:web:x","verificationMethod":[{"id":"#k","publicKeyJwk":{"kty":"OKP","crv":"Ed25519","x":"AA"}}],"authentication":["#k",{"id":"#e","publicKeyBase58":"111"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := did.ParseDocument(data)
+		if err != nil {
+			return
+		}
+		for _, m := range d.VerificationMethod {
+			_, _ = d.Method(m.ID)
+		}
+		for _, r := range d.Authentication.Refs {
+			_, _ = d.Method(r)
 		}
 	})
 }
