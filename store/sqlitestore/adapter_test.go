@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,7 +26,6 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 	}{
 		{"", nil, "sqlitestore.path"},
 		{":memory:", nil, "sqlitestore.path"},
-		{filepath.Join(dir, "a.db?mode=ro"), nil, "sqlitestore.path"},
 		{filepath.Join(dir, "b.db"), []sqlitestore.Option{sqlitestore.WithReadConns(0)}, "sqlitestore.read_conns"},
 		{filepath.Join(dir, "c.db"), []sqlitestore.Option{sqlitestore.WithBusyTimeout(-time.Second)}, "sqlitestore.busy_timeout"},
 	} {
@@ -33,6 +33,25 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 		var ve *credential.ValidationError
 		if !errors.Is(err, store.ErrInvalid) || !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("Open(%q) = %v, want ErrInvalid naming %s", tc.path, err, tc.field)
+		}
+	}
+}
+
+// Paths are taken literally, whatever characters they hold.
+func TestOpenOddPaths(t *testing.T) {
+	for _, name := range []string{"a b.db", "c%20d.db", "e?mode=ro#f.db", "g%zz.db"} {
+		path := filepath.Join(t.TempDir(), name)
+		s, err := sqlitestore.Open(context.Background(), path)
+		if err != nil {
+			t.Errorf("Open(%q): %v", name, err)
+			continue
+		}
+		if _, err := s.Events().MarkProcessed(context.Background(), "g", "e", time.Now()); err != nil {
+			t.Errorf("%q: write: %v", name, err)
+		}
+		s.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("Open(%q) did not create the file at that path: %v", name, err)
 		}
 	}
 }

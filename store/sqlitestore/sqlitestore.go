@@ -90,8 +90,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	switch {
 	case path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:"):
 		return nil, credential.Invalid("sqlitestore.path", "must name a file (use a temporary directory for throwaway stores)")
-	case strings.ContainsAny(path, "?#"):
-		return nil, credential.Invalid("sqlitestore.path", "must be a plain file path without '?' or '#'")
 	case o.busyTimeout < 0:
 		return nil, credential.Invalid("sqlitestore.busy_timeout", "must not be negative")
 	case o.readConns < 1:
@@ -178,7 +176,10 @@ func dsn(path string, busy time.Duration, txlock string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	}
 	q.Set("_txlock", txlock)
-	return "file:" + path + "?" + q.Encode()
+	// The path is a URI path to SQLite: escape what would otherwise be read
+	// as an escape, a query or a fragment.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + q.Encode()
 }
 
 func unavailable(path string, err error) error {
