@@ -160,6 +160,10 @@ func TestResolverLimits(t *testing.T) {
 			_, _ = w.Write(bytes.Repeat([]byte(" "), 2048))
 			return
 		}
+		if r.URL.Path == "/moved/did.json" {
+			http.Redirect(w, r, "https://127.0.0.2:1/did.json", http.StatusFound)
+			return
+		}
 		if r.URL.Path == "/other/did.json" {
 			_, _ = w.Write([]byte(`{"id":"did:web:someone.else"}`))
 			return
@@ -182,6 +186,9 @@ func TestResolverLimits(t *testing.T) {
 	}
 	if _, err := r.Resolve(ctx, did.WebDID(u.Host, "other")); !errors.Is(err, vc.ErrResolve) {
 		t.Fatalf("document of another DID: %v", err)
+	}
+	if _, err := r.Resolve(ctx, did.WebDID(u.Host, "moved")); !errors.Is(err, vc.ErrResolve) || !strings.Contains(err.Error(), "redirect") {
+		t.Fatalf("redirect to another host: %v", err)
 	}
 	if _, err := r.Resolve(ctx, "did:example:1"); !errors.Is(err, vc.ErrUnsupported) {
 		t.Fatalf("unknown method: %v", err)

@@ -172,13 +172,22 @@ func NewResolver(opts ...ResolverOption) *Resolver {
 	if r.max <= 0 {
 		r.max = DefaultMaxSize
 	}
-	if r.client == nil {
-		r.client = &http.Client{Timeout: r.timeout}
-	} else if r.client.Timeout == 0 || r.client.Timeout > r.timeout {
-		c := *r.client
-		c.Timeout = r.timeout
-		r.client = &c
+	c := http.Client{}
+	if r.client != nil {
+		c = *r.client
 	}
+	if c.Timeout == 0 || c.Timeout > r.timeout {
+		c.Timeout = r.timeout
+	}
+	// A did:web document lives at one URL: a redirect to another host
+	// would let that host speak for the DID (and reach internal ones).
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 || req.URL.Scheme != "https" || req.URL.Host != via[0].URL.Host {
+			return vc.Errorf(vc.ErrResolve, "did: refusing redirect to %s", clip(req.URL.String()))
+		}
+		return nil
+	}
+	r.client = &c
 	return r
 }
 

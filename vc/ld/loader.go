@@ -147,13 +147,21 @@ func New(cfg Config) (*Loader, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if l.client == nil {
-		l.client = &http.Client{Timeout: cfg.Timeout}
-	} else if l.client.Timeout == 0 || l.client.Timeout > cfg.Timeout {
-		c := *l.client
-		c.Timeout = cfg.Timeout
-		l.client = &c
+	c := http.Client{}
+	if l.client != nil {
+		c = *l.client
 	}
+	if c.Timeout == 0 || c.Timeout > cfg.Timeout {
+		c.Timeout = cfg.Timeout
+	}
+	// Redirects only to allowed https hosts.
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 || req.URL.Scheme != "https" || !l.allow[strings.ToLower(req.URL.Hostname())] {
+			return vc.Errorf(vc.ErrContext, "ld: refusing redirect to %s", clip(req.URL.String()))
+		}
+		return nil
+	}
+	l.client = &c
 	if l.max == 0 {
 		l.max = DefaultMaxSize
 	}
