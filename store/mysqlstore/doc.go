@@ -37,8 +37,9 @@
 // # Migrations
 //
 // The schema is embedded (migrations/*.sql) and versioned in the table
-// credshare_schema_migrations. Migrate holds the named lock
-// GET_LOCK('credshare.migrate.<database>') while it applies missing
+// credshare_schema_migrations. Migrate holds a named lock (GET_LOCK of
+// "credshare.migrate." followed by the MD5 of the database name, which
+// stays within MySQL's 64-character limit) while it applies missing
 // versions, so processes starting at once migrate once; the others wait up
 // to the migration lock timeout and find nothing left to do. MySQL commits
 // DDL implicitly, so every statement is re-runnable (CREATE TABLE IF NOT

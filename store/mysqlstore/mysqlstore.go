@@ -225,7 +225,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	defer conn.Close()
 	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('credshare.migrate.', DATABASE()), ?)",
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('credshare.migrate.', MD5(DATABASE())), ?)",
 		int(s.lock.Seconds())).Scan(&got); err != nil {
 		return fmt.Errorf("mysqlstore: migrate: take the migration lock: %w", classified(err))
 	}
@@ -233,7 +233,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("mysqlstore: migrate: %w: another process held the migration lock for %s", store.ErrConflict, s.lock)
 	}
 	defer func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(CONCAT('credshare.migrate.', DATABASE()))")
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(CONCAT('credshare.migrate.', MD5(DATABASE())))")
 	}()
 	if err := sqlcore.RunMigrations(ctx, conn, s.ms, false); err != nil {
 		return fmt.Errorf("mysqlstore: migrate: %w", classified(err))
