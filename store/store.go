@@ -76,8 +76,13 @@ type Awards interface {
 	// and whether a row was created. Invalid awards give ErrInvalid.
 	Put(ctx context.Context, a credential.Award) (stored credential.Award, created bool, err error)
 	// Get returns the award for (learner, achievement), or ErrNotFound.
+	// Inside InTx the award stays locked against other transactions until
+	// commit (SELECT … FOR UPDATE where the database needs it), so a
+	// transaction that reads an award and Puts it back never overwrites a
+	// change committed in between.
 	Get(ctx context.Context, learnerID int64, a credential.AchievementRef) (credential.Award, error)
-	// GetByUUID returns the award with that UUID, or ErrNotFound.
+	// GetByUUID returns the award with that UUID, or ErrNotFound. It locks
+	// like Get inside InTx.
 	GetByUUID(ctx context.Context, id uuid.UUID) (credential.Award, error)
 	// FindByProviderRef returns the award a provider knows by externalID,
 	// or ErrNotFound.

@@ -133,6 +133,52 @@ func (s suite) awards(t *testing.T) {
 	t.Run("ProviderRef", s.awardsProviderRef)
 	t.Run("ListAndPages", s.awardsList)
 	t.Run("RaceOnePerKey", s.awardsRace)
+	t.Run("ReadModifyWriteInTx", s.awardsReadModifyWrite)
+}
+
+// awardsReadModifyWrite: transactions that read an award, change it and put
+// it back must not lose each other's changes (an award read inside InTx is
+// locked until commit). Eight goroutines each add their own provider
+// reference through GetByUUID + SetProvider + Put; all eight must remain.
+func (s suite) awardsReadModifyWrite(t *testing.T) {
+	ctx := t.Context()
+	st := s.open(t)
+	a := newAward(t, 77, credential.Badge("rmw"), "e-rmw")
+	if _, _, err := st.Awards().Put(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	const workers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- st.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+				cur, err := tx.Awards().GetByUUID(ctx, a.UUID)
+				if err != nil {
+					return err
+				}
+				cur.SetProvider(credential.ProviderRef{Provider: fmt.Sprintf("p%d", i), ExternalID: fmt.Sprint(i), State: "pending"})
+				_, _, err = tx.Awards().Put(ctx, cur)
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.Awards().GetByUUID(ctx, a.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Providers) != workers {
+		t.Fatalf("%d provider references survived concurrent read-modify-write transactions, want %d: %+v", len(got.Providers), workers, got.Providers)
+	}
 }
 
 func (s suite) awardsPutGet(t *testing.T) {

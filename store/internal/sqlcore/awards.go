@@ -196,6 +196,13 @@ func (db *DB) setProviderRefs(ctx context.Context, tx q, a credential.Award, rep
 
 func (r awards) one(ctx context.Context, op string, key any, where string, args ...any) (out credential.Award, err error) {
 	db := r.h.base()
+	if _, inTx := r.h.(*scope); inTx {
+		// Inside InTx an award is read to be changed (a grant, a revocation,
+		// a provider reference): lock it until commit, so two transactions
+		// never both read the old state and the later one's Put silently
+		// undoes the other's change (READ COMMITTED has no such protection).
+		where += db.d.ForUpdate
+	}
 	err = r.h.run(ctx, read, func(tx q) error {
 		out, err = scanAward(tx.QueryRowContext(ctx, awardSelect+" "+where, args...))
 		if err == sql.ErrNoRows {
