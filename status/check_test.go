@@ -27,7 +27,7 @@ type checkFixture struct {
 	award    uuid.UUID
 }
 
-func newCheckFixture(t *testing.T) *checkFixture {
+func newCheckFixture(t testing.TB) *checkFixture {
 	t.Helper()
 	f := &checkFixture{pubFixture: &pubFixture{st: newMem(t), clock: newClock(), iss: newIssuer(t)}, award: uuid.New()}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +52,7 @@ func newCheckFixture(t *testing.T) *checkFixture {
 	return f
 }
 
-func (f *checkFixture) checker(t *testing.T, opts ...status.CheckerOption) *status.Checker {
+func (f *checkFixture) checker(t testing.TB, opts ...status.CheckerOption) *status.Checker {
 	t.Helper()
 	opts = append([]status.CheckerOption{status.WithHTTPClient(f.srv.Client()), status.WithClock(f.clock.Now)}, opts...)
 	c, err := statusproof.NewChecker(nil, opts...)

@@ -43,8 +43,7 @@ func newPubFixture(t *testing.T, cfg status.PublisherConfig) *pubFixture {
 	return f
 }
 
-func (f *pubFixture) get(t *testing.T, path string, hdr ...string) *httptest.ResponseRecorder {
-	t.Helper()
+func (f *pubFixture) get(_ testing.TB, path string, hdr ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, "https://creds.example.edu"+path, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
