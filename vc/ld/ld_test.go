@@ -85,3 +85,14 @@ func TestAllowListFetchLimitsAndCache(t *testing.T) {
 		t.Fatal("a URL as a host was accepted")
 	}
 }
+
+func TestBlankNodeBound(t *testing.T) {
+	items := make([]string, ld.MaxBlankNodes+1)
+	for i := range items {
+		items[i] = `{"name":"x"}`
+	}
+	d := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"},"evidence":[` + strings.Join(items, ",") + `]}`
+	if _, err := ld.Default().Canonicalize(doc(t, d)); !errors.Is(err, vc.ErrTooLarge) {
+		t.Fatalf("got %v", err)
+	}
+}

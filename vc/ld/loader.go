@@ -277,7 +277,8 @@ func (l *Loader) Canonicalize(doc any) (string, error) {
 	if err != nil {
 		return "", vc.Wrap(vc.ErrContext, err, "ld: expanding")
 	}
-	if err := checkAbsolute(expanded, 0); err != nil {
+	blank := 0
+	if err := checkAbsolute(expanded, 0, &blank); err != nil {
 		return "", err
 	}
 	// Straight to RDF from the expanded form: json-gold's Normalize would
@@ -298,22 +299,35 @@ func (l *Loader) Canonicalize(doc any) (string, error) {
 	return s, nil
 }
 
+// MaxBlankNodes bounds the blank nodes (objects without an id) of a
+// document Canonicalize accepts; a credential has a few dozen.
+const MaxBlankNodes = 512
+
 // checkAbsolute walks an expanded document and refuses relative IRIs in
 // @type and @id (what JSON-LD safe mode calls "relative @type reference"
 // and "relative @id reference").
-func checkAbsolute(v any, depth int) error {
+func checkAbsolute(v any, depth int, blank *int) error {
 	if depth > 4*vc.MaxDepth {
 		return vc.Errorf(vc.ErrTooDeep, "ld: expanded document nested too deeply")
 	}
 	switch x := v.(type) {
 	case []any:
 		for _, e := range x {
-			if err := checkAbsolute(e, depth+1); err != nil {
+			if err := checkAbsolute(e, depth+1, blank); err != nil {
 				return err
 			}
 		}
 	case map[string]any:
 		_, isValue := x["@value"]
+		_, isList := x["@list"]
+		_, isSet := x["@set"]
+		if _, hasID := x["@id"]; !hasID && !isValue && !isList && !isSet {
+			// Blank nodes make RDF canonicalisation expensive (crafted
+			// graphs of them are a known denial of service): bound them.
+			if *blank++; *blank > MaxBlankNodes {
+				return vc.Errorf(vc.ErrTooLarge, "ld: more than %d blank nodes", MaxBlankNodes)
+			}
+		}
 		for k, e := range x {
 			switch k {
 			case "@id":
@@ -334,7 +348,7 @@ func checkAbsolute(v any, depth int) error {
 					}
 				}
 			default:
-				if err := checkAbsolute(e, depth+1); err != nil {
+				if err := checkAbsolute(e, depth+1, blank); err != nil {
 					return err
 				}
 			}
