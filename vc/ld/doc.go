@@ -19,5 +19,7 @@
 // json-gold's default is the older URGNA2012) and safe mode, and also
 // refuses relative @type and @id references, which json-gold's safe mode
 // lets through but Digital Bazaar's refuses: what we sign is exactly what
-// other verifiers check.
+// other verifiers check. Documents with more than MaxBlankNodes blank
+// nodes are refused before canonicalisation, which is costly on crafted
+// graphs of them.
 package ld
