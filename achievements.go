@@ -17,9 +17,13 @@ import (
 // evidence). org names the organisation shown as the achievement's
 // creator's name in narratives; it may be empty.
 //
-// The result has the shape of vc/wallet.AchievementFunc.
-func AchievementSource(st store.Store, org string) func(ctx context.Context, aw credential.Award) (vc.Achievement, error) {
-	return func(ctx context.Context, aw credential.Award) (vc.Achievement, error) {
+// The result has the shape of vc/wallet.AchievementFunc: it reads through
+// repos (the issuance transaction's) when given, and through st otherwise.
+func AchievementSource(st store.Store, org string) func(ctx context.Context, repos store.Repos, aw credential.Award) (vc.Achievement, error) {
+	return func(ctx context.Context, repos store.Repos, aw credential.Award) (vc.Achievement, error) {
+		if repos == nil {
+			repos = st
+		}
 		var a vc.Achievement
 		switch aw.Achievement.Kind {
 		case credential.KindBadge:
@@ -27,7 +31,7 @@ func AchievementSource(st store.Store, org string) func(ctx context.Context, aw 
 			if err != nil {
 				return a, err
 			}
-			t, err := st.Config().GetTemplate(ctx, id)
+			t, err := repos.Config().GetTemplate(ctx, id)
 			if err != nil {
 				return a, fmt.Errorf("badge template %s: %w", id, err)
 			}

@@ -11,8 +11,10 @@
 // # Idempotency
 //
 // The issuance record's id is derived from the request's idempotency key, so
-// a retried Issue returns the credential already issued. Allocation, signing
-// and the record commit in one store transaction.
+// a retried Issue returns the credential already issued. The record and its
+// status entries are reserved in one transaction, the credential is signed
+// outside it (signing is the slow part), and recorded in a second one; a
+// retry after a failure in between reuses the reserved entries.
 //
 // # Revocation
 //
@@ -175,7 +177,7 @@ func (p *Provider) Issue(ctx context.Context, req badge.IssueRequest) (badge.Res
 	granted.RevokedAt = time.Time{}
 	granted.Revoked = credential.Cause{}
 	issued, err := p.cfg.Issuer.Issue(ctx, wallet.IssueRequest{
-		Award: granted, Learner: learner, IssuerID: p.cfg.IssuerID, CredentialID: credID,
+		Repos: p.cfg.Store, Award: granted, Learner: learner, IssuerID: p.cfg.IssuerID, CredentialID: credID,
 		Status: rec.Status, Format: p.cfg.Format, DataModel: p.cfg.DataModel, IssuedAt: rec.CreatedAt,
 	})
 	if err != nil {

@@ -425,7 +425,7 @@ func (a *app) learnerName(ctx context.Context, id int64) string {
 }
 
 func achievementName(ctx context.Context, st store.Store, aw credential.Award) string {
-	ach, err := credshare.AchievementSource(st, orgName)(ctx, aw)
+	ach, err := credshare.AchievementSource(st, orgName)(ctx, nil, aw)
 	if err != nil || ach.Name == "" {
 		return aw.Achievement.String()
 	}
