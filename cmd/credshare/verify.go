@@ -252,7 +252,9 @@ func statusChecker(cfg verify.Config, allowNetwork bool, files []string) (vc.Sta
 		}
 		t.docs[head.ID] = b
 	}
-	opts := []status.CheckerOption{status.WithHTTPClient(&http.Client{Transport: t})}
+	// Plain http is allowed for pinned documents only (a local
+	// deployment's lists); the transport refuses every other http URL.
+	opts := []status.CheckerOption{status.WithHTTPClient(&http.Client{Transport: t}), status.WithAllowHTTP()}
 	if cfg.Now != nil {
 		opts = append(opts, status.WithClock(cfg.Now))
 	}
@@ -274,6 +276,9 @@ func (t *listTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			Body:          io.NopCloser(bytes.NewReader(b)),
 			ContentLength: int64(len(b)), Request: r,
 		}, nil
+	}
+	if r.URL.Scheme != "https" {
+		return nil, fmt.Errorf("%s: only https status lists are fetched (or give the list with --status-list-file)", r.URL)
 	}
 	if !t.network {
 		return nil, fmt.Errorf("%s is not fetched offline (pass --allow-network, or the list with --status-list-file)", r.URL)
