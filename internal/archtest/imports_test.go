@@ -105,6 +105,9 @@ func TestEveryPackageHasADocComment(t *testing.T) {
 		if err != nil {
 			return nil // no Go files, or only test files
 		}
+		if len(pkg.GoFiles) == 0 {
+			return nil // only tests: nothing for go doc to show
+		}
 		if pkg.Name != "main" && strings.TrimSpace(pkg.Doc) == "" {
 			rel, _ := filepath.Rel(root, path)
 			t.Errorf("package %s (%s) has no package doc comment", pkg.Name, rel)
