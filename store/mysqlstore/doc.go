@@ -51,7 +51,8 @@
 //
 // Write transactions run at READ COMMITTED, which takes no gap locks; the
 // paths that need mutual exclusion use locking reads: SELECT … FOR UPDATE
-// for the award upsert, challenge consumption, exchange transitions,
+// for the award upsert, awards read inside InTx (so a read-modify-Put never
+// overwrites a change committed in between), challenge consumption, exchange transitions,
 // outbox settlement and status-list allocation (serialised per issuer and
 // purpose by a head row, so two processes never create two lists at once),
 // and SELECT … FOR UPDATE SKIP LOCKED for the outbox claim, so concurrent
