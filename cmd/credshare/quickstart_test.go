@@ -32,7 +32,7 @@ func TestVerifyQuickstartOutput(t *testing.T) {
 		t.Fatalf("building the quickstart: %v\n%s", err, out)
 	}
 	out := filepath.Join(dir, "out")
-	qs := exec.CommandContext(ctx, bin, "-out", out, "-data", filepath.Join(dir, "data"))
+	qs := exec.CommandContext(ctx, bin, "-out", out, "-data", t.TempDir())
 	if b, err := qs.CombinedOutput(); err != nil {
 		t.Fatalf("quickstart: %v\n%s", err, b)
 	}
