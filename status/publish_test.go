@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,5 +250,51 @@ func TestNewPublisherValidates(t *testing.T) {
 		if _, err := status.NewPublisher(cfg); !errors.Is(err, status.ErrInvalid) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+func TestPublisherUnderConcurrentChangesAndStoreFailure(t *testing.T) {
+	ctx := context.Background()
+	f := newPubFixture(t, status.PublisherConfig{BatchWindow: time.Millisecond})
+	paths := []string{"/status/" + f.refs[0].ListID, "/status/" + f.refs[1].ListID + "/2021"}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, _ = f.st.StatusLists().SetStatus(ctx, f.refs[i%2].ListID, i%status.MinEntries, 1)
+			f.clock.Add(time.Millisecond)
+		}
+	}()
+	var bad atomic.Int64
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 30 {
+				if w := f.get(t, paths[g%2]); w.Code != 200 {
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if bad.Load() != 0 {
+		t.Fatalf("%d requests failed", bad.Load())
+	}
+	// A store that fails answers 503 with Retry-After, never 500.
+	_ = f.st.Close()
+	f.clock.Add(time.Minute)
+	w := f.get(t, paths[0])
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("closed store: %d", w.Code)
 	}
 }
