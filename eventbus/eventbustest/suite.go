@@ -524,7 +524,7 @@ func (s suite) concurrent(t *testing.T) {
 			inHandler[e.ID] = true
 			per[n]++
 			mu.Unlock()
-			time.Sleep(time.Millisecond) // let the other consumer take a share
+			time.Sleep(5 * time.Millisecond) // let the other consumer join and take a share
 			c.add(e)
 			mu.Lock()
 			inHandler[e.ID] = false
