@@ -89,6 +89,35 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
+// Revocation outranks suspension; a suspended entry alone gives suspended.
+func TestSuspension(t *testing.T) {
+	ctx := context.Background()
+	is, iss := setup(t)
+	req := vctest.Request(iss, "did:example:holder", vc.V2)
+	req.Status = append(req.Status, vc.StatusEntry{ID: "https://example.edu/status/2#7", Type: vc.StatusBitstring,
+		StatusPurpose: vc.PurposeSuspension, StatusListIndex: "7", StatusListCredential: "https://example.edu/status/2"})
+	c, _ := vc.Compose(req)
+	signed, err := is.Issue(ctx, c, vc.FormatLDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func() time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		st   listStatus
+		want vc.Verdict
+	}{
+		{listStatus{"94567": false, "7": true}, vc.VerdictSuspended},
+		{listStatus{"94567": true, "7": true}, vc.VerdictRevoked},
+		{listStatus{"94567": false, "7": false}, vc.VerdictValid},
+		{listStatus{"7": true}, vc.VerdictSuspended}, // revocation list unreachable, but suspended is worse than unknown
+	} {
+		v, _ := verify.New(verify.Config{Status: tc.st, Now: at})
+		if r := v.VerifyCredential(ctx, signed); r.Verdict != tc.want {
+			t.Errorf("%v: got %s %v, want %s", tc.st, r.Verdict, r.Reasons, tc.want)
+		}
+	}
+}
+
 func TestIssuerKeyMismatch(t *testing.T) {
 	ctx := context.Background()
 	is, iss := setup(t)
