@@ -65,39 +65,11 @@ func (r config) ListAccounts(ctx context.Context, provider string) (out []store.
 	return out, err
 }
 
-func validState(s string) bool {
-	return s == store.TemplateDraft || s == store.TemplateActive || s == store.TemplateArchived
-}
-
-// compact returns the compact form of rules (nil for none).
-func compact(rules json.RawMessage) (json.RawMessage, error) {
-	if len(bytes.TrimSpace(rules)) == 0 {
-		return nil, nil
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, rules); err != nil {
-		return nil, credential.Invalid("template.rules", "not valid JSON")
-	}
-	return b.Bytes(), nil
-}
-
 func (r config) PutTemplate(ctx context.Context, tpl store.Template) (out store.Template, err error) {
-	switch {
-	case tpl.UUID == uuid.Nil:
-		return out, credential.Invalid("template.uuid", "must be set")
-	case strings.TrimSpace(tpl.Provider) == "":
-		return out, credential.Invalid("template.provider", "must not be empty")
-	}
-	if tpl.State == "" {
-		tpl.State = store.TemplateDraft
-	}
-	if !validState(tpl.State) {
-		return out, credential.Invalid("template.state", "unknown state "+tpl.State)
-	}
-	rules, err := compact(tpl.Rules)
-	if err != nil {
+	if err := store.PrepareTemplate(&tpl); err != nil {
 		return out, err
 	}
+	rules := tpl.Rules
 	tpl.Rules = rules
 	err = r.h.do(ctx, func(t *txn) error {
 		now := t.now()

@@ -2,21 +2,12 @@ package memstore
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 )
-
-func validJSON(field string, b json.RawMessage) error {
-	if len(b) > 0 && !json.Valid(b) {
-		return credential.Invalid(field, "not valid JSON")
-	}
-	return nil
-}
 
 type events repos
 
@@ -67,13 +58,7 @@ func (r events) Prune(ctx context.Context, cutoff time.Time) (n int, err error) 
 type outbox repos
 
 func (r outbox) Enqueue(ctx context.Context, item store.OutboxItem) (id int64, enqueued bool, err error) {
-	switch {
-	case strings.TrimSpace(item.Kind) == "":
-		return 0, false, credential.Invalid("outbox.kind", "must not be empty")
-	case strings.TrimSpace(item.IdempotencyKey) == "":
-		return 0, false, credential.Invalid("outbox.idempotency_key", "must not be empty")
-	}
-	if err := validJSON("outbox.payload", item.Payload); err != nil {
+	if err := store.PrepareOutboxItem(item); err != nil {
 		return 0, false, err
 	}
 	err = r.h.do(ctx, func(t *txn) error {

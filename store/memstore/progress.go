@@ -81,7 +81,7 @@ func (r progress) Fulfill(ctx context.Context, progressID int64, f store.Fulfill
 	if strings.TrimSpace(f.RequirementID) == "" {
 		return false, credential.Invalid("fulfillment.requirement_id", "must not be empty")
 	}
-	if err := validJSON("fulfillment.matched", f.Matched); err != nil {
+	if err := store.ValidJSON("fulfillment.matched", f.Matched); err != nil {
 		return false, err
 	}
 	f = copyFulfillment(f)

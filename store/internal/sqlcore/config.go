@@ -89,36 +89,8 @@ func scanTemplate(row rowScanner) (t store.Template, err error) {
 	return t, err
 }
 
-func validTemplateState(s string) bool {
-	return s == store.TemplateDraft || s == store.TemplateActive || s == store.TemplateArchived
-}
-
-// compactRules returns the compact form of rules (nil for none).
-func compactRules(rules json.RawMessage) (json.RawMessage, error) {
-	if len(bytes.TrimSpace(rules)) == 0 {
-		return nil, nil
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, rules); err != nil {
-		return nil, credential.Invalid("template.rules", "not valid JSON")
-	}
-	return b.Bytes(), nil
-}
-
 func (r config) PutTemplate(ctx context.Context, t store.Template) (out store.Template, err error) {
-	switch {
-	case t.UUID == uuid.Nil:
-		return out, credential.Invalid("template.uuid", "must be set")
-	case strings.TrimSpace(t.Provider) == "":
-		return out, credential.Invalid("template.provider", "must not be empty")
-	}
-	if t.State == "" {
-		t.State = store.TemplateDraft
-	}
-	if !validTemplateState(t.State) {
-		return out, credential.Invalid("template.state", "unknown state "+t.State)
-	}
-	if t.Rules, err = compactRules(t.Rules); err != nil {
+	if err := store.PrepareTemplate(&t); err != nil {
 		return out, err
 	}
 	db := r.h.base()

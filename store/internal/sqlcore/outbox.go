@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/credshare/credshare/credential"
@@ -71,13 +70,7 @@ func scanOutbox(row rowScanner) (it store.OutboxItem, err error) {
 }
 
 func (r outbox) Enqueue(ctx context.Context, item store.OutboxItem) (id int64, enqueued bool, err error) {
-	switch {
-	case strings.TrimSpace(item.Kind) == "":
-		return 0, false, credential.Invalid("outbox.kind", "must not be empty")
-	case strings.TrimSpace(item.IdempotencyKey) == "":
-		return 0, false, credential.Invalid("outbox.idempotency_key", "must not be empty")
-	}
-	if err := validJSON("outbox.payload", item.Payload); err != nil {
+	if err := store.PrepareOutboxItem(item); err != nil {
 		return 0, false, err
 	}
 	db := r.h.base()

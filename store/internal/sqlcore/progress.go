@@ -3,7 +3,6 @@ package sqlcore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,14 +10,6 @@ import (
 	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
 )
-
-// validJSON rejects a non-empty document that is not JSON.
-func validJSON(field string, b json.RawMessage) error {
-	if len(b) > 0 && !json.Valid(b) {
-		return credential.Invalid(field, "not valid JSON")
-	}
-	return nil
-}
 
 type progress repos
 
@@ -104,7 +95,7 @@ func (r progress) Fulfill(ctx context.Context, progressID int64, f store.Fulfill
 	if strings.TrimSpace(f.RequirementID) == "" {
 		return false, credential.Invalid("fulfillment.requirement_id", "must not be empty")
 	}
-	if err := validJSON("fulfillment.matched", f.Matched); err != nil {
+	if err := store.ValidJSON("fulfillment.matched", f.Matched); err != nil {
 		return false, err
 	}
 	db := r.h.base()

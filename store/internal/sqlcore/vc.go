@@ -33,23 +33,7 @@ func scanIssuance(row rowScanner) (r store.IssuanceRecord, err error) {
 }
 
 func (r issuance) Create(ctx context.Context, rec store.IssuanceRecord) error {
-	switch {
-	case rec.ID == uuid.Nil:
-		return credential.Invalid("issuance.id", "must be set")
-	case rec.AwardUUID == uuid.Nil:
-		return credential.Invalid("issuance.award_uuid", "must be set")
-	case rec.IssuerID == "":
-		return credential.Invalid("issuance.issuer_id", "must not be empty")
-	case rec.Challenge == "":
-		return credential.Invalid("issuance.challenge", "must not be empty")
-	}
-	if rec.State == "" {
-		rec.State = store.IssuancePending
-	}
-	if rec.State != store.IssuancePending && rec.State != store.IssuanceIssued {
-		return credential.Invalid("issuance.state", "unknown state "+rec.State)
-	}
-	if err := validJSON("issuance.credential", rec.Credential); err != nil {
+	if err := store.PrepareIssuanceRecord(&rec); err != nil {
 		return err
 	}
 	status, err := jsonArg(rec.Status, len(rec.Status) == 0)
@@ -116,7 +100,7 @@ func (r issuance) ConsumeChallenge(ctx context.Context, id uuid.UUID, challenge 
 }
 
 func (r issuance) MarkIssued(ctx context.Context, id uuid.UUID, holderDID string, status []store.StatusRef, credentialID string, cred json.RawMessage, at time.Time) error {
-	if err := validJSON("issuance.credential", cred); err != nil {
+	if err := store.ValidJSON("issuance.credential", cred); err != nil {
 		return err
 	}
 	st, err := jsonArg(status, len(status) == 0)
@@ -338,7 +322,7 @@ func (r exchanges) Create(ctx context.Context, e store.Exchange) error {
 	case e.ExpiresAt.IsZero():
 		return credential.Invalid("exchange.expires_at", "must be set")
 	}
-	if err := validJSON("exchange.data", e.Data); err != nil {
+	if err := store.ValidJSON("exchange.data", e.Data); err != nil {
 		return err
 	}
 	db := r.h.base()
@@ -377,7 +361,7 @@ func (r exchanges) Transition(ctx context.Context, id, from, to string, data jso
 	if to == "" {
 		return e, credential.Invalid("exchange.state", "target state must not be empty")
 	}
-	if err := validJSON("exchange.data", data); err != nil {
+	if err := store.ValidJSON("exchange.data", data); err != nil {
 		return e, err
 	}
 	db := r.h.base()
