@@ -1,0 +1,26 @@
+package jwt_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/jwt"
+	"github.com/credshare/credshare/vc/vctest"
+)
+
+func ExampleSign() {
+	key := vctest.Key()
+	issuer, vm := did.KeyDID(key.Public().(ed25519.PublicKey))
+	s, _ := vc.NewSigner(key, vm)
+	c, _ := vc.Compose(vctest.Request(issuer, "did:example:holder", vc.V1))
+	b, _ := json.Marshal(c)
+
+	token, _ := jwt.Sign(context.Background(), b, s)
+	t, _, err := jwt.Verify(context.Background(), token, did.NewResolver())
+	fmt.Println(err, t.Subject, t.NotBefore.Format("2006-01-02"), t.Expires.Format("2006-01-02"))
+	// Output: <nil> did:example:holder 2026-03-14 2031-03-14
+}
