@@ -43,7 +43,9 @@ type SourceConfig struct {
 	ReplayFrom time.Time
 	// FetchMaxWait is how long a fetch waits for data; 0 means 500ms.
 	FetchMaxWait time.Duration
-	// MaxPollRecords bounds the records handled per poll; 0 means 1000.
+	// MaxPollRecords bounds the records handled per poll; 0 means 1000. A
+	// rebalance waits for the current poll's records, so with slow
+	// handlers a smaller value hands partitions over sooner.
 	MaxPollRecords int
 	// Logger receives poison-message and commit-failure lines; default
 	// slog.Default().
