@@ -75,14 +75,7 @@ func build(opts []Option) (options, *httpapi.API, error) {
 // WithBaseURL sets the API root (default ProductionURL): an absolute https
 // URL, or http to a loopback host (a test server).
 func WithBaseURL(u string) Option {
-	return func(o *options) error {
-		v, err := httpapi.ValidateBaseURL(u)
-		if err != nil {
-			return err
-		}
-		o.cfg.BaseURL = v
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetBaseURL(u) }
 }
 
 // WithSandbox uses SandboxURL.
@@ -90,48 +83,24 @@ func WithSandbox() Option { return WithBaseURL(SandboxURL) }
 
 // WithHTTPClient sets the HTTP client; it is copied, not modified.
 func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) error {
-		if c == nil {
-			return errors.New("nil *http.Client")
-		}
-		o.cfg.HTTPClient = c
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetHTTPClient(c) }
 }
 
 // WithTimeout bounds each attempt (default 10s).
 func WithTimeout(d time.Duration) Option {
-	return func(o *options) error {
-		if d <= 0 {
-			return errors.New("timeout must be positive")
-		}
-		o.cfg.Timeout = d
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetTimeout(d) }
 }
 
 // WithRetry sets the most attempts per call (default 4) and the bounds of
 // the exponential backoff with jitter between them (defaults 250ms, 5s).
 func WithRetry(attempts int, minWait, maxWait time.Duration) Option {
-	return func(o *options) error {
-		if attempts < 1 || minWait <= 0 || maxWait < minWait {
-			return errors.New("WithRetry wants attempts >= 1 and 0 < minWait <= maxWait")
-		}
-		o.cfg.MaxAttempts, o.cfg.MinBackoff, o.cfg.MaxBackoff = attempts, minWait, maxWait
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetRetry(attempts, minWait, maxWait) }
 }
 
 // WithMaxRetryAfter sets the longest Retry-After a call waits for by
 // itself (default 5s); a longer one is returned in the error.
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(o *options) error {
-		if d < 0 {
-			return errors.New("max Retry-After must not be negative")
-		}
-		o.cfg.MaxRetryAfter = max(d, time.Nanosecond)
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetMaxRetryAfter(d) }
 }
 
 // WithLogger sets the logger for retries (debug level). Keys and bodies are
@@ -151,11 +120,10 @@ func WithLogger(l *slog.Logger) Option {
 // turns pacing off.
 func WithLimits(l badge.Limits) Option {
 	return func(o *options) error {
-		if l.Rate < 0 || l.Burst < 0 || l.Concurrency < 0 {
-			return errors.New("limits must not be negative")
+		if err := o.cfg.SetPacing(l.Rate, l.Burst, l.Concurrency); err != nil {
+			return err
 		}
 		o.limits = l
-		o.cfg.Rate, o.cfg.Burst = l.Rate, l.Burst
 		return nil
 	}
 }

@@ -77,14 +77,7 @@ func build(opts []Option) (options, *httpapi.API, error) {
 // absolute https URL; plain http is accepted only for a loopback host (a
 // test server).
 func WithBaseURL(u string) Option {
-	return func(o *options) error {
-		v, err := httpapi.ValidateBaseURL(u)
-		if err != nil {
-			return err
-		}
-		o.cfg.BaseURL = v
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetBaseURL(u) }
 }
 
 // WithSandbox uses SandboxURL.
@@ -93,53 +86,26 @@ func WithSandbox() Option { return WithBaseURL(SandboxURL) }
 // WithHTTPClient sets the HTTP client (its transport, proxy, TLS settings).
 // The client is copied, not modified.
 func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) error {
-		if c == nil {
-			return errors.New("nil *http.Client")
-		}
-		o.cfg.HTTPClient = c
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetHTTPClient(c) }
 }
 
 // WithTimeout bounds each attempt (default 10s).
 func WithTimeout(d time.Duration) Option {
-	return func(o *options) error {
-		if d <= 0 {
-			return errors.New("timeout must be positive")
-		}
-		o.cfg.Timeout = d
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetTimeout(d) }
 }
 
 // WithRetry sets the most attempts per call (default 4) and the bounds of
 // the exponential backoff with jitter between them (defaults 250ms, 5s).
 // attempts = 1 disables retries.
 func WithRetry(attempts int, minWait, maxWait time.Duration) Option {
-	return func(o *options) error {
-		if attempts < 1 || minWait <= 0 || maxWait < minWait {
-			return errors.New("WithRetry wants attempts >= 1 and 0 < minWait <= maxWait")
-		}
-		o.cfg.MaxAttempts, o.cfg.MinBackoff, o.cfg.MaxBackoff = attempts, minWait, maxWait
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetRetry(attempts, minWait, maxWait) }
 }
 
 // WithMaxRetryAfter sets the longest Retry-After a call waits for by
 // itself (default 5s). A longer one ends the call with an error whose
 // RetryAfter tells the caller (the outbox dispatcher) when to try again.
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(o *options) error {
-		if d < 0 {
-			return errors.New("max Retry-After must not be negative")
-		}
-		if d == 0 {
-			d = time.Nanosecond // never wait
-		}
-		o.cfg.MaxRetryAfter = d
-		return nil
-	}
+	return func(o *options) error { return o.cfg.SetMaxRetryAfter(d) }
 }
 
 // WithLogger sets the logger for retries (debug level). Tokens and request
@@ -159,11 +125,10 @@ func WithLogger(l *slog.Logger) Option {
 // default is no pacing.
 func WithLimits(l badge.Limits) Option {
 	return func(o *options) error {
-		if l.Rate < 0 || l.Burst < 0 || l.Concurrency < 0 {
-			return errors.New("limits must not be negative")
+		if err := o.cfg.SetPacing(l.Rate, l.Burst, l.Concurrency); err != nil {
+			return err
 		}
 		o.limits = l
-		o.cfg.Rate, o.cfg.Burst = l.Rate, l.Burst
 		return nil
 	}
 }
