@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store"
 )
 
 var fast = eventbus.RetryPolicy{MaxAttempts: 3, Initial: time.Millisecond, Max: 2 * time.Millisecond}
@@ -172,3 +173,6 @@ func TestIsPermanent(t *testing.T) {
 		t.Error("Permanent(nil) != nil")
 	}
 }
+
+// store.Events is what the pipeline passes to Dedup.
+var _ eventbus.ProcessedChecker = (store.Events)(nil)
