@@ -53,7 +53,10 @@
 // value (truncated past DLQMaxValueBytes) and headers to
 // eventbus.DLQName(topic) ("<topic>-dlq") and adds dlq_reason,
 // dlq_original_topic, dlq_original_partition, dlq_original_offset,
-// dlq_group and dlq_time headers. Source uses one by default.
+// dlq_group and dlq_time headers. Source uses one by default. The
+// publisher asks for topic auto-creation; on clusters that forbid it
+// (Confluent Cloud, most managed services) create the "-dlq" topics first,
+// or dead-lettering fails and the message stays uncommitted (retried).
 //
 // # Publishing
 //
