@@ -13,23 +13,12 @@ import (
 	"github.com/credshare/credshare/store"
 )
 
-// AccountSource finds provider accounts; store.Config satisfies it, and so
-// does StaticAccounts.
-type AccountSource interface {
-	GetAccount(ctx context.Context, provider, id string) (store.ProviderAccount, error)
-}
+// AccountSource finds provider accounts; see badge.AccountSource.
+type AccountSource = badge.AccountSource
 
-// StaticAccounts is an AccountSource from a map of organisation id to token.
-type StaticAccounts map[string]string
-
-// GetAccount implements AccountSource.
-func (s StaticAccounts) GetAccount(_ context.Context, provider, id string) (store.ProviderAccount, error) {
-	tok, ok := s[id]
-	if !ok || provider != ProviderID {
-		return store.ProviderAccount{}, store.NotFound("provider account", provider+"/"+id)
-	}
-	return store.ProviderAccount{ID: id, Provider: ProviderID, Secret: tok, Active: true}, nil
-}
+// StaticAccounts is an AccountSource from a map of account id to API
+// token; see badge.StaticAccounts.
+type StaticAccounts = badge.StaticAccounts
 
 // Provider is the Credly badge.Provider. It serves every organisation its
 // AccountSource knows: a request's Template.AccountID is the organisation
