@@ -37,13 +37,22 @@ func keysOf(t reflect.Type) map[string]bool {
 }
 
 // marshalExtra marshals v (a struct value of an alias type without methods)
-// and adds the members of extra that v does not set.
+// and adds the members of extra that v's encoding does not hold.
 func marshalExtra(v any, extra Extra) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
-	known := keysOf(reflect.TypeOf(v))
+	// Members the struct wrote win; an Extra member fills a typed member
+	// left empty (so Extra can carry a shape the typed field cannot).
+	var written map[string]json.RawMessage
+	if err := json.Unmarshal(b, &written); err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(written))
+	for k := range written {
+		known[k] = true
+	}
 	var buf bytes.Buffer
 	buf.Write(b[:len(b)-1])
 	first := len(b) == 2

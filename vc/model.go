@@ -70,7 +70,13 @@ func (c Contexts) Has(url string) bool {
 }
 
 // Types is a JSON-LD type list. A single string is accepted when reading;
-// it is always written as an array.
+// it is always written as an array, which JSON-LD treats the same. One
+// consumer compares a type as a plain string: Digital Bazaar's status
+// list checkers require a list credential's credentialSubject "type" to
+// be the string "BitstringStatusList" (or "StatusList2021"), so build list
+// credentials with that member as a string: leave Subject.Type empty and
+// put "type" in Subject.Extra (an Extra member fills a typed member left
+// empty).
 type Types []string
 
 // UnmarshalJSON accepts a string or an array of strings.

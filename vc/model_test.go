@@ -183,3 +183,13 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// A subject whose Type is empty takes "type" from Extra, so a status list
+// subject can carry the plain string Digital Bazaar expects.
+func TestSubjectTypeFromExtra(t *testing.T) {
+	s := vc.Subject{ID: "https://x/1#list", Extra: vc.Extra{"type": json.RawMessage(`"BitstringStatusList"`)}}
+	b, _ := json.Marshal(s)
+	if string(b) != `{"id":"https://x/1#list","type":"BitstringStatusList"}` {
+		t.Fatalf("%s", b)
+	}
+}
