@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,38 +8,6 @@ import (
 
 	"github.com/credshare/credshare/vc/did"
 )
-
-// FuzzParseEventLine feeds replay's JSON-lines decoder: it must never panic,
-// and an accepted line is a valid event that survives a JSON round trip.
-func FuzzParseEventLine(f *testing.F) {
-	for _, s := range []string{
-		`{"id":"e1","type":"org.openedx.learning.certificate.created.v1","time":"2026-03-02T09:00:00Z","data":{"certificate":{"user":{"id":7,"pii":{}},"course":{"course_key":"c"}}}}`,
-		`{"id":"e2","type":"t","data":{"n":1.5,"big":12345678901234567890,"a":[1,"x",null,true]}}`,
-		`{"id":"","type":"t","data":{}}`,
-		`{"id":"e3","type":"t","data":[]}`,
-		`{"id":"e4","type":"t","data":{}} {"id":"e5"}`,
-		`{"id":"e6","type":"t","time":"yesterday","data":{}}`,
-		`not json`, `null`, `{}`, `[]`, `"x"`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := parseEventLine(b)
-		if err != nil {
-			return
-		}
-		if e.Validate() != nil {
-			t.Fatalf("accepted an invalid event: %+v", e)
-		}
-		again, err := json.Marshal(e)
-		if err != nil {
-			t.Fatalf("accepted event does not marshal: %v", err)
-		}
-		if _, err := parseEventLine(again); err != nil {
-			t.Fatalf("round trip of %s: %v", again, err)
-		}
-	})
-}
 
 // FuzzParseWebDID checks that keygen's --did-web parser only returns DIDs
 // whose document URL can be derived.

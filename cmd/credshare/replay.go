@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/filebus"
 	"github.com/credshare/credshare/eventbus/kafkabus"
 	"github.com/credshare/credshare/store"
 	"github.com/schollz/progressbar/v3"
@@ -74,6 +74,7 @@ type replayProblem struct {
 // replayRun holds one replay's counters; safe for concurrent handlers.
 type replayRun struct {
 	read, invalid, failed, outOfRange atomic.Int64
+	bar                               *progressbar.ProgressBar
 	mu                                sync.Mutex
 	problems                          []replayProblem
 	truncated                         bool
@@ -94,14 +95,32 @@ func (r *replayRun) problem(p replayProblem) {
 	}
 }
 
-// DeadLetter implements eventbus.DeadLetterer for Kafka replays: poison
-// messages and events the pipeline refuses are reported, not re-published.
+// DeadLetter implements eventbus.DeadLetterer for replays: lines and
+// messages that cannot be decoded and events the pipeline refuses are
+// reported, not written anywhere.
 func (r *replayRun) DeadLetter(_ context.Context, e eventbus.Event, reason error) error {
-	r.problem(replayProblem{ID: e.ID, Type: e.Type, Reason: reason.Error()})
+	var he handledError
+	if !errors.As(reason, &he) {
+		// The source could not decode it: the handler never saw it.
+		r.read.Add(1)
+		if r.bar != nil {
+			r.bar.Add(1)
+		}
+	} else {
+		reason = he.error
+	}
+	r.problem(replayProblem{Line: lineOf(e), ID: e.ID, Type: e.Type, Reason: reason.Error()})
 	return nil
 }
 
+// handledError marks a permanent error returned by the replay's handler, so
+// DeadLetter does not count the event as read twice.
+type handledError struct{ error }
+
+func (h handledError) Unwrap() error { return h.error }
+
 func newReplayCmd(g *globals) *cobra.Command {
+	var checkpoint string
 	var group, brokers, topic, prefix, registry, kafkaGroup, fromS, toS, providers string
 	var idle time.Duration
 	var noProgress bool
@@ -114,8 +133,9 @@ transaction per event, and prints a report: events read, applied, duplicates,
 ignored, invalid (with reasons), failed, and awards granted and revoked.
 
 Events come from a JSON-lines file (one event per line in eventbus.Event's JSON
-form: id, type, source, specversion, time, minorversion, data, …; "-" reads
-stdin) or from Kafka: --kafka BROKERS --topic TOPIC --from RFC3339 [--to
+form, as package eventbus/filebus reads and writes it: id, type, source,
+specversion, time, minorversion, key, data; "-" reads stdin; --checkpoint
+makes an interrupted replay resume where it stopped) or from Kafka: --kafka BROKERS --topic TOPIC --from RFC3339 [--to
 RFC3339] with the schema registry at --registry. A Kafka replay joins its own
 consumer group (--kafka-group) starting each partition at --from, skips events
 after --to and stops once no event arrived for --idle.
@@ -190,7 +210,7 @@ some were invalid or failed; 1 on usage errors.`,
 			src := "kafka " + topic
 			if !kafka {
 				src = args[0]
-				err = replayFile(ctx, g, p, run, args[0], cmd.InOrStdin(), from, to, !noProgress)
+				err = replayFile(ctx, g, p, run, args[0], checkpoint, cmd.InOrStdin(), from, to, !noProgress)
 			} else {
 				err = replayKafka(ctx, g, p, run, kafkabus.SourceConfig{
 					Client:     kafkabus.ClientConfig{Brokers: strings.Split(brokers, ","), TopicPrefix: prefix},
@@ -228,6 +248,7 @@ some were invalid or failed; 1 on usage errors.`,
 	f.StringVar(&fromS, "from", "", "replay events from this time (RFC 3339)")
 	f.StringVar(&toS, "to", "", "replay events up to this time (RFC 3339)")
 	f.DurationVar(&idle, "idle", 10*time.Second, "a Kafka replay stops after this long without events")
+	f.StringVar(&checkpoint, "checkpoint", "", "file keeping how many lines of FILE are done, so an interrupted replay resumes there")
 	f.BoolVar(&noProgress, "no-progress", false, "never draw the progress bar")
 	return cmd
 }
@@ -259,113 +280,110 @@ func replayProviders(st store.Store, list string) (map[string]badge.Provider, er
 	return out, nil
 }
 
-// handleOne runs one event through the pipeline, retrying retryable failures
-// a few times, and records problems.
-func handleOne(ctx context.Context, p *credshare.Pipeline, run *replayRun, line int, e eventbus.Event) error {
+// countLines counts the lines of a file (the progress bar's total).
+func countLines(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	var n int64
+	buf := make([]byte, 64<<10)
+	for {
+		k, err := f.Read(buf)
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if err != nil {
+			return n
+		}
+	}
+}
+
+// fileHandler is the handler of a replay (file or Kafka): events outside the range are
+// skipped, retryable failures are retried a few times and then reported
+// (replaying again picks them up); permanent ones go back to the source,
+// which dead-letters them into run.
+func fileHandler(p *credshare.Pipeline, run *replayRun, from, to time.Time, bar *progressbar.ProgressBar) eventbus.Handler {
 	h := eventbus.Chain(p.Handle, eventbus.Recover(), eventbus.Retry(eventbus.RetryPolicy{MaxAttempts: 4}))
-	err := h(ctx, e)
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	run.problem(replayProblem{Line: line, ID: e.ID, Type: e.Type, Reason: err.Error(), Failed: !eventbus.IsPermanent(err)})
-	return nil
-}
-
-// parseEventLine decodes one JSON line into an event and validates it.
-func parseEventLine(b []byte) (eventbus.Event, error) {
-	var raw struct {
-		eventbus.Event
-		Data json.RawMessage `json:"data"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&raw); err != nil {
-		return eventbus.Event{}, fmt.Errorf("not an event: %v", err)
-	}
-	if dec.More() {
-		return eventbus.Event{}, errors.New("more than one JSON value on the line")
-	}
-	e := raw.Event
-	if len(raw.Data) > 0 && string(raw.Data) != "null" {
-		var d any
-		dd := json.NewDecoder(bytes.NewReader(raw.Data))
-		dd.UseNumber()
-		if err := dd.Decode(&d); err != nil {
-			return eventbus.Event{}, fmt.Errorf("data: %v", err)
+	return func(ctx context.Context, e eventbus.Event) error {
+		run.read.Add(1)
+		if bar != nil {
+			bar.Add(1)
 		}
-		m, ok := eventbus.NormalizeJSON(d).(map[string]any)
-		if !ok {
-			return eventbus.Event{}, errors.New("data is not a JSON object")
+		if !inRange(e, from, to) {
+			run.outOfRange.Add(1)
+			return nil
 		}
-		e.Data = m
+		err := h(ctx, e)
+		if err != nil && !eventbus.IsPermanent(err) && ctx.Err() == nil {
+			run.problem(replayProblem{Line: lineOf(e), ID: e.ID, Type: e.Type, Reason: err.Error(), Failed: true})
+			return nil
+		}
+		if err != nil && eventbus.IsPermanent(err) {
+			return handledError{err}
+		}
+		return err
 	}
-	if err := e.Validate(); err != nil {
-		return eventbus.Event{}, err
-	}
-	return e, nil
 }
 
-// countingReader counts the bytes read through it (for the progress bar).
-type countingReader struct {
-	r   io.Reader
-	bar *progressbar.ProgressBar
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if c.bar != nil {
-		c.bar.Add(n)
+// lineOf returns the line number filebus records for an event (0 if none).
+func lineOf(e eventbus.Event) int {
+	if e.Msg == nil || e.Msg.Transport != "file" {
+		return 0
 	}
-	return n, err
+	return int(e.Msg.Offset)
 }
 
-func replayFile(ctx context.Context, g *globals, p *credshare.Pipeline, run *replayRun, path string, stdin io.Reader,
+// replayFile replays a JSON-lines file through filebus (stdin, "-", is read
+// here line by line with filebus.Decode).
+func replayFile(ctx context.Context, g *globals, p *credshare.Pipeline, run *replayRun, path, checkpoint string, stdin io.Reader,
 	from, to time.Time, progress bool) error {
-	var r io.Reader = stdin
-	size := int64(-1)
 	if path != "-" {
-		f, err := os.Open(path)
+		bar := newBar(g, progress, countLines(path), "replaying "+path)
+		defer finishBar(bar)
+		run.bar = bar
+		src, err := filebus.NewSource(filebus.SourceConfig{Path: path, Checkpoint: checkpoint, DeadLetter: run,
+			RetryBackoff: 200 * time.Millisecond, MaxLineBytes: maxEventLine})
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			size = fi.Size()
+		defer src.Close()
+		h := fileHandler(p, run, from, to, bar)
+		if err := src.Receive(ctx, h); err != nil {
+			return err
 		}
-		r = f
+		return ctx.Err()
 	}
-	bar := newBar(g, progress, size, "replaying "+path)
-	defer finishBar(bar)
-	sc := bufio.NewScanner(countingReader{r: r, bar: bar})
+	if checkpoint != "" {
+		return fmt.Errorf("--checkpoint needs a file, not stdin")
+	}
+	h := fileHandler(p, run, from, to, nil)
+	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), maxEventLine)
 	line := 0
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 || b[0] == '#' {
+		if len(b) == 0 {
 			continue
 		}
-		run.read.Add(1)
-		e, err := parseEventLine(b)
+		e, err := filebus.Decode(b)
+		e.Msg = &eventbus.Message{Transport: "file", Topic: "-", Offset: int64(line)}
 		if err != nil {
-			run.problem(replayProblem{Line: line, ID: e.ID, Reason: err.Error()})
+			run.DeadLetter(ctx, e, err)
 			continue
 		}
-		if !inRange(e, from, to) {
-			run.outOfRange.Add(1)
-			continue
-		}
-		if err := handleOne(ctx, p, run, line, e); err != nil {
-			return err
+		if err := h(ctx, e); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			run.DeadLetter(ctx, e, err)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("%s: line %d is longer than %d bytes", path, line+1, maxEventLine)
+			return fmt.Errorf("stdin: line %d is longer than %d bytes", line+1, maxEventLine)
 		}
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("stdin: %w", err)
 	}
 	return nil
 }
@@ -388,29 +406,15 @@ func replayKafka(ctx context.Context, g *globals, p *credshare.Pipeline, run *re
 	defer src.Close()
 	bar := newBar(g, progress, -1, "replaying "+cfg.Topics[0])
 	defer finishBar(bar)
+	run.bar = bar
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var last atomic.Int64
 	last.Store(time.Now().UnixNano())
+	inner := fileHandler(p, run, from, to, bar)
 	h := func(ctx context.Context, e eventbus.Event) error {
 		last.Store(time.Now().UnixNano())
-		run.read.Add(1)
-		if bar != nil {
-			bar.Add(1)
-		}
-		if !inRange(e, from, to) {
-			run.outOfRange.Add(1)
-			return nil
-		}
-		err := eventbus.Chain(p.Handle, eventbus.Recover(), eventbus.Retry(eventbus.RetryPolicy{MaxAttempts: 4}))(ctx, e)
-		if err != nil && !eventbus.IsPermanent(err) && ctx.Err() == nil {
-			// Retryable after every attempt: report it and let the
-			// replay go on; replaying again picks the event up.
-			run.problem(replayProblem{ID: e.ID, Type: e.Type, Reason: err.Error(), Failed: true})
-			return nil
-		}
-		// A permanent error goes to run.DeadLetter through the source.
-		return err
+		return inner(ctx, e)
 	}
 	done := make(chan error, 1)
 	go func() { done <- src.Receive(rctx, h) }()

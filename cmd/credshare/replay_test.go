@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,6 +45,21 @@ func replayEvents(t0 time.Time) []eventbus.Event {
 	return evs
 }
 
+// runIn is run with stdin.
+func runIn(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
+}
+
 func loadTestRules(t *testing.T, db string) {
 	t.Helper()
 	rules, _ := filepath.Abs("../../testdata/rules.json")
@@ -64,7 +80,8 @@ func TestReplayFile(t *testing.T) {
 		lines = append(lines, string(b))
 	}
 	first := lines[0]
-	lines = append(lines, first, "", "# a comment", "this is not json", `{"type": "org.openedx.learning.certificate.created.v1", "data": {}}`)
+	lines = append(lines, first, "", "this is not json", `{"type": "org.openedx.learning.certificate.created.v1", "data": {}}`,
+		`{"id": "no-learner", "type": "org.openedx.learning.certificate.created.v1", "data": {"certificate": {"course": {"course_key": "x"}}}}`)
 	f := filepath.Join(dir, "events.jsonl")
 	os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 
@@ -76,11 +93,12 @@ func TestReplayFile(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if rep.Read != 6 || rep.Applied != 3 || rep.Duplicates != 1 || rep.Invalid != 2 || rep.Failed != 0 ||
+	if rep.Read != 7 || rep.Applied != 3 || rep.Duplicates != 1 || rep.Invalid != 3 || rep.Failed != 0 ||
 		rep.Granted != 2 || rep.Revoked != 1 || rep.ByKind["badge granted"] != 1 || rep.ByKind["course_certificate revoked"] != 1 {
 		t.Fatalf("report: %+v", rep)
 	}
-	if len(rep.Problems) != 2 || rep.Problems[0].Line != 7 || rep.Problems[1].Line != 8 || !strings.Contains(rep.Problems[1].Reason, "id") {
+	if len(rep.Problems) != 3 || rep.Problems[0].Line != 6 || rep.Problems[1].Line != 7 || !strings.Contains(rep.Problems[1].Reason, "id") ||
+		rep.Problems[2].Line != 8 || rep.Problems[2].ID != "no-learner" {
 		t.Fatalf("problems: %+v", rep.Problems)
 	}
 
@@ -108,6 +126,23 @@ func TestReplayFile(t *testing.T) {
 	rep = replayReport{}
 	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || rep.Applied != 1 || rep.OutOfRange != 2 || rep.Group != "backfill" {
 		t.Fatalf("replay --group --to: %v\n%s", err, out)
+	}
+
+	// stdin, in another group.
+	out, err = runIn(t, strings.Join(lines[:3], "\n"), "--db", db, "--json", "replay", "--group", "stdin", "-")
+	rep = replayReport{}
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || rep.Applied != 3 || rep.Read != 3 {
+		t.Fatalf("replay -: %v\n%s", err, out)
+	}
+	// A checkpoint makes a second run skip the lines already done.
+	cp := filepath.Join(dir, "cp")
+	if _, err := run(t, "--db", db, "replay", "--group", "cp", "--checkpoint", cp, good); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "--db", db, "--json", "replay", "--group", "cp", "--checkpoint", cp, good)
+	rep = replayReport{}
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || rep.Read != 0 {
+		t.Fatalf("replay with a checkpoint: %v\n%s", err, out)
 	}
 
 	if _, err := run(t, "--db", db, "replay"); err == nil || errors.Is(err, exitCode(2)) {
