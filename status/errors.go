@@ -3,6 +3,8 @@ package status
 import (
 	"errors"
 	"fmt"
+
+	"github.com/credshare/credshare/vc"
 )
 
 // Sentinel errors. Every error this package returns matches one of them
@@ -34,30 +36,11 @@ var (
 	ErrUnsigned = errors.New("status: the status list credential's proof does not verify")
 )
 
-// Error is an error of a sentinel kind with a message. It matches Kind
-// with errors.Is and unwraps to Err.
-type Error struct {
-	// Kind is one of the sentinel errors of this package.
-	Kind error
-	// Msg says what is wrong.
-	Msg string
-	// Err is the cause, if any.
-	Err error
-}
-
-// Error implements error.
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Msg + ": " + e.Err.Error()
-	}
-	return e.Msg
-}
-
-// Is reports whether target is e's Kind.
-func (e *Error) Is(target error) bool { return target == e.Kind }
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+// Error is an error of a sentinel kind with a message: the vc package's
+// Error, so one type serves both packages. It matches its Kind (one of the
+// sentinels above, or a vc or store sentinel) with errors.Is and unwraps to
+// its cause.
+type Error = vc.Error
 
 func errorf(kind error, format string, args ...any) error {
 	return &Error{Kind: kind, Msg: "status: " + fmt.Sprintf(format, args...)}
