@@ -66,6 +66,7 @@ type issueSpec struct {
 
 func newIssueCmd(g *globals) *cobra.Command {
 	var spec issueSpec
+	var templateID string
 	var from, out, proofName, awardID, statusList, statusPurpose, statusType string
 	var vcVersion string
 	var statusIndex int64 = -1
@@ -75,7 +76,8 @@ func newIssueCmd(g *globals) *cobra.Command {
 		Long: `issue composes an Open Badges 3.0 OpenBadgeCredential for one award and signs it
 with the issuer key from keygen. The award is described by flags, by a small
 JSON file (--from), or read from the store (--award UUID: learner, achievement
-and, for badges, the template's name and description). Flags override the file.
+and, for badges, the template's name and description; --template UUID: a
+badge of that template for the learner given by flags). Flags override the file.
 
 The subject is the holder's DID (--holder) or, without one, a salted hash of
 the learner's e-mail address. The signed credential (JSON, or the compact
@@ -129,8 +131,16 @@ VC-JWT with --proof vc-jwt) goes to stdout or --out.`,
 			if err != nil {
 				return err
 			}
+			if awardID != "" && templateID != "" {
+				return fmt.Errorf("give --award or --template, not both")
+			}
 			if awardID != "" {
 				if err := specFromStore(ctx, g, awardID, &spec); err != nil {
+					return err
+				}
+			}
+			if templateID != "" {
+				if err := specFromTemplate(ctx, g, templateID, &spec); err != nil {
 					return err
 				}
 			}
@@ -196,6 +206,7 @@ VC-JWT with --proof vc-jwt) goes to stdout or --out.`,
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "", "JSON award description (see docs/cli.md); flags override it")
 	f.StringVar(&awardID, "award", "", "issue for this stored award (UUID, read from --db)")
+	f.StringVar(&templateID, "template", "", "issue a badge of this stored template (UUID, read from --db): its name, description and image")
 	f.StringVarP(&out, "out", "o", "", "write the credential to this file instead of stdout")
 	f.StringVar(&proofName, "proof", proof.SuiteEddsaRdfc2022, "proof: "+strings.Join(proofChoices, "|"))
 	f.StringVar(&vcVersion, "vc-version", "2", "VC data model: 2 or 1.1")
@@ -305,6 +316,31 @@ func specFromStore(ctx context.Context, g *globals, awardID string, spec *issueS
 		spec.Evidence = aw.Evidence
 	}
 	spec.awardUUID = aw.UUID
+	return nil
+}
+
+// specFromTemplate fills spec's achievement from a stored badge template,
+// leaving values already given alone.
+func specFromTemplate(ctx context.Context, g *globals, templateID string, spec *issueSpec) error {
+	id, err := uuid.Parse(templateID)
+	if err != nil {
+		return fmt.Errorf("--template %q is not a UUID", templateID)
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t, err := st.Config().GetTemplate(ctx, id)
+	if err != nil {
+		return fmt.Errorf("template %s: %w", id, err)
+	}
+	spec.Achievement.Kind, spec.Achievement.ID = string(credential.KindBadge), t.UUID.String()
+	for dst, v := range map[*string]string{&spec.Achievement.Name: t.Name, &spec.Achievement.Description: t.Description, &spec.Achievement.Image: t.ImageURL} {
+		if *dst == "" {
+			*dst = v
+		}
+	}
 	return nil
 }
 

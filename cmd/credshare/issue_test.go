@@ -251,6 +251,20 @@ func TestIssueFromStoredAward(t *testing.T) {
 	if c.CredentialSubject[0].Name != "Ada Lovelace" || !c.AwardedDate.Equal(aw.AwardedAt) || len(c.CredentialSubject[0].Identifier) != 1 {
 		t.Fatalf("credential from the stored award: %s", out)
 	}
+	// A badge of a stored template.
+	rules, _ := filepath.Abs("../../testdata/rules.json")
+	if _, err := run(t, "--db", "sqlite:"+db, "templates", "load", rules); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "--db", "sqlite:"+db, "issue", "--template", "8d9c3a4e-1b2f-4c5d-9e6f-7a8b9c0d1e2f", "--key", key,
+		"--issuer-name", "Example University", "--email", "ada@example.org")
+	if err != nil {
+		t.Fatalf("issue --template: %v", err)
+	}
+	if c, err = vc.ParseCredential([]byte(out)); err != nil || c.CredentialSubject[0].Achievement.Name != "Python Pioneer" ||
+		c.CredentialSubject[0].Achievement.AchievementType != "Badge" || c.CredentialSubject[0].Achievement.Description != "Passed Python Basics." {
+		t.Fatalf("credential from the template: %v\n%s", err, out)
+	}
 	if _, err := run(t, "--db", "sqlite:"+db, "issue", "--award", "6b1f2a4e-0c0e-4a57-9d9e-0a4b9a1c2d3e", "--key", key, "--issuer-name", "x"); err == nil {
 		t.Fatal("unknown award accepted")
 	}
