@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -185,5 +188,34 @@ func TestStatusListStore(t *testing.T) {
 	}
 	if out, _ := run(t, "--db", "sqlite:"+filepath.Join(dir, "empty.db"), "status", "list"); !strings.Contains(out, "no status lists") {
 		t.Fatalf("empty store: %s", out)
+	}
+}
+
+func TestStatusOpenEdXList(t *testing.T) {
+	raw := make([]byte, 1000)
+	raw[3], raw[998] = 1, 1
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(raw)
+	zw.Close()
+	doc := `{"@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+	  "id": "https://credentials.example.edu/verifiable_credentials/api/v1/status-list/2021/v1/issuer/1/",
+	  "type": ["VerifiableCredential", "StatusList2021Credential"], "issuer": "did:key:z6MkIssuer",
+	  "issuanceDate": "2024-01-01T00:00:00Z",
+	  "credentialSubject": {"id": "x#list", "type": "StatusList2021", "statusPurpose": "revocation",
+	    "encodedList": "` + base64.StdEncoding.EncodeToString(buf.Bytes()) + `"}}`
+	p := filepath.Join(t.TempDir(), "openedx.json")
+	os.WriteFile(p, []byte(doc), 0o644)
+	out, err := run(t, "--json", "status", "--openedx", p)
+	var so statusOutput
+	if err != nil || json.Unmarshal([]byte(out), &so) != nil || so.Size != 1000 || so.SetCount != 2 ||
+		len(so.Set) != 2 || so.Set[0] != 3 || so.Set[1] != 998 || so.Proof.Verified || so.Proof.Error == "" {
+		t.Fatalf("status --openedx: %v\n%s", err, out)
+	}
+	// Read as a spec list, the same bytes mean other entries: --openedx matters.
+	out, err = run(t, "--json", "status", p)
+	so = statusOutput{}
+	if err != nil || json.Unmarshal([]byte(out), &so) != nil || so.Size != 8000 || so.SetCount != 2 || so.Set[0] == 3 {
+		t.Fatalf("status without --openedx: %v\n%s", err, out)
 	}
 }
