@@ -164,9 +164,11 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	return d, nil
 }
 
-// Handle registers h for items of the given kind. Items of a kind with no
-// handler are rescheduled, so a dispatcher that does not know a kind never
-// loses it for another that does. Handle must be called before Run.
+// Handle registers h for items of the given kind. An item of a kind with
+// no handler is rescheduled like a failed call (another dispatcher that
+// knows the kind may take it meanwhile) and dies after MaxAttempts with a
+// reason naming the kind, so it shows in the dead-letter list instead of
+// circulating for ever. Handle must be called before Run.
 func (d *Dispatcher) Handle(kind string, h OutboxHandler) { d.handlers[kind] = h }
 
 func (d *Dispatcher) target(name string) *targetState {
