@@ -5,13 +5,30 @@
 // issued as signed Open Badges 3.0 credentials, and status lists with a
 // revocation in them.
 //
-//	go run ./examples/quickstart [-data DIR] [-out DIR] [-serve ADDR] [-events FILE] [-rules FILE]
+//	go run ./examples/quickstart [-data DIR] [-out DIR] [-serve ADDR] [-events FILE] [-rules FILE] [-v]
 //
-// It writes every issued credential and every status list credential as
-// JSON into -out (default ./out), verifies its own output through the
-// status list endpoint it serves on 127.0.0.1, prints a short summary and
-// exits 0. With -serve ADDR it keeps serving the issuer's DID document, the
-// status lists and the wallet deep links until interrupted.
+// # What it does
+//
+// The bundled events (data/events.jsonl) are published to an in-memory bus
+// and consumed by a consumer group into credshare.Pipeline, one store
+// transaction per event. The rules (data/rules.yaml) award three badges;
+// certificates are issued too (Config.CertificateProvider). The outbox
+// dispatcher issues every award through the native Open Badges 3.0 provider
+// (badge/obv3), which allocates a status list entry and signs the
+// credential; revocations set the bits in the same transaction. Badge
+// events are published back to the bus as Open edX consumers expect them.
+//
+// # Output
+//
+// Every issued credential and every status list credential is written as
+// JSON into -out (default ./out), with the issuer's DID document and a
+// Learner Credential Wallet deep link and QR code per awarded credential.
+// Each credential is verified through the status list endpoint the program
+// serves on 127.0.0.1 (valid, or revoked for the revoked awards). A summary
+// is printed and the program exits 0; with -serve ADDR it keeps serving the
+// DID document, the status lists and the wallet endpoints until interrupted.
+//
+// # Badge platforms
 //
 // When CREDLY_ORG_ID and CREDLY_TOKEN (and optionally CREDLY_SANDBOX=1) are
 // set, templates whose provider is "credly" in the rules file are issued
