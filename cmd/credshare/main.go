@@ -7,9 +7,29 @@
 //
 //	go install github.com/credshare/credshare/cmd/credshare@latest
 //
+// # Commands
+//
+//	keygen            a new Ed25519 issuer: did:key, or did:web with its DID document
+//	issue             sign an Open Badges 3.0 credential (any proof type, VC 2.0 or 1.1)
+//	verify            verify a credential offline (or with --allow-network); exit 0 only when valid
+//	status            inspect a status list credential or check one entry; status list: the store's lists
+//	templates         sync Credly/Accredible templates, load and list badge rules
+//	replay            run a JSON-lines file or a Kafka time range through the pipeline
+//	deadletter        list and re-queue dead outbox items
+//
+// docs/cli.md describes every flag.
+//
+// # Store and output
+//
 // Every command accepts --json for output that scripts can read. The store is
 // chosen with --db (or CREDSHARE_DB): sqlite:PATH (the default,
-// ./credshare.db), mysql:DSN or mem:.
+// ./credshare.db), mysql:DSN or mem:. A password in a DSN is never printed.
+//
+// # Exit codes
+//
+// 0 on success; 2 when the command ran but the answer is negative (a
+// credential that is not valid, a set status entry, invalid events in a
+// replay); 1 on usage errors and failures.
 package main
 
 import (
