@@ -40,6 +40,9 @@ func miniBackend(t *testing.T) redis.UniversalClient {
 func realBackend(t *testing.T) redis.UniversalClient {
 	url := os.Getenv("CREDSHARE_REDIS_URL")
 	if url == "" {
+		if os.Getenv("CREDSHARE_REQUIRE_REDIS") == "1" {
+			t.Fatal("CREDSHARE_REQUIRE_REDIS=1 but CREDSHARE_REDIS_URL is not set")
+		}
 		t.Skip("set CREDSHARE_REDIS_URL (make test does this)")
 	}
 	opt, err := redis.ParseURL(url)
