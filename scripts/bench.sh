@@ -9,10 +9,10 @@ echo "== $(date -u +%FT%TZ) $(nproc) cores, $(go version), load $(cut -d' ' -f1-
 b() { echo "== go test -run '^\$' -bench '$1' $2 $3"; go test -run '^$' -bench "$1" $2 "$3" | grep -E '^(Benchmark|ok|FAIL)'; }
 b 'Pipeline' '-benchtime=2000x' .
 b 'HotTx|Claim' '-benchtime=2s' ./store/sqlitestore
-b 'HotTx|Claim' '-benchtime=2s' ./store/mysqlstore
+b 'HotTx|Claim' '-benchtime=500x' ./store/mysqlstore
 b 'Match$|ApplyMemstore' '-benchtime=2s' ./badge
 b 'SourceThroughput' '-benchtime=100000x' ./eventbus/kafkabus
 b 'DecodeRecord' '-benchtime=2s' ./eventbus/kafkabus
-b '.' '-benchtime=2s' ./status
+b 'Allocate|RevokeEncodeSign|CheckCached' '-benchtime=2s' ./status
 b '.' '-benchtime=2s' ./vc/issuer
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
