@@ -153,7 +153,7 @@ Exit status: 0 when the document was read (whatever its entries say); with
 	f.BoolVar(&openedx, "openedx", false, "the list uses Open edX's one-byte-per-entry encoding")
 	f.BoolVar(&allowNetwork, "allow-network", false, "resolve a did:web signer over HTTPS to check the proof")
 	f.StringArrayVar(&didDocs, "did-doc", nil, "DID document file to trust for its DID; repeatable")
-	cmd.AddCommand(newStatusListCmd(g))
+	cmd.AddCommand(newStatusListCmd(g), newMigrateOpenEdXCmd(g))
 	return cmd
 }
 

@@ -219,3 +219,55 @@ func TestStatusOpenEdXList(t *testing.T) {
 		t.Fatalf("status without --openedx: %v\n%s", err, out)
 	}
 }
+
+// migrate-openedx turns Open edX's byte-per-entry list into a signed,
+// spec-conformant one: the revoked entries are set as bits, the proof is
+// the issuer's.
+func TestStatusMigrateOpenEdX(t *testing.T) {
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, "issuer.json")
+	if _, err := run(t, "keygen", "--out", keyPath); err != nil {
+		t.Fatal(err)
+	}
+	var kf struct {
+		DID string `json:"did"`
+	}
+	b, _ := os.ReadFile(keyPath)
+	if err := json.Unmarshal(b, &kf); err != nil || kf.DID == "" {
+		t.Fatalf("key file: %v %s", err, b)
+	}
+	raw := make([]byte, 1000)
+	raw[3], raw[998] = 1, 1
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(raw)
+	zw.Close()
+	doc := `{"@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+	  "id": "https://credentials.example.edu/verifiable_credentials/api/v1/status-list/2021/v1/issuer/1/",
+	  "type": ["VerifiableCredential", "StatusList2021Credential"], "issuer": "` + kf.DID + `",
+	  "issuanceDate": "2024-01-01T00:00:00Z",
+	  "credentialSubject": {"id": "https://credentials.example.edu/verifiable_credentials/api/v1/status-list/2021/v1/issuer/1/#list",
+	    "type": "StatusList2021", "statusPurpose": "revocation",
+	    "encodedList": "` + base64.URLEncoding.EncodeToString(buf.Bytes()) + `"}}`
+	in := filepath.Join(dir, "openedx.json")
+	os.WriteFile(in, []byte(doc), 0o644)
+	migrated := filepath.Join(dir, "migrated.json")
+	if _, err := run(t, "status", "migrate-openedx", "--key", keyPath, "--out", migrated, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "--json", "status", migrated)
+	var so statusOutput
+	if err != nil || json.Unmarshal([]byte(out), &so) != nil || !so.Proof.Verified || so.SetCount != 2 ||
+		so.Set[0] != 3 || so.Set[1] != 998 || so.Size < status.MinEntries {
+		t.Fatalf("migrated list: %v\n%s", err, out)
+	}
+	if _, err := run(t, "status", "--index", "3", migrated); err == nil {
+		t.Fatal("entry 3 is revoked in Open edX's list but reads clear after migration")
+	}
+	if _, err := run(t, "status", "--index", "4", migrated); err != nil {
+		t.Fatalf("entry 4: %v", err)
+	}
+	if _, err := run(t, "status", "migrate-openedx", in); err == nil {
+		t.Fatal("migration without --key succeeded")
+	}
+}
