@@ -156,7 +156,7 @@ VC-JWT with --proof vc-jwt) goes to stdout or --out.`,
 			if err != nil {
 				return err
 			}
-			s, err := key.signer()
+			s, err := key.Signer()
 			if err != nil {
 				return err
 			}

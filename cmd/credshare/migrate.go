@@ -41,7 +41,7 @@ the same URL so credentials already in wallets show their revocations.`,
 			if err != nil {
 				return err
 			}
-			s, err := k.signer()
+			s, err := k.Signer()
 			if err != nil {
 				return err
 			}

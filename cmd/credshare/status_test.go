@@ -43,7 +43,7 @@ func signedList(t *testing.T, dir, keyPath, purpose string, set ...int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := k.signer()
+	s, _ := k.Signer()
 	ls, err := statusproof.NewSigner(s, statusproof.SignerConfig{})
 	if err != nil {
 		t.Fatal(err)
