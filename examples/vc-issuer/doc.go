@@ -1,0 +1,66 @@
+// Command vc-issuer is the wallet-facing credential issuer a school runs:
+// it hands the credentials of the awards in its store to learners' wallets
+// — the Learner Credential Wallet (deep link + QR code), VC-API exchanges and
+// OpenID4VCI — signs them as a did:web (or did:key) issuer, and serves the
+// status lists verifiers check.
+//
+//	go run ./examples/vc-issuer -did-web credentials.example.edu -key issuer.json \
+//	    -public-url https://credentials.example.edu -db mysql:… -tokens tokens.json
+//	go run ./examples/vc-issuer -demo        # try it: a temporary store, a seeded learner
+//
+// # Configuration
+//
+// Every flag can also be set by the environment variable in brackets.
+//
+//	-listen ADDR       [CREDSHARE_LISTEN]        address to listen on (default 127.0.0.1:8090)
+//	-public-url URL    [CREDSHARE_PUBLIC_URL]    the URL wallets reach this server at (default http://ADDR)
+//	-db SPEC           [CREDSHARE_DB]            sqlite:PATH, mysql:DSN or mem: (default sqlite:vc-issuer.db)
+//	-did-web HOST[:P]  [CREDSHARE_DID_WEB]       be did:web:HOST[:P] and serve its DID document
+//	-key FILES         [CREDSHARE_ISSUER_KEYS]   comma-separated key files (credshare keygen, or a bare
+//	                                             Ed25519 JWK); the last one signs, all are listed
+//	-issuer-name, -issuer-url, -issuer-image, -issuer-email   the issuer's Open Badges profile
+//	-tokens FILE       [CREDSHARE_LEARNER_TOKENS] JSON {"<bearer token>": <LMS user id>} (demo auth)
+//	-tls-cert, -tls-key                           serve HTTPS directly
+//	-demo                                         temporary SQLite store, a generated key, a seeded
+//	                                             learner with two awards; prints the token and how to ask for an offer
+//
+// Without -key a did:key issuer is generated for this run only (a warning
+// says so): credentials it signs stop verifying once its status lists are
+// no longer served. Configuration problems are reported all at once, with
+// exit status 2.
+//
+// # Endpoints
+//
+//	GET  /wallet/storages/                      the wallets offered (Open edX's storages)
+//	POST /wallet/credentials/init/              {"credential_uuid", "storage_id"} → deep link, QR code
+//	     /wallet/lcw/…                          Learner Credential Wallet: POST issue/{id} with a DIDAuth VP
+//	     /wallet/vcapi/…                        VC-API: POST exchanges/{id}
+//	     /wallet/oid4vci/…                      OID4VCI: offers, token, nonce, credential
+//	GET  /.well-known/openid-credential-issuer  OID4VCI issuer metadata (also under /wallet/oid4vci/)
+//	GET  /status/{id}, /status/{id}/2021        signed status list credentials (ETag, Cache-Control)
+//	GET  /.well-known/did.json (or /P/did.json) the did:web document
+//	GET  /healthz, /readyz                      liveness; readiness (the store answers)
+//
+// # Authentication
+//
+// Starting an issuance (credentials/init) needs the learner to be signed in;
+// credshare never takes a learner id from a request body. The host says who
+// is signed in through wallet.LearnerAuth. This program's -tokens file (a
+// bearer token per learner) is a demonstration: a real deployment plugs in
+// its own SSO session or JWT check there. The wallets' own requests are
+// authenticated by their DIDAuth presentations, proofs of possession and
+// one-time challenges, not by the learner's session.
+//
+// # Key rotation
+//
+// With -did-web, list every key file in -key, oldest first: the DID
+// document carries them all (key-1, key-2, …), the newest signs new
+// credentials and status lists, and credentials signed with an older key
+// keep verifying as long as its key stays listed.
+//
+// # Running
+//
+// The store is shared: run as many replicas as needed behind a load
+// balancer (with MySQL/MariaDB); every protocol step may land on any of
+// them. SIGINT or SIGTERM drain in-flight requests, then close the store.
+package main

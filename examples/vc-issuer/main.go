@@ -1,0 +1,383 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/credshare/credshare"
+	"github.com/credshare/credshare/internal/keyfile"
+	"github.com/credshare/credshare/internal/storeurl"
+	"github.com/credshare/credshare/status"
+	"github.com/credshare/credshare/status/statusproof"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/issuer"
+	"github.com/credshare/credshare/vc/verify"
+	"github.com/credshare/credshare/vc/wallet"
+	"github.com/credshare/credshare/vc/wallet/lcw"
+	"github.com/credshare/credshare/vc/wallet/oid4vci"
+	"github.com/credshare/credshare/vc/wallet/vcapi"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, new(configError)):
+		fmt.Fprintln(os.Stderr, "vc-issuer:", err)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "vc-issuer:", err)
+		os.Exit(1)
+	}
+}
+
+// config holds the settings.
+type config struct {
+	listen, publicURL, db, didWeb, keys, tokens, tlsCert, tlsKey string
+	name, url, image, email                                      string
+	demo                                                         bool
+}
+
+type configError struct{ problems []string }
+
+func (e configError) Error() string {
+	return "invalid configuration:\n  " + strings.Join(e.problems, "\n  ")
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func parse(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("vc-issuer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.listen, "listen", env("CREDSHARE_LISTEN", "127.0.0.1:8090"), "address to listen on")
+	fs.StringVar(&c.publicURL, "public-url", env("CREDSHARE_PUBLIC_URL", ""), "URL wallets reach this server at (default http://LISTEN)")
+	fs.StringVar(&c.db, "db", env("CREDSHARE_DB", "sqlite:vc-issuer.db"), "store: sqlite:PATH, mysql:DSN or mem:")
+	fs.StringVar(&c.didWeb, "did-web", env("CREDSHARE_DID_WEB", ""), "be did:web:HOST[:PATH] and serve its DID document")
+	fs.StringVar(&c.keys, "key", env("CREDSHARE_ISSUER_KEYS", ""), "comma-separated issuer key files, oldest first (the last signs)")
+	fs.StringVar(&c.name, "issuer-name", env("CREDSHARE_ISSUER_NAME", "Example University"), "issuer name")
+	fs.StringVar(&c.url, "issuer-url", env("CREDSHARE_ISSUER_URL", ""), "issuer web site")
+	fs.StringVar(&c.image, "issuer-image", env("CREDSHARE_ISSUER_IMAGE", ""), "issuer logo URL")
+	fs.StringVar(&c.email, "issuer-email", env("CREDSHARE_ISSUER_EMAIL", ""), "issuer contact e-mail")
+	fs.StringVar(&c.tokens, "tokens", env("CREDSHARE_LEARNER_TOKENS", ""), `JSON file {"<bearer token>": <LMS user id>} (demo learner auth)`)
+	fs.StringVar(&c.tlsCert, "tls-cert", env("CREDSHARE_TLS_CERT", ""), "TLS certificate (PEM) to serve HTTPS")
+	fs.StringVar(&c.tlsKey, "tls-key", env("CREDSHARE_TLS_KEY", ""), "TLS key (PEM)")
+	fs.BoolVar(&c.demo, "demo", false, "temporary store, generated key, a seeded learner with two awards")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var problems []string
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if _, _, err := net.SplitHostPort(c.listen); err != nil {
+		problems = append(problems, fmt.Sprintf("-listen / CREDSHARE_LISTEN: %q is not host:port", c.listen))
+	}
+	if c.publicURL != "" {
+		if u, err := url.Parse(c.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("-public-url / CREDSHARE_PUBLIC_URL: %q is not an absolute http(s) URL", c.publicURL))
+		}
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		problems = append(problems, "-tls-cert and -tls-key go together")
+	}
+	if c.didWeb != "" && c.keys == "" && !c.demo {
+		problems = append(problems, "-did-web needs -key (the did:web's keys must survive restarts)")
+	}
+	if c.name == "" {
+		problems = append(problems, "-issuer-name / CREDSHARE_ISSUER_NAME must not be empty")
+	}
+	if len(problems) > 0 {
+		return c, configError{problems}
+	}
+	return c, nil
+}
+
+// server is the assembled issuer.
+type server struct {
+	st       store.Store
+	issuer   string
+	svc      *wallet.Service
+	registry *wallet.Registry
+	lcw      *lcw.Wallet
+	mux      *http.ServeMux
+	verifier *verify.Verifier
+	auth     *bearerAuth
+	statuses *status.Service
+	doc      *did.Document
+}
+
+// identity loads the issuer keys and builds its DID document.
+func identity(c config, stderr io.Writer) (issuerDID string, signer vc.Signer, doc *did.Document, err error) {
+	var keys []keyfile.Key
+	for _, p := range strings.Split(c.keys, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		var want string
+		if c.didWeb != "" {
+			want = didWebID(c.didWeb)
+		}
+		k, err := keyfile.Load(p, want)
+		if err != nil {
+			return "", nil, nil, configError{[]string{err.Error()}}
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		priv, didKey, vm, err := did.GenerateKey()
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if c.didWeb == "" {
+			fmt.Fprintln(stderr, "vc-issuer: no -key: using a did:key generated for this run only")
+		}
+		keys = append(keys, keyfile.Key{DID: didKey, Method: vm, Private: priv})
+	}
+	last := keys[len(keys)-1]
+	if c.didWeb == "" {
+		if doc, err = did.KeyDocument(last.DID); err != nil {
+			return "", nil, nil, err
+		}
+		s, err := vc.NewSigner(last.Private, last.Method)
+		return last.DID, s, doc, err
+	}
+	issuerDID = didWebID(c.didWeb)
+	pubs := make([]ed25519.PublicKey, len(keys))
+	for i, k := range keys {
+		pubs[i] = k.Private.Public().(ed25519.PublicKey)
+	}
+	if doc, err = did.NewDocument(issuerDID, pubs); err != nil {
+		return "", nil, nil, err
+	}
+	s, err := vc.NewSigner(last.Private, fmt.Sprintf("%s#key-%d", issuerDID, len(keys)))
+	return issuerDID, s, doc, err
+}
+
+// didWebID turns "host[:path…]" into did:web:host[:path…].
+func didWebID(spec string) string {
+	host, path, _ := strings.Cut(spec, ":")
+	if path == "" {
+		return did.WebDID(host)
+	}
+	return did.WebDID(host, strings.Split(path, ":")...)
+}
+
+// assemble builds the issuer on st, reachable at public.
+func assemble(st store.Store, c config, public string, stderr io.Writer, log *slog.Logger) (*server, error) {
+	issuerDID, key, doc, err := identity(c, stderr)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := issuer.New(issuer.Config{Signer: key})
+	if err != nil {
+		return nil, err
+	}
+	statusBase := public + "/status"
+	statuses, err := status.New(status.Config{BaseURL: statusBase})
+	if err != nil {
+		return nil, configError{[]string{"-public-url: " + err.Error()}}
+	}
+	listSigner, err := statusproof.NewSigner(key, statusproof.SignerConfig{})
+	if err != nil {
+		return nil, err
+	}
+	lists, err := status.NewPublisher(status.PublisherConfig{Store: st, BaseURL: statusBase, Signers: []status.ListSigner{listSigner}, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	// The issuer's own document is known locally; other DIDs (holders)
+	// resolve as usual (did:key offline, did:web over HTTPS).
+	resolver := did.NewResolver(did.WithDocument(doc))
+	ver, err := verify.New(verify.Config{Resolver: resolver})
+	if err != nil {
+		return nil, err
+	}
+	profile := vc.Profile{ID: issuerDID, Type: vc.Types{"Profile"}, Name: c.name, URL: c.url, Email: c.email}
+	if c.image != "" {
+		profile.Image = &vc.Image{ID: c.image, Type: "Image"}
+	}
+	vci, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{Profile: profile, Signer: signer,
+		Achievement: credshare.AchievementSource(st, c.name), Status: statuses.Entry})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := wallet.NewService(wallet.Config{Store: st, Issuer: vci, Status: statuses, Verifier: ver,
+		Resolver: resolver, IssuerID: issuerDID, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	base := public + "/wallet"
+	l, err := lcw.New(lcw.Config{Service: svc, BaseURL: base + "/lcw"})
+	if err != nil {
+		return nil, err
+	}
+	x, err := vcapi.New(vcapi.Config{Service: svc, BaseURL: base + "/vcapi"})
+	if err != nil {
+		return nil, err
+	}
+	o, err := oid4vci.New(oid4vci.Config{Service: svc, BaseURL: base + "/oid4vci", Keys: oid4vci.KeysFrom(resolver), IssuerName: c.name})
+	if err != nil {
+		return nil, err
+	}
+	reg, err := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+	if err != nil {
+		return nil, err
+	}
+	auth, err := tokenAuth(c.tokens)
+	if err != nil {
+		return nil, configError{[]string{err.Error()}}
+	}
+	s := &server{st: st, issuer: issuerDID, svc: svc, registry: reg, lcw: l, mux: http.NewServeMux(), verifier: ver, auth: auth,
+		statuses: statuses, doc: doc}
+	s.mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth)))
+	s.mux.Handle("GET /.well-known/openid-credential-issuer", o.MetadataHandler())
+	s.mux.Handle("/status/", lists)
+	if c.didWeb != "" {
+		wh, err := did.NewWebHandler(doc)
+		if err != nil {
+			return nil, err
+		}
+		docURL, err := did.WebURL(issuerDID)
+		if err != nil {
+			return nil, configError{[]string{"-did-web: " + err.Error()}}
+		}
+		u, _ := url.Parse(docURL)
+		s.mux.Handle("GET "+u.Path, wh) // /.well-known/did.json, or /<path>/did.json
+	}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := st.Outbox().Stats(ctx); err != nil {
+			http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return s, nil
+}
+
+// tokenAuth is the demo learner authentication: a bearer token per learner
+// from a JSON file. A real host plugs in its own session or SSO check.
+func tokenAuth(path string) (*bearerAuth, error) {
+	tokens := map[string]int64{}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("-tokens: %w", err)
+		}
+		if err := json.Unmarshal(b, &tokens); err != nil {
+			return nil, fmt.Errorf(`-tokens %s: want {"<token>": <user id>}: %w`, path, err)
+		}
+	}
+	return &bearerAuth{tokens: tokens}, nil
+}
+
+type bearerAuth struct{ tokens map[string]int64 }
+
+// Learner implements wallet.LearnerAuth.
+func (a *bearerAuth) Learner(r *http.Request) (int64, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return 0, wallet.ErrUnauthenticated
+	}
+	for t, id := range a.tokens {
+		if wallet.EqualToken(t, tok) {
+			return id, nil
+		}
+	}
+	return 0, wallet.ErrUnauthenticated
+}
+
+// run starts the server; ready, when set, receives its public URL once it
+// listens (tests use it).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(s *server, public, token string)) error {
+	c, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.listen, err)
+	}
+	defer ln.Close()
+	public := strings.TrimRight(c.publicURL, "/")
+	if public == "" {
+		scheme := "http"
+		if c.tlsCert != "" {
+			scheme = "https"
+		}
+		public = scheme + "://" + ln.Addr().String()
+	}
+	dbSpec := c.db
+	if c.demo {
+		dir, err := os.MkdirTemp("", "vc-issuer-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dbSpec = "sqlite:" + dir + "/demo.db"
+	}
+	st, err := storeurl.Open(ctx, dbSpec)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := assemble(st, c, public, stderr, log)
+	if err != nil {
+		return err
+	}
+	token := ""
+	if c.demo {
+		if token, err = s.seed(ctx, stdout, public); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	fmt.Fprintf(stdout, "vc-issuer: %s serving at %s\n", s.issuer, public)
+	if ready != nil {
+		ready(s, public, token)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
