@@ -22,7 +22,11 @@
 // failures too). On start the consumer first handles the entries still
 // pending on its own name (so keep Consumer stable across restarts), then
 // claims entries idle for ClaimMinIdle on other, presumably dead, consumers
-// with XAUTOCLAIM, every ClaimInterval, then reads new entries. Entries of a
+// with XAUTOCLAIM, every ClaimInterval, then reads new entries. While it
+// works through a batch it re-claims the rest of the batch for itself every
+// ClaimMinIdle/3, so a live but busy consumer's entries never look idle to
+// the others; only a consumer stuck in one handler call for longer than
+// ClaimMinIdle loses its entries. Entries of a
 // stream are handled one at a time, in order; a retryable handler error
 // pauses the stream for RetryBackoff and handles the pending entries again.
 //

@@ -236,10 +236,24 @@ func (s *Source) consume(ctx context.Context, stream string, h eventbus.Handler)
 			}
 			continue
 		}
-		for _, m := range msgs {
+		// Entries read in one batch stay pending on this consumer while the
+		// earlier ones are handled. Reset their idle time every
+		// ClaimMinIdle/3 so that a live consumer's backlog is never taken
+		// for a dead one's, and drop any that another consumer claimed.
+		refreshEvery := s.cfg.ClaimMinIdle / 3
+		lastRefresh := time.Now()
+		for i := 0; i < len(msgs); i++ {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if time.Since(lastRefresh) >= refreshEvery {
+				msgs = append(msgs[:i], s.keep(ctx, stream, msgs[i:], refreshEvery)...)
+				lastRefresh = time.Now()
+				if i >= len(msgs) {
+					break
+				}
+			}
+			m := msgs[i]
 			if !s.process(ctx, stream, h, m) {
 				// Leave it (and the rest of the batch) pending; after the
 				// pause, handle our pending entries again, in order.
@@ -252,6 +266,34 @@ func (s *Source) consume(ctx context.Context, stream string, h eventbus.Handler)
 		}
 	}
 	return nil
+}
+
+// keep re-claims msgs for this consumer, resetting their idle time, and
+// returns those it still holds: an entry another consumer claimed (its idle
+// time is then below minIdle) is left to that consumer. On a Redis error
+// every entry is kept.
+func (s *Source) keep(ctx context.Context, stream string, msgs []redis.XMessage, minIdle time.Duration) []redis.XMessage {
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	held, err := s.cfg.Client.XClaimJustID(ctx, &redis.XClaimArgs{Stream: stream, Group: s.cfg.Group,
+		Consumer: s.cfg.Consumer, MinIdle: minIdle, Messages: ids}).Result()
+	if err != nil {
+		s.cfg.Logger.Warn("redisbus: could not refresh pending entries", "stream", stream, "err", err)
+		return msgs
+	}
+	set := make(map[string]bool, len(held))
+	for _, id := range held {
+		set[id] = true
+	}
+	out := msgs[:0:0]
+	for _, m := range msgs {
+		if set[m.ID] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (s *Source) read(ctx context.Context, stream, id string, block time.Duration) ([]redis.XMessage, error) {
