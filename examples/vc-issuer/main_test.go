@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -241,15 +242,26 @@ func TestVCIssuerEndToEnd(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // the publisher re-signs at most once per batch window (1s)
-	check("lcw after revocation", cred, vc.VerdictRevoked)
+	// The publisher re-signs a changed list at most once per batch window:
+	// poll (bounded) until the served list reports the revocation.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res := v.VerifyCredential(ctx, cred)
+		if res.Verdict == vc.VerdictRevoked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after revocation: verdict %s: %+v", res.Verdict, res.Reasons)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func TestVCIssuerConfiguration(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"-listen", "nope", "-did-web", "example.edu"}, &out, &errOut, nil)
 	var ce configError
-	if !errorsAs(err, &ce) || len(ce.problems) != 2 {
+	if !errors.As(err, &ce) || len(ce.problems) != 2 {
 		t.Fatalf("err = %v", err)
 	}
 	if err := run(context.Background(), []string{"-help"}, &out, &errOut, nil); err == nil || !strings.Contains(errOut.String(), "-did-web") {
@@ -272,10 +284,26 @@ func TestVCIssuerDemo(t *testing.T) {
 	}
 }
 
-func errorsAs(err error, target *configError) bool {
-	ce, ok := err.(configError)
-	if ok {
-		*target = ce
+// TestVCIssuerDIDKeyFromFile runs as a did:key loaded from a key file: the
+// issuer id is the file's DID, and no did:web document is served.
+func TestVCIssuerDIDKeyFromFile(t *testing.T) {
+	dir := t.TempDir()
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ok
+	d, vm := did.KeyDID(pub)
+	jwk := did.PrivateJWK(priv)
+	p := filepath.Join(dir, "key.json")
+	if err := keyfile.Write(p, keyfile.File{DID: d, VerificationMethod: vm,
+		PublicKeyMultibase: did.EncodeMultikey(pub), PrivateKeyJWK: &jwk}, false); err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, "-listen", "127.0.0.1:0", "-db", "sqlite:"+filepath.Join(dir, "k.db"), "-key", p)
+	if r.s.issuer != d {
+		t.Fatalf("issuer %s, want %s", r.s.issuer, d)
+	}
+	if code, _ := get(t, r.public+"/.well-known/did.json"); code != http.StatusNotFound {
+		t.Fatalf("did.json for a did:key issuer: %d", code)
+	}
 }
