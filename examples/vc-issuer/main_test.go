@@ -49,6 +49,7 @@ type running struct {
 	s      *server
 	public string
 	token  string
+	stdout string // what run printed before it started serving
 }
 
 func start(t *testing.T, args ...string) running {
@@ -58,7 +59,7 @@ func start(t *testing.T, args ...string) running {
 	done := make(chan error, 1)
 	var out, errOut bytes.Buffer
 	go func() {
-		done <- run(ctx, args, &out, &errOut, func(s *server, public, token string) { got <- running{s, public, token} })
+		done <- run(ctx, args, &out, &errOut, func(s *server, public, token string) { got <- running{s, public, token, out.String()} })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -271,8 +272,8 @@ func TestVCIssuerConfiguration(t *testing.T) {
 
 func TestVCIssuerDemo(t *testing.T) {
 	r := start(t, "-demo", "-listen", "127.0.0.1:0")
-	if r.token == "" {
-		t.Fatal("no demo token")
+	if r.token == "" || !strings.Contains(r.stdout, r.token) || !strings.Contains(r.stdout, "dccrequest://request?") {
+		t.Fatalf("demo output lacks the token or an offer link:\n%s", r.stdout)
 	}
 	awards, err := r.s.st.Awards().List(context.Background(), store.AwardFilter{LearnerID: 42})
 	if err != nil || len(awards) != 2 {

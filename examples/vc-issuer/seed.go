@@ -8,12 +8,14 @@ import (
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/google/uuid"
 )
 
 // seed creates a learner with a course certificate and a badge, registers a
-// demo token for them, and prints how to ask for an offer.
+// demo token for them, and prints a wallet offer link and how to ask for
+// more offers.
 func (s *server) seed(ctx context.Context, w io.Writer, public string) (string, error) {
 	l := credential.Learner{UserID: 42, Username: "ada", Email: "ada@example.org", FullName: "Ada Lovelace", IsActive: true}
 	if _, _, err := s.st.Learners().Upsert(ctx, l); err != nil {
@@ -44,7 +46,13 @@ func (s *server) seed(ctx context.Context, w io.Writer, public string) (string, 
 	for _, a := range awards {
 		fmt.Fprintf(w, "  award %s (%s)\n", a.UUID, a.Achievement)
 	}
-	fmt.Fprintf(w, "ask for a Learner Credential Wallet offer:\n  curl -s -H 'Authorization: Bearer %s' -d '{\"credential_uuid\":\"%s\",\"storage_id\":\"lc_wallet\"}' %s/wallet/credentials/init/\n",
+	offer, err := s.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: l.UserID, AwardUUID: awards[0].UUID})
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(w, "a one-time Learner Credential Wallet offer for the certificate (open it on the phone, valid until %s):\n  %s\n",
+		offer.ExpiresAt.Format(time.RFC3339), offer.DeepLink)
+	fmt.Fprintf(w, "ask for another offer as the learner would (any award, any wallet from /wallet/storages/):\n  curl -s -H 'Authorization: Bearer %s' -d '{\"credential_uuid\":\"%s\",\"storage_id\":\"lc_wallet\"}' %s/wallet/credentials/init/\n",
 		token, awards[0].UUID, public)
 	return token, nil
 }
