@@ -243,7 +243,9 @@ func (r *Resolver) resolveWeb(ctx context.Context, did string) (*Document, error
 	}
 	d, err := ParseDocument(b)
 	if err != nil {
-		return nil, err
+		// What the host served is no DID document: the DID cannot be
+		// resolved (the cause says why).
+		return nil, vc.Wrap(vc.ErrResolve, err, "did: document of "+clip(did))
 	}
 	if d.ID != did {
 		return nil, vc.Errorf(vc.ErrResolve, "did: document at %s is for %s, not %s", u, clip(d.ID), clip(did))
