@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Config configures a Bus. The zero value is usable.
@@ -233,6 +234,9 @@ type SourceConfig struct {
 	// MaxInFlight caps concurrent handler calls (one per partition at
 	// most); 0 means the number of partitions.
 	MaxInFlight int
+	// Meter, when set, records the credshare.bus.* metrics (see the
+	// package documentation); nil records none.
+	Meter metric.Meter
 }
 
 // Source is a consumer of a Bus in a consumer group.
@@ -240,6 +244,7 @@ type Source struct {
 	bus    *Bus
 	cfg    SourceConfig
 	topics []string
+	m      *metrics // nil without SourceConfig.Meter
 
 	mu      sync.Mutex
 	running bool
@@ -263,6 +268,13 @@ func (b *Bus) NewSource(cfg SourceConfig) (*Source, error) {
 	s := &Source{bus: b, cfg: cfg}
 	for _, t := range cfg.Topics {
 		s.topics = append(s.topics, eventbus.FullTopic(b.cfg.TopicPrefix, t))
+	}
+	if cfg.Meter != nil {
+		m, err := newMetrics(cfg.Meter, s)
+		if err != nil {
+			return nil, err
+		}
+		s.m = m
 	}
 	return s, nil
 }
@@ -442,6 +454,7 @@ func (s *Source) countInFlightLocked(me int) int {
 func (s *Source) handle(ctx context.Context, h eventbus.Handler, e eventbus.Event) (ack bool) {
 	err := safeCall(ctx, h, e)
 	if err == nil {
+		s.m.countDelivered(ctx, msgTopic(e))
 		return true
 	}
 	if !eventbus.IsPermanent(err) {
@@ -449,7 +462,11 @@ func (s *Source) handle(ctx context.Context, h eventbus.Handler, e eventbus.Even
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return s.cfg.DeadLetter.DeadLetter(dctx, e, err) == nil
+	if s.cfg.DeadLetter.DeadLetter(dctx, e, err) != nil {
+		return false
+	}
+	s.m.countDeadLettered(dctx, msgTopic(e), err)
+	return true
 }
 
 func safeCall(ctx context.Context, h eventbus.Handler, e eventbus.Event) (err error) {
@@ -461,10 +478,13 @@ func safeCall(ctx context.Context, h eventbus.Handler, e eventbus.Event) (err er
 	return h(ctx, e)
 }
 
-// Close stops future Receive calls.
+// Close stops future Receive calls and the source's lag reports.
 func (s *Source) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed {
+		s.m.close()
+	}
 	s.closed = true
 	return nil
 }
