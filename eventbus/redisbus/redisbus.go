@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // schemas holds the Avro schemas of event types beyond the built-in ones.
@@ -77,6 +78,9 @@ type SourceConfig struct {
 	MaxValueBytes int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Meter, when set, records the credshare.bus.* metrics (see the
+	// package documentation); nil records none.
+	Meter metric.Meter
 }
 
 // Source consumes Open edX events from Redis Streams with a consumer group,
@@ -87,6 +91,7 @@ type Source struct {
 	extra   schemas
 	dlq     eventbus.DeadLetterer
 	streams []string
+	m       *metrics // nil without SourceConfig.Meter
 
 	mu      sync.Mutex
 	running bool
@@ -139,6 +144,11 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	}
 	for _, t := range cfg.Topics {
 		s.streams = append(s.streams, eventbus.FullTopic(cfg.TopicPrefix, t))
+	}
+	if cfg.Meter != nil {
+		if s.m, err = newMetrics(cfg.Meter, s); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -335,7 +345,11 @@ func (s *Source) process(ctx context.Context, stream string, h eventbus.Handler,
 	if err == nil {
 		err = call(ctx, h, e)
 		if err == nil {
-			return s.ack(ctx, stream, m.ID)
+			if !s.ack(ctx, stream, m.ID) {
+				return false
+			}
+			s.m.countDelivered(ctx, stream)
+			return true
 		}
 	} else {
 		s.cfg.Logger.Warn("redisbus: poison entry", "stream", stream, "id", m.ID, "err", err)
@@ -349,6 +363,7 @@ func (s *Source) process(ctx context.Context, stream string, h eventbus.Handler,
 		s.cfg.Logger.Error("redisbus: dead-lettering failed; will retry", "stream", stream, "id", m.ID, "err", derr)
 		return false
 	}
+	s.m.countDeadLettered(dctx, stream, err)
 	return s.ack(dctx, stream, m.ID)
 }
 
@@ -414,17 +429,26 @@ func (s *Source) decode(stream string, m redis.XMessage) (eventbus.Event, error)
 	return e, nil
 }
 
-// Close stops future Receive calls; the client belongs to the caller.
+// Close stops future Receive calls and the source's lag reports; the
+// client belongs to the caller.
 func (s *Source) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed {
+		s.m.close()
+	}
 	s.closed = true
 	return nil
 }
 
-// DeadLetter sends e to the source's dead-letter queue.
+// DeadLetter sends e to the source's dead-letter queue (counted in
+// credshare.bus.dead_lettered when metrics are on).
 func (s *Source) DeadLetter(ctx context.Context, e eventbus.Event, reason error) error {
-	return s.dlq.DeadLetter(ctx, e, reason)
+	if err := s.dlq.DeadLetter(ctx, e, reason); err != nil {
+		return err
+	}
+	s.m.countDeadLettered(ctx, msgTopic(e), reason)
+	return nil
 }
 
 // DeadLetterer writes dead letters to "<stream>-dlq": the original fields

@@ -1,0 +1,165 @@
+package redisbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/credshare/credshare/eventbus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Names of the metrics a Source records when SourceConfig.Meter is set.
+const (
+	// MetricDelivered counts entries whose handler returned nil.
+	MetricDelivered = "credshare.bus.delivered"
+	// MetricDeadLettered counts entries written to a dead-letter stream.
+	MetricDeadLettered = "credshare.bus.dead_lettered"
+	// MetricLag is the gauge of entries the group has not acknowledged.
+	MetricLag = "credshare.bus.lag"
+)
+
+const transport = "redis"
+
+// metrics holds a Source's instruments; a nil *metrics records nothing.
+type metrics struct {
+	delivered    metric.Int64Counter
+	deadLettered metric.Int64Counter
+	reg          metric.Registration
+}
+
+func newMetrics(m metric.Meter, s *Source) (*metrics, error) {
+	var out metrics
+	var err error
+	if out.delivered, err = m.Int64Counter(MetricDelivered, metric.WithUnit("{message}"),
+		metric.WithDescription("Messages whose handler returned nil, by transport and topic.")); err != nil {
+		return nil, fmt.Errorf("redisbus: %w", err)
+	}
+	if out.deadLettered, err = m.Int64Counter(MetricDeadLettered, metric.WithUnit("{message}"),
+		metric.WithDescription("Messages written to a dead-letter topic, by transport, topic and reason_kind (decode, permanent, panic).")); err != nil {
+		return nil, fmt.Errorf("redisbus: %w", err)
+	}
+	lag, err := m.Int64ObservableGauge(MetricLag, metric.WithUnit("{message}"),
+		metric.WithDescription("Entries of each stream not yet acknowledged by the consumer group (undelivered plus pending)."))
+	if err != nil {
+		return nil, fmt.Errorf("redisbus: %w", err)
+	}
+	if out.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		var errs []error
+		for _, st := range s.streams {
+			n, ok, err := s.StreamLag(ctx, st)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if ok {
+				o.ObserveInt64(lag, n, metric.WithAttributes(attribute.String("transport", transport),
+					attribute.String("topic", st), attribute.String("group", s.cfg.Group)))
+			}
+		}
+		return errors.Join(errs...)
+	}, lag); err != nil {
+		return nil, fmt.Errorf("redisbus: %w", err)
+	}
+	return &out, nil
+}
+
+func (m *metrics) countDelivered(ctx context.Context, topic string) {
+	if m == nil {
+		return
+	}
+	m.delivered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport), attribute.String("topic", topic)))
+}
+
+func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
+	if m == nil {
+		return
+	}
+	m.deadLettered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport),
+		attribute.String("topic", topic), attribute.String("reason_kind", reasonKind(reason))))
+}
+
+func (m *metrics) close() {
+	if m != nil {
+		_ = m.reg.Unregister()
+	}
+}
+
+// reasonKind classifies a dead-letter reason: "panic" for a handler that
+// panicked, "decode" for an entry that is not a valid event
+// (eventbus.ErrDecode, eventbus.ErrInvalidEvent), "permanent" otherwise.
+func reasonKind(err error) string {
+	var p *eventbus.PanicError
+	switch {
+	case errors.As(err, &p):
+		return "panic"
+	case errors.Is(err, eventbus.ErrDecode), errors.Is(err, eventbus.ErrInvalidEvent):
+		return "decode"
+	default:
+		return "permanent"
+	}
+}
+
+func msgTopic(e eventbus.Event) string {
+	if e.Msg != nil && e.Msg.Topic != "" {
+		return e.Msg.Topic
+	}
+	return "unknown"
+}
+
+// StreamLag returns how many entries of stream (a full stream name) the
+// source's group has not acknowledged yet: the entries not yet delivered
+// to the group (XINFO GROUPS "lag", Redis 7 and later) plus the pending
+// ones (delivered, not acknowledged). ok is false while the stream or the
+// group does not exist. When Redis cannot say how many entries are
+// undelivered (before Redis 7, or a null entries-read, e.g. after entries
+// were deleted from the middle of the stream) and the group has not read
+// up to the stream's last entry, the result counts the pending entries
+// only and is a lower bound.
+func (s *Source) StreamLag(ctx context.Context, stream string) (n int64, ok bool, err error) {
+	groups, err := s.cfg.Client.XInfoGroups(ctx, stream).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "no such key") {
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("redisbus: XINFO GROUPS %s: %w", stream, err)
+	}
+	for _, g := range groups {
+		if g.Name != s.cfg.Group {
+			continue
+		}
+		// Redis replies with a null entries-read when it does not know the
+		// group's position, and its lag is then an estimate at best (some
+		// servers report the stream's length there): trust it only while
+		// the group has not read anything.
+		if g.Lag >= 0 && (g.EntriesRead > 0 || g.LastDeliveredID == "0-0") {
+			return g.Pending + g.Lag, true, nil
+		}
+		last, err := s.cfg.Client.XRevRangeN(ctx, stream, "+", "-", 1).Result()
+		if err != nil {
+			return 0, false, fmt.Errorf("redisbus: XREVRANGE %s: %w", stream, err)
+		}
+		if len(last) == 0 || !idAfter(last[0].ID, g.LastDeliveredID) {
+			return g.Pending, true, nil // read up to the end: nothing undelivered
+		}
+		return g.Pending, true, nil
+	}
+	return 0, false, nil
+}
+
+// idAfter reports whether stream entry id a comes after b.
+func idAfter(a, b string) bool {
+	am, as := splitID(a)
+	bm, bs := splitID(b)
+	return am > bm || (am == bm && as > bs)
+}
+
+func splitID(id string) (ms, seq uint64) {
+	m, q, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(m, 10, 64)
+	seq, _ = strconv.ParseUint(q, 10, 64)
+	return ms, seq
+}
