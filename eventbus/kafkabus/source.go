@@ -12,6 +12,7 @@ import (
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // SourceConfig configures a Source.
@@ -50,6 +51,9 @@ type SourceConfig struct {
 	// Logger receives poison-message and commit-failure lines; default
 	// slog.Default().
 	Logger *slog.Logger
+	// Meter, when set, records the credshare.bus.* metrics (see the
+	// package documentation); nil records none.
+	Meter metric.Meter
 }
 
 // Source consumes Open edX events from Kafka in a consumer group.
@@ -67,6 +71,7 @@ type Source struct {
 	dlq   eventbus.DeadLetterer
 	ownDL *Publisher
 	log   *slog.Logger
+	m     *metrics // nil without SourceConfig.Meter
 
 	mu       sync.Mutex
 	running  bool
@@ -132,6 +137,12 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if !cfg.ReplayFrom.IsZero() {
 		opts = append(opts, kgo.AdjustFetchOffsetsFn(s.adjustForReplay))
 	}
+	if cfg.Meter != nil {
+		if s.m, err = newMetrics(cfg.Meter); err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.OnPartitionsAssigned(s.m.onAssigned))
+	}
 	opts = append(opts, cfg.Client.Opts...)
 	s.cl, err = kgo.NewClient(opts...)
 	if err != nil {
@@ -145,6 +156,13 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 			return nil, err
 		}
 		s.dlq = s.ownDL
+	}
+	if err := s.m.start(cfg.Meter, s); err != nil {
+		s.cl.Close()
+		if s.ownDL != nil {
+			_ = s.ownDL.Close()
+		}
+		return nil, err
 	}
 	return s, nil
 }
@@ -189,6 +207,7 @@ func (s *Source) forget(cl *kgo.Client, parts map[string][]int32) {
 		}
 	}
 	s.mu.Unlock()
+	s.m.forget(parts)
 	cl.ResumeFetchPartitions(parts)
 }
 
@@ -290,6 +309,7 @@ func (s *Source) handleFetches(ctx context.Context, h eventbus.Handler, fetches 
 					return
 				}
 				s.cl.MarkCommitRecords(r)
+				s.m.handled(r)
 			}
 		}()
 	}
@@ -325,6 +345,7 @@ func (s *Source) process(ctx context.Context, h eventbus.Handler, r *kgo.Record)
 		return s.deadLetter(ctx, e, err)
 	}
 	if err = call(ctx, h, e); err == nil {
+		s.m.countDelivered(ctx, r.Topic)
 		return true
 	}
 	if !eventbus.IsPermanent(err) {
@@ -340,6 +361,7 @@ func (s *Source) deadLetter(ctx context.Context, e eventbus.Event, reason error)
 		s.log.Error("kafkabus: dead-lettering failed; will retry", "event", e.ID, "err", err)
 		return false
 	}
+	s.m.countDeadLettered(dctx, msgTopic(e), reason)
 	return true
 }
 
@@ -424,6 +446,7 @@ func (s *Source) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.m.close()
 	s.cl.CloseAllowingRebalance()
 	if s.ownDL != nil {
 		return s.ownDL.Close()
@@ -433,6 +456,11 @@ func (s *Source) Close() error {
 
 // DeadLetter sends e to the source's dead-letter queue; Source implements
 // eventbus.DeadLetterer so a handler chain can use eventbus.DeadLetter(src).
+// It is counted in credshare.bus.dead_lettered when metrics are on.
 func (s *Source) DeadLetter(ctx context.Context, e eventbus.Event, reason error) error {
-	return s.dlq.DeadLetter(ctx, e, reason)
+	if err := s.dlq.DeadLetter(ctx, e, reason); err != nil {
+		return err
+	}
+	s.m.countDeadLettered(ctx, msgTopic(e), reason)
+	return nil
 }
