@@ -58,6 +58,29 @@
 // (Confluent Cloud, most managed services) create the "-dlq" topics first,
 // or dead-lettering fails and the message stays uncommitted (retried).
 //
+// # Metrics
+//
+// With SourceConfig.Meter set, a Source records (OpenTelemetry):
+//
+//   - credshare.bus.delivered{transport=kafka,topic}: messages whose
+//     handler returned nil.
+//   - credshare.bus.dead_lettered{transport=kafka,topic,reason_kind}:
+//     messages written to the dead-letter topic, by the source or through
+//     Source.DeadLetter; reason_kind is decode (eventbus.ErrDecode or
+//     eventbus.ErrInvalidEvent: the message is not a valid event), panic
+//     (the handler panicked) or permanent (any other permanent error).
+//   - credshare.bus.lag{transport=kafka,topic,partition,group}: an
+//     observable gauge, per partition assigned to this source, of the high
+//     watermark minus the next offset to handle (the offset after the last
+//     message handled here, else the group's committed offset, else the
+//     log start). Each observation asks the partition leaders for their
+//     offsets (ListOffsets), bounded to 5s. Summed over the group's
+//     consumers it is the group's lag. Source.Lag returns the same figures.
+//
+// A handler that dead-letters an event itself (eventbus.DeadLetter
+// middleware) and returns nil is counted as both dead-lettered and
+// delivered. A closed source stops reporting lag.
+//
 // # Publishing
 //
 // Publisher.Publish writes badge.awarded/revoked and program certificate

@@ -19,6 +19,23 @@
 // Bus implements eventbus.DeadLetterer: dead-lettered events go to the topic
 // eventbus.DLQName(topic) with their reason; Bus.DeadLetters lists them.
 //
+// # Metrics
+//
+// With SourceConfig.Meter set, a Source records (OpenTelemetry):
+//
+//   - credshare.bus.delivered{transport=mem,topic}: messages whose handler
+//     returned nil.
+//   - credshare.bus.dead_lettered{transport=mem,topic,reason_kind}: messages
+//     written to the dead-letter topic after a permanent handler error;
+//     reason_kind is decode (eventbus.ErrDecode or eventbus.ErrInvalidEvent),
+//     panic (the handler panicked) or permanent (any other).
+//   - credshare.bus.lag{transport=mem,topic,partition,group}: an observable
+//     gauge, per partition, of the messages the group has not acknowledged
+//     (a group that has not started lags by the whole partition). Every
+//     source of a group reports the group's figure. Source.Lag returns it.
+//
+// A closed source stops reporting lag.
+//
 // # Limits
 //
 // Everything lives in memory and is lost with the process; nothing is ever

@@ -38,6 +38,32 @@
 // original fields plus dlq_reason, dlq_original_stream, dlq_original_id,
 // dlq_group, dlq_consumer and dlq_time, then acknowledged.
 //
+// # Metrics
+//
+// With SourceConfig.Meter set, a Source records (OpenTelemetry):
+//
+//   - credshare.bus.delivered{transport=redis,topic}: entries whose handler
+//     returned nil (counted once acknowledged).
+//   - credshare.bus.dead_lettered{transport=redis,topic,reason_kind}:
+//     entries written to the dead-letter stream, by the source or through
+//     Source.DeadLetter; reason_kind is decode (eventbus.ErrDecode or
+//     eventbus.ErrInvalidEvent: the entry is not a valid event), panic (the
+//     handler panicked) or permanent (any other permanent error).
+//   - credshare.bus.lag{transport=redis,topic,group}: an observable gauge,
+//     per stream, of the entries the group has not acknowledged: XINFO
+//     GROUPS "lag" (entries not yet delivered to the group, Redis 7 and
+//     later) plus "pending" (delivered, not acknowledged). When Redis
+//     cannot give the lag (before Redis 7, or a null entries-read) and the
+//     group has not read to the end of the stream, only the pending
+//     entries are counted, a lower bound. The figure is the group's, so
+//     every consumer of a group reports the same value: aggregate with max,
+//     not sum. Nothing is reported before the group exists (Receive
+//     creates it). Source.StreamLag returns the same figure.
+//
+// A handler that dead-letters an event itself (eventbus.DeadLetter
+// middleware) and returns nil is counted as both dead-lettered and
+// delivered. A closed source stops reporting lag.
+//
 // # Testing
 //
 // The package's tests run the eventbustest conformance suite against
