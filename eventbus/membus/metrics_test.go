@@ -123,7 +123,7 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-func TestNoMeterNoMetrics(t *testing.T) {
+func TestLagWithoutMeterOnEmptyTopic(t *testing.T) {
 	bus := membus.New(membus.Config{Partitions: 2})
 	src, err := bus.NewSource(membus.SourceConfig{Group: "g", Topics: []string{topic}})
 	if err != nil {
