@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"sync"
 	"time"
 
@@ -18,12 +19,12 @@ import (
 // Names of the metrics a Source records when SourceConfig.Meter is set.
 const (
 	// MetricDelivered counts messages whose handler returned nil.
-	MetricDelivered = "credshare.bus.delivered"
+	MetricDelivered = busmetrics.Delivered
 	// MetricDeadLettered counts messages written to a dead-letter topic.
-	MetricDeadLettered = "credshare.bus.dead_lettered"
+	MetricDeadLettered = busmetrics.DeadLettered
 	// MetricLag is the gauge of messages not yet handled, per assigned
 	// partition.
-	MetricLag = "credshare.bus.lag"
+	MetricLag = busmetrics.Lag
 )
 
 const transport = "kafka"
@@ -35,10 +36,9 @@ const lagTimeout = 5 * time.Second
 // the partitions assigned to the source and, per partition, the offset
 // after the last message handled. A nil *metrics records nothing.
 type metrics struct {
-	delivered    metric.Int64Counter
-	deadLettered metric.Int64Counter
-	lag          metric.Int64ObservableGauge
-	reg          metric.Registration
+	busmetrics.Counters
+	lag metric.Int64ObservableGauge
+	reg metric.Registration
 
 	mu       sync.Mutex
 	assigned map[tp]bool
@@ -48,17 +48,11 @@ type metrics struct {
 func newMetrics(m metric.Meter) (*metrics, error) {
 	out := metrics{assigned: map[tp]bool{}, next: map[tp]int64{}}
 	var err error
-	if out.delivered, err = m.Int64Counter(MetricDelivered, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages whose handler returned nil, by transport and topic.")); err != nil {
-		return nil, fmt.Errorf("kafkabus: %w", err)
+	if out.Counters, err = busmetrics.NewCounters(m, transport, "kafkabus"); err != nil {
+		return nil, err
 	}
-	if out.deadLettered, err = m.Int64Counter(MetricDeadLettered, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages written to a dead-letter topic, by transport, topic and reason_kind (decode, permanent, panic).")); err != nil {
-		return nil, fmt.Errorf("kafkabus: %w", err)
-	}
-	if out.lag, err = m.Int64ObservableGauge(MetricLag, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages of each assigned partition not yet handled by this consumer (high watermark minus the next offset to handle).")); err != nil {
-		return nil, fmt.Errorf("kafkabus: %w", err)
+	if out.lag, err = busmetrics.NewLagGauge(m, "kafkabus", "Messages of each assigned partition not yet handled by this consumer (high watermark minus the next offset to handle)."); err != nil {
+		return nil, err
 	}
 	return &out, nil
 }
@@ -130,38 +124,17 @@ func (m *metrics) countDelivered(ctx context.Context, topic string) {
 	if m == nil {
 		return
 	}
-	m.delivered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport), attribute.String("topic", topic)))
+	m.CountDelivered(ctx, topic)
 }
 
 func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
 	if m == nil {
 		return
 	}
-	m.deadLettered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport),
-		attribute.String("topic", topic), attribute.String("reason_kind", reasonKind(reason))))
+	m.CountDeadLettered(ctx, topic, reason)
 }
 
-// reasonKind classifies a dead-letter reason: "panic" for a handler that
-// panicked, "decode" for a message that is not a valid event
-// (eventbus.ErrDecode, eventbus.ErrInvalidEvent), "permanent" otherwise.
-func reasonKind(err error) string {
-	var p *eventbus.PanicError
-	switch {
-	case errors.As(err, &p):
-		return "panic"
-	case errors.Is(err, eventbus.ErrDecode), errors.Is(err, eventbus.ErrInvalidEvent):
-		return "decode"
-	default:
-		return "permanent"
-	}
-}
-
-func msgTopic(e eventbus.Event) string {
-	if e.Msg != nil && e.Msg.Topic != "" {
-		return e.Msg.Topic
-	}
-	return "unknown"
-}
+func msgTopic(e eventbus.Event) string { return busmetrics.MsgTopic(e) }
 
 // PartitionLag is how far this consumer is behind on one partition.
 type PartitionLag struct {

@@ -2,8 +2,8 @@ package membus
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 
 	"github.com/credshare/credshare/eventbus"
 	"go.opentelemetry.io/otel/attribute"
@@ -13,20 +13,19 @@ import (
 // Names of the metrics a Source records when SourceConfig.Meter is set.
 const (
 	// MetricDelivered counts messages whose handler returned nil.
-	MetricDelivered = "credshare.bus.delivered"
+	MetricDelivered = busmetrics.Delivered
 	// MetricDeadLettered counts messages written to a dead-letter topic.
-	MetricDeadLettered = "credshare.bus.dead_lettered"
+	MetricDeadLettered = busmetrics.DeadLettered
 	// MetricLag is the gauge of messages the group has not acknowledged.
-	MetricLag = "credshare.bus.lag"
+	MetricLag = busmetrics.Lag
 )
 
 const transport = "mem"
 
 // metrics holds a Source's instruments; a nil *metrics records nothing.
 type metrics struct {
-	delivered    metric.Int64Counter
-	deadLettered metric.Int64Counter
-	reg          metric.Registration
+	busmetrics.Counters
+	reg metric.Registration
 }
 
 // newMetrics creates the instruments on m and registers the lag callback
@@ -34,18 +33,12 @@ type metrics struct {
 func newMetrics(m metric.Meter, s *Source) (*metrics, error) {
 	var out metrics
 	var err error
-	if out.delivered, err = m.Int64Counter(MetricDelivered, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages whose handler returned nil, by transport and topic.")); err != nil {
-		return nil, fmt.Errorf("membus: %w", err)
+	if out.Counters, err = busmetrics.NewCounters(m, transport, "membus"); err != nil {
+		return nil, err
 	}
-	if out.deadLettered, err = m.Int64Counter(MetricDeadLettered, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages written to a dead-letter topic, by transport, topic and reason_kind (decode, permanent, panic).")); err != nil {
-		return nil, fmt.Errorf("membus: %w", err)
-	}
-	lag, err := m.Int64ObservableGauge(MetricLag, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages not yet acknowledged by the consumer group, per partition."))
+	lag, err := busmetrics.NewLagGauge(m, "membus", "Messages not yet acknowledged by the consumer group, per partition.")
 	if err != nil {
-		return nil, fmt.Errorf("membus: %w", err)
+		return nil, err
 	}
 	if out.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		for _, l := range s.Lag() {
@@ -64,15 +57,14 @@ func (m *metrics) countDelivered(ctx context.Context, topic string) {
 	if m == nil {
 		return
 	}
-	m.delivered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport), attribute.String("topic", topic)))
+	m.CountDelivered(ctx, topic)
 }
 
 func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
 	if m == nil {
 		return
 	}
-	m.deadLettered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport),
-		attribute.String("topic", topic), attribute.String("reason_kind", reasonKind(reason))))
+	m.CountDeadLettered(ctx, topic, reason)
 }
 
 func (m *metrics) close() {
@@ -81,27 +73,7 @@ func (m *metrics) close() {
 	}
 }
 
-// reasonKind classifies a dead-letter reason: "panic" for a handler that
-// panicked, "decode" for a message that is not a valid event
-// (eventbus.ErrDecode, eventbus.ErrInvalidEvent), "permanent" otherwise.
-func reasonKind(err error) string {
-	var p *eventbus.PanicError
-	switch {
-	case errors.As(err, &p):
-		return "panic"
-	case errors.Is(err, eventbus.ErrDecode), errors.Is(err, eventbus.ErrInvalidEvent):
-		return "decode"
-	default:
-		return "permanent"
-	}
-}
-
-func msgTopic(e eventbus.Event) string {
-	if e.Msg != nil && e.Msg.Topic != "" {
-		return e.Msg.Topic
-	}
-	return "unknown"
-}
+func msgTopic(e eventbus.Event) string { return busmetrics.MsgTopic(e) }
 
 // PartitionLag is the number of messages of one partition that a consumer
 // group has not acknowledged yet.

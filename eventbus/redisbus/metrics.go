@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"strconv"
 	"strings"
 
@@ -15,37 +16,30 @@ import (
 // Names of the metrics a Source records when SourceConfig.Meter is set.
 const (
 	// MetricDelivered counts entries whose handler returned nil.
-	MetricDelivered = "credshare.bus.delivered"
+	MetricDelivered = busmetrics.Delivered
 	// MetricDeadLettered counts entries written to a dead-letter stream.
-	MetricDeadLettered = "credshare.bus.dead_lettered"
+	MetricDeadLettered = busmetrics.DeadLettered
 	// MetricLag is the gauge of entries the group has not acknowledged.
-	MetricLag = "credshare.bus.lag"
+	MetricLag = busmetrics.Lag
 )
 
 const transport = "redis"
 
 // metrics holds a Source's instruments; a nil *metrics records nothing.
 type metrics struct {
-	delivered    metric.Int64Counter
-	deadLettered metric.Int64Counter
-	reg          metric.Registration
+	busmetrics.Counters
+	reg metric.Registration
 }
 
 func newMetrics(m metric.Meter, s *Source) (*metrics, error) {
 	var out metrics
 	var err error
-	if out.delivered, err = m.Int64Counter(MetricDelivered, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages whose handler returned nil, by transport and topic.")); err != nil {
-		return nil, fmt.Errorf("redisbus: %w", err)
+	if out.Counters, err = busmetrics.NewCounters(m, transport, "redisbus"); err != nil {
+		return nil, err
 	}
-	if out.deadLettered, err = m.Int64Counter(MetricDeadLettered, metric.WithUnit("{message}"),
-		metric.WithDescription("Messages written to a dead-letter topic, by transport, topic and reason_kind (decode, permanent, panic).")); err != nil {
-		return nil, fmt.Errorf("redisbus: %w", err)
-	}
-	lag, err := m.Int64ObservableGauge(MetricLag, metric.WithUnit("{message}"),
-		metric.WithDescription("Entries of each stream not yet acknowledged by the consumer group (undelivered plus pending)."))
+	lag, err := busmetrics.NewLagGauge(m, "redisbus", "Entries of each stream not yet acknowledged by the consumer group (undelivered plus pending).")
 	if err != nil {
-		return nil, fmt.Errorf("redisbus: %w", err)
+		return nil, err
 	}
 	if out.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		var errs []error
@@ -71,15 +65,14 @@ func (m *metrics) countDelivered(ctx context.Context, topic string) {
 	if m == nil {
 		return
 	}
-	m.delivered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport), attribute.String("topic", topic)))
+	m.CountDelivered(ctx, topic)
 }
 
 func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
 	if m == nil {
 		return
 	}
-	m.deadLettered.Add(ctx, 1, metric.WithAttributes(attribute.String("transport", transport),
-		attribute.String("topic", topic), attribute.String("reason_kind", reasonKind(reason))))
+	m.CountDeadLettered(ctx, topic, reason)
 }
 
 func (m *metrics) close() {
@@ -88,27 +81,7 @@ func (m *metrics) close() {
 	}
 }
 
-// reasonKind classifies a dead-letter reason: "panic" for a handler that
-// panicked, "decode" for an entry that is not a valid event
-// (eventbus.ErrDecode, eventbus.ErrInvalidEvent), "permanent" otherwise.
-func reasonKind(err error) string {
-	var p *eventbus.PanicError
-	switch {
-	case errors.As(err, &p):
-		return "panic"
-	case errors.Is(err, eventbus.ErrDecode), errors.Is(err, eventbus.ErrInvalidEvent):
-		return "decode"
-	default:
-		return "permanent"
-	}
-}
-
-func msgTopic(e eventbus.Event) string {
-	if e.Msg != nil && e.Msg.Topic != "" {
-		return e.Msg.Topic
-	}
-	return "unknown"
-}
+func msgTopic(e eventbus.Event) string { return busmetrics.MsgTopic(e) }
 
 // StreamLag returns how many entries of stream (a full stream name) the
 // source's group has not acknowledged yet: the entries not yet delivered
