@@ -1,6 +1,7 @@
 package ld_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -13,7 +14,7 @@ func ExampleLoader_Canonicalize() {
 	var doc any
 	_ = json.Unmarshal([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],
 	  "type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`), &doc)
-	nq, err := ld.Default().Canonicalize(doc)
+	nq, err := ld.Default().Canonicalize(context.Background(), doc)
 	fmt.Println(err, strings.Count(nq, "\n"))
 	_, err = ld.Default().LoadDocument("https://example.org/unknown-context.jsonld")
 	fmt.Println(err != nil)

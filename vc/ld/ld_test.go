@@ -1,6 +1,9 @@
 package ld_test
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/ld"
+	"github.com/credshare/credshare/vc/netguard"
 )
 
 func doc(t *testing.T, s string) any {
@@ -21,10 +25,20 @@ func doc(t *testing.T, s string) any {
 	return v
 }
 
+// testClient is a guarded client that trusts srv's certificate and may
+// reach loopback addresses, as a deployment's client would reach its own
+// context host.
+func testClient(t *testing.T, srv *httptest.Server) *http.Client {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	return netguard.MustNew(netguard.Config{Policy: netguard.Localhost(), TLS: &tls.Config{RootCAs: pool}})
+}
+
 func TestSafeMode(t *testing.T) {
 	l := ld.Default()
 	good := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`
-	if _, err := l.Canonicalize(doc(t, good)); err != nil {
+	if _, err := l.Canonicalize(context.Background(), doc(t, good)); err != nil {
 		t.Fatal(err)
 	}
 	for name, bad := range map[string]string{
@@ -33,7 +47,7 @@ func TestSafeMode(t *testing.T) {
 		"relative @id":    `{"@context":["https://www.w3.org/2018/credentials/v1"],"id":"not-absolute","type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`,
 		"unknown context": `{"@context":["https://www.w3.org/ns/credentials/v2","https://evil.example/ctx.json"],"type":["VerifiableCredential"]}`,
 	} {
-		if _, err := l.Canonicalize(doc(t, bad)); !errors.Is(err, vc.ErrContext) {
+		if _, err := l.Canonicalize(context.Background(), doc(t, bad)); !errors.Is(err, vc.ErrContext) {
 			t.Errorf("%s: got %v, want ErrContext", name, err)
 		}
 	}
@@ -63,7 +77,7 @@ func TestAllowListFetchLimitsAndCache(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	l, err := ld.New(ld.Config{AllowHosts: []string{u.Hostname()}, Client: srv.Client(), MaxSize: 1024})
+	l, err := ld.New(ld.Config{AllowHosts: []string{u.Hostname()}, Client: testClient(t, srv), MaxSize: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +106,7 @@ func TestBlankNodeBound(t *testing.T) {
 		items[i] = `{"name":"x"}`
 	}
 	d := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"},"evidence":[` + strings.Join(items, ",") + `]}`
-	if _, err := ld.Default().Canonicalize(doc(t, d)); !errors.Is(err, vc.ErrTooLarge) {
+	if _, err := ld.Default().Canonicalize(context.Background(), doc(t, d)); !errors.Is(err, vc.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}
 }

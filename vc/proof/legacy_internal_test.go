@@ -23,7 +23,7 @@ func TestVerifyAcceptsEddsa2022(t *testing.T) {
 	_ = json.Unmarshal(b, &doc)
 	p := map[string]any{"type": TypeDataIntegrity, "cryptosuite": Eddsa2022, "created": "2026-01-01T00:00:00Z",
 		"verificationMethod": vm, "proofPurpose": PurposeAssertion}
-	data, err := hashData(doc, p, SuiteEddsaRdfc2022, ld.Default())
+	data, err := hashData(context.Background(), doc, p, SuiteEddsaRdfc2022, ld.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/credshare/credshare/vc"
@@ -122,7 +123,7 @@ func SignMap(ctx context.Context, m map[string]any, s vc.Signer, o Options) erro
 	m["@context"] = ctxs
 	existing := m["proof"]
 	delete(m, "proof")
-	data, err := hashData(m, p, o.Suite, o.Loader)
+	data, err := hashData(ctx, m, p, o.Suite, o.Loader)
 	if err != nil {
 		return err
 	}
@@ -159,7 +160,32 @@ func contextsOf(m map[string]any) ([]any, bool) {
 
 // hashData returns SHA-256(canonical proof config) ‖ SHA-256(canonical
 // document) for the suite; doc must not hold the proof being made.
-func hashData(doc, proofOpts map[string]any, suite string, l *ld.Loader) ([]byte, error) {
+func hashData(ctx context.Context, doc, proofOpts map[string]any, suite string, l *ld.Loader) ([]byte, error) {
+	dc, err := canonicalDocument(ctx, doc, suite, l)
+	if err != nil {
+		return nil, err
+	}
+	return hashWith(ctx, dc, doc, proofOpts, suite, l)
+}
+
+// canonicalDocument returns the canonical form of doc (without its
+// proofs) under the suite: JCS for eddsa-jcs-2022, RDFC-1.0 otherwise.
+func canonicalDocument(ctx context.Context, doc map[string]any, suite string, l *ld.Loader) ([]byte, error) {
+	if suite == SuiteEddsaJcs2022 {
+		return JCS(doc)
+	}
+	ds, err := l.Canonicalize(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	if ds == "" {
+		return nil, vc.Errorf(vc.ErrContext, "proof: the document has no RDF statements")
+	}
+	return []byte(ds), nil
+}
+
+// hashWith is hashData given the canonical document dc.
+func hashWith(ctx context.Context, dc []byte, doc, proofOpts map[string]any, suite string, l *ld.Loader) ([]byte, error) {
 	cfg := make(map[string]any, len(proofOpts)+1)
 	for k, v := range proofOpts {
 		if k != "proofValue" {
@@ -169,29 +195,18 @@ func hashData(doc, proofOpts map[string]any, suite string, l *ld.Loader) ([]byte
 	if _, ok := cfg["@context"]; !ok {
 		cfg["@context"] = doc["@context"]
 	}
-	var pc, dc []byte
-	switch suite {
-	case SuiteEddsaJcs2022:
+	var pc []byte
+	if suite == SuiteEddsaJcs2022 {
 		var err error
 		if pc, err = JCS(cfg); err != nil {
 			return nil, err
 		}
-		if dc, err = JCS(doc); err != nil {
-			return nil, err
-		}
-	default:
-		ps, err := l.Canonicalize(cfg)
+	} else {
+		ps, err := l.Canonicalize(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
-		ds, err := l.Canonicalize(doc)
-		if err != nil {
-			return nil, err
-		}
-		if ds == "" {
-			return nil, vc.Errorf(vc.ErrContext, "proof: the document has no RDF statements")
-		}
-		pc, dc = []byte(ps), []byte(ds)
+		pc = []byte(ps)
 	}
 	ph, dh := sha256.Sum256(pc), sha256.Sum256(dc)
 	return append(ph[:], dh[:]...), nil
@@ -209,6 +224,11 @@ type Expect struct {
 	Resolver vc.Resolver
 	// Loader resolves contexts; default ld.Default().
 	Loader *ld.Loader
+	// Controller, when set, is the DID that must control every signing
+	// key: the method's controller and the DID of its id (the issuer of a
+	// credential, the holder of a presentation). It is checked before any
+	// canonicalisation; a mismatch is a *ControllerError.
+	Controller string
 }
 
 // Verified describes a proof that verified.
@@ -233,8 +253,11 @@ func (v Verified) Suite() string {
 // when all verify: the signature over the canonical document and proof
 // options, the purpose, challenge and domain, and that the DID document of
 // the method's controller lists the method for the purpose. A document
-// with no proof is an error. Errors match vc.ErrProof, vc.ErrResolve,
-// vc.ErrContext, vc.ErrUnsupported or vc.ErrMalformed.
+// with no proof is an error. The cheap checks of every proof run before
+// any canonicalisation (see VerifyMap). Errors match vc.ErrProof,
+// vc.ErrResolve, vc.ErrContext, vc.ErrUnsupported, vc.ErrMalformed or
+// vc.ErrTooLarge (ld.ErrTooComplex: canonicalisation over its budget), or
+// ctx's error once ctx is done.
 func Verify(ctx context.Context, doc []byte, e Expect) ([]Verified, error) {
 	var m map[string]any
 	if err := vc.DecodeJSON(doc, &m); err != nil {
@@ -244,6 +267,17 @@ func Verify(ctx context.Context, doc []byte, e Expect) ([]Verified, error) {
 }
 
 // VerifyMap is Verify on a decoded document (not modified).
+//
+// It works in two passes so that a forged document costs a verifier as
+// little as possible. First, for every proof, the checks that need no
+// canonicalisation: the type and cryptosuite are supported, created is a
+// date-time, the purpose, challenge and domain are those expected,
+// proofValue is a base58btc Ed25519 signature, the verification method
+// resolves and its DID document authorises it for the purpose, and the
+// proof's @context (eddsa-jcs-2022) is the document's. Only when every
+// proof passed does the second pass canonicalise — the document once per
+// canonicalisation (not once per proof) and each proof's options — and
+// check the signatures.
 func VerifyMap(ctx context.Context, m map[string]any, e Expect) ([]Verified, error) {
 	if e.Resolver == nil {
 		return nil, vc.Errorf(vc.ErrInvalid, "proof: Expect.Resolver is required")
@@ -274,8 +308,8 @@ func VerifyMap(ctx context.Context, m map[string]any, e Expect) ([]Verified, err
 	if len(proofs) == 0 {
 		return nil, vc.Errorf(vc.ErrProof, "proof: the document has no proof")
 	}
-	if len(proofs) > 8 {
-		return nil, vc.Errorf(vc.ErrMalformed, "proof: %d proofs; at most 8 are accepted", len(proofs))
+	if len(proofs) > MaxProofs {
+		return nil, vc.Errorf(vc.ErrMalformed, "proof: %d proofs; at most %d are accepted", len(proofs), MaxProofs)
 	}
 	doc := make(map[string]any, len(m))
 	for k, v := range m {
@@ -283,28 +317,66 @@ func VerifyMap(ctx context.Context, m map[string]any, e Expect) ([]Verified, err
 			doc[k] = v
 		}
 	}
-	out := make([]Verified, 0, len(proofs))
-	for i, p := range proofs {
-		v, err := verifyOne(ctx, doc, p, e)
-		if err != nil {
-			if len(proofs) > 1 {
-				return nil, vc.Wrap(vc.ErrProof, err, "proof "+itoa(i))
-			}
-			return nil, err
+	wrap := func(i int, err error) error {
+		if len(proofs) > 1 {
+			return vc.Wrap(vc.ErrProof, err, "proof "+strconv.Itoa(i))
 		}
-		out = append(out, v)
+		return err
+	}
+	checked := make([]checkedProof, len(proofs))
+	for i, p := range proofs {
+		c, err := precheck(ctx, doc, p, e)
+		if err != nil {
+			return nil, wrap(i, err)
+		}
+		checked[i] = c
+	}
+	canonical := map[string][]byte{} // the canonical document per suite
+	out := make([]Verified, 0, len(proofs))
+	for i, c := range checked {
+		dc, ok := canonical[c.suite]
+		if !ok {
+			var err error
+			if dc, err = canonicalDocument(ctx, doc, c.suite, e.Loader); err != nil {
+				return nil, wrap(i, err)
+			}
+			if c.suite == SuiteEddsaRdfc2022 || c.suite == SuiteEd25519Signature2020 {
+				// Both RDF suites hash the same canonical N-Quads.
+				canonical[SuiteEddsaRdfc2022], canonical[SuiteEd25519Signature2020] = dc, dc
+			} else {
+				canonical[c.suite] = dc
+			}
+		}
+		data, err := hashWith(ctx, dc, doc, c.proof, c.suite, e.Loader)
+		if err != nil {
+			return nil, wrap(i, err)
+		}
+		if !ed25519.Verify(c.v.Method.PublicKey, data, c.sig) {
+			return nil, wrap(i, vc.Errorf(vc.ErrProof, "proof: the %s signature does not verify (document or proof altered, or another key)", c.suite))
+		}
+		out = append(out, c.v)
 	}
 	return out, nil
 }
 
-func itoa(i int) string { return string(rune('0' + i%10)) }
+// MaxProofs bounds the proofs of a document VerifyMap accepts.
+const MaxProofs = 8
+
+// checkedProof is a proof that passed the cheap checks.
+type checkedProof struct {
+	proof map[string]any
+	suite string // the Options.Suite it is verified as
+	sig   []byte
+	v     Verified
+}
 
 func str(p map[string]any, k string) string {
 	s, _ := p[k].(string)
 	return s
 }
 
-func verifyOne(ctx context.Context, doc, p map[string]any, e Expect) (Verified, error) {
+// precheck runs the checks of one proof that need no canonicalisation.
+func precheck(ctx context.Context, doc, p map[string]any, e Expect) (checkedProof, error) {
 	typ, suite := str(p, "type"), str(p, "cryptosuite")
 	switch {
 	case typ == TypeDataIntegrity && (suite == EddsaRdfc2022 || suite == Eddsa2022):
@@ -313,32 +385,32 @@ func verifyOne(ctx context.Context, doc, p map[string]any, e Expect) (Verified, 
 	case typ == TypeEd25519Signature2020:
 		suite = SuiteEd25519Signature2020
 	default:
-		return Verified{}, vc.Errorf(vc.ErrUnsupported, "proof: type %q cryptosuite %q is not supported", typ, suite)
+		return checkedProof{}, vc.Errorf(vc.ErrUnsupported, "proof: type %q cryptosuite %q is not supported", typ, suite)
 	}
 	v := Verified{Type: typ, Cryptosuite: str(p, "cryptosuite")}
 	if c := str(p, "created"); c != "" {
 		t, err := time.Parse(time.RFC3339, c)
 		if err != nil {
-			return v, vc.Errorf(vc.ErrMalformed, "proof: created %q is not a date-time", c)
+			return checkedProof{}, vc.Errorf(vc.ErrMalformed, "proof: created %q is not a date-time", c)
 		}
 		v.Created = t
 	}
 	if got := str(p, "proofPurpose"); got != e.Purpose {
-		return v, vc.Errorf(vc.ErrProof, "proof: purpose is %q, expected %q", got, e.Purpose)
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: purpose is %q, expected %q", got, e.Purpose)
 	}
 	if e.Challenge != "" && str(p, "challenge") != e.Challenge {
-		return v, vc.Errorf(vc.ErrProof, "proof: made for another challenge")
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: made for another challenge")
 	}
 	if e.Domain != "" && !hasDomain(p["domain"], e.Domain) {
-		return v, vc.Errorf(vc.ErrProof, "proof: made for another domain than %q", e.Domain)
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: made for another domain than %q", e.Domain)
 	}
 	pv := str(p, "proofValue")
 	if len(pv) < 2 || pv[0] != 'z' {
-		return v, vc.Errorf(vc.ErrProof, "proof: proofValue is missing or not base58btc multibase")
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: proofValue is missing or not base58btc multibase")
 	}
 	sig, err := did.DecodeBase58(pv[1:])
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return v, vc.Errorf(vc.ErrProof, "proof: proofValue is not an Ed25519 signature")
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: proofValue is not an Ed25519 signature")
 	}
 	vmID := str(p, "verificationMethod")
 	if vmID == "" {
@@ -347,28 +419,44 @@ func verifyOne(ctx context.Context, doc, p map[string]any, e Expect) (Verified, 
 		}
 	}
 	if vmID == "" {
-		return v, vc.Errorf(vc.ErrProof, "proof: no verificationMethod")
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: no verificationMethod")
 	}
 	vm, err := e.Resolver.ResolveVerificationMethod(ctx, vmID)
 	if err != nil {
-		return v, err
+		return checkedProof{}, err
 	}
 	v.Method = vm
 	if !vm.Allows(e.Purpose) {
-		return v, vc.Errorf(vc.ErrProof, "proof: %s is not authorised for %s by its DID document", vmID, e.Purpose)
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: %s is not authorised for %s by its DID document", vmID, e.Purpose)
+	}
+	if len(vm.PublicKey) != ed25519.PublicKeySize {
+		return checkedProof{}, vc.Errorf(vc.ErrUnsupported, "proof: %s is not an Ed25519 key", vmID)
+	}
+	if e.Controller != "" && (vm.Controller != e.Controller || vc.DIDOf(vm.ID) != e.Controller) {
+		return checkedProof{}, &ControllerError{Method: vm.ID, Controller: vm.Controller, Want: e.Controller}
 	}
 	if pc, ok := p["@context"]; ok && !jsonEqual(pc, doc["@context"]) {
-		return v, vc.Errorf(vc.ErrProof, "proof: the proof's @context differs from the document's")
+		return checkedProof{}, vc.Errorf(vc.ErrProof, "proof: the proof's @context differs from the document's")
 	}
-	data, err := hashData(doc, p, suite, e.Loader)
-	if err != nil {
-		return v, err
-	}
-	if !ed25519.Verify(vm.PublicKey, data, sig) {
-		return v, vc.Errorf(vc.ErrProof, "proof: the %s signature does not verify (document or proof altered, or another key)", suite)
-	}
-	return v, nil
+	return checkedProof{proof: p, suite: suite, sig: sig, v: v}, nil
 }
+
+// ControllerError is a proof made with a verification method of another
+// controller than Expect.Controller. It matches vc.ErrProof.
+type ControllerError struct {
+	// Method is the verification method's id; Controller its controller.
+	Method, Controller string
+	// Want is Expect.Controller.
+	Want string
+}
+
+// Error implements error.
+func (e *ControllerError) Error() string {
+	return "proof: made with " + e.Method + ", which " + e.Want + " does not control"
+}
+
+// Is reports whether target is vc.ErrProof.
+func (e *ControllerError) Is(target error) bool { return target == vc.ErrProof }
 
 func hasDomain(d any, want string) bool {
 	switch x := d.(type) {

@@ -38,7 +38,17 @@ type PresentationResult struct {
 // challenge and domain expected, and every signing key is a method of the
 // holder's DID document authorised for the purpose — so the holder
 // controls the key. Errors match vc.ErrProof, vc.ErrResolve,
-// vc.ErrMalformed, vc.ErrContext or vc.ErrUnsupported.
+// vc.ErrMalformed, vc.ErrContext, vc.ErrUnsupported or vc.ErrTooLarge,
+// or ctx's error once ctx is done.
+//
+// Order of checks (a forged presentation should cost little): a
+// challenge required for authentication; size and depth limits and the
+// presentation's structure; a holder named; a proof present; for every
+// proof its type, purpose, challenge, domain, proofValue shape, and a
+// verification method that resolves, is authorised for the purpose and is
+// the holder's. Only then is anything canonicalised, within the loader's
+// budget: a crafted graph of blank nodes fails with an error matching
+// vc.ErrTooLarge and ld.ErrTooComplex instead of keeping a core busy.
 func (v *Verifier) CheckPresentation(ctx context.Context, b []byte, o PresentationOptions) (PresentationResult, error) {
 	var res PresentationResult
 	if o.Purpose == "" {
@@ -59,8 +69,10 @@ func (v *Verifier) CheckPresentation(ctx context.Context, b []byte, o Presentati
 	if err := vc.DecodeJSON(b, &m); err != nil {
 		return res, err
 	}
+	// The holder must control every signing key: checked with the other
+	// cheap checks, before anything is canonicalised.
 	vs, err := proof.VerifyMap(ctx, m, proof.Expect{Purpose: o.Purpose, Challenge: o.Challenge, Domain: o.Domain,
-		Resolver: v.cfg.Resolver, Loader: v.cfg.Loader})
+		Resolver: v.cfg.Resolver, Loader: v.cfg.Loader, Controller: p.Holder})
 	if err != nil {
 		return res, err
 	}

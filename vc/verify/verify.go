@@ -86,6 +86,13 @@ func invalid(r vc.Result, rs ...vc.Reason) vc.Result {
 // assertion methods of its DID document, the validity period, and every
 // status entry. It never returns VerdictValid when a status entry could
 // not be checked.
+//
+// Order of checks (a forged credential should cost little): size and
+// depth limits, JSON and credential structure, a proof present, then for
+// every proof its type, purpose, proofValue shape, verification method
+// resolved, authorised and controlled by the issuer — and only then the
+// canonicalisation and signatures, within the loader's budget (a document
+// over it is VerdictInvalid with ReasonMalformed: vc.ErrTooLarge).
 func (v *Verifier) VerifyCredential(ctx context.Context, b []byte) vc.Result {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
@@ -111,7 +118,15 @@ func (v *Verifier) VerifyCredential(ctx context.Context, b []byte) vc.Result {
 	if len(c.Proof) == 0 {
 		return invalid(r, reason(vc.ReasonNoProof, "the credential has no proof"))
 	}
-	vs, err := proof.VerifyMap(ctx, m, proof.Expect{Purpose: proof.PurposeAssertion, Resolver: v.cfg.Resolver, Loader: v.cfg.Loader})
+	// The issuer must control every signing key: checked with the other
+	// cheap checks, before anything is canonicalised.
+	vs, err := proof.VerifyMap(ctx, m, proof.Expect{Purpose: proof.PurposeAssertion, Resolver: v.cfg.Resolver, Loader: v.cfg.Loader,
+		Controller: c.Issuer.ID})
+	var ce *proof.ControllerError
+	if errors.As(err, &ce) {
+		r.VerificationMethods = []string{ce.Method}
+		return invalid(r, reason(vc.ReasonIssuer, "the proof was made with %s, which is not a key of the issuer %s", ce.Method, c.Issuer.ID))
+	}
 	if err != nil {
 		return invalid(r, reasonOf(err))
 	}
