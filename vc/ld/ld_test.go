@@ -6,14 +6,17 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/ld"
+	"github.com/credshare/credshare/vc/ld/rdfc"
 	"github.com/credshare/credshare/vc/netguard"
 )
 
@@ -103,10 +106,84 @@ func TestAllowListFetchLimitsAndCache(t *testing.T) {
 func TestBlankNodeBound(t *testing.T) {
 	items := make([]string, ld.MaxBlankNodes+1)
 	for i := range items {
-		items[i] = `{"name":"x"}`
+		items[i] = `{"https://example.org/name":"x"}`
 	}
 	d := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"},"evidence":[` + strings.Join(items, ",") + `]}`
 	if _, err := ld.Default().Canonicalize(context.Background(), doc(t, d)); !errors.Is(err, vc.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// poisonDoc is a credential of about 2 KB whose subject links n blank
+// nodes written with explicit "_:" ids into a clique: the shape that kept
+// a core busy for more than 45 seconds before blank nodes with ids were
+// counted and the canonicaliser had a budget.
+func poisonDoc(n int) string {
+	nodes := make([]string, n)
+	for i := range n {
+		links := make([]string, 0, n)
+		for j := range n {
+			links = append(links, fmt.Sprintf(`{"id":"_:b%d"}`, j))
+		}
+		nodes[i] = fmt.Sprintf(`{"id":"_:b%d","https://example.org/knows":[%s]}`, i, strings.Join(links, ","))
+	}
+	return `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1",` +
+		`"credentialSubject":{"id":"did:example:2","https://example.org/knows":[` + strings.Join(nodes, ",") + `]}}`
+}
+
+// TestNamedBlankNodePoisonRefused: the poison credential fails with an
+// error matching vc.ErrTooLarge and ld.ErrTooComplex (the time is logged;
+// docs/security.md records it), and a small named-blank-node document
+// still canonicalises.
+func TestNamedBlankNodePoisonRefused(t *testing.T) {
+	d := poisonDoc(10)
+	start := time.Now()
+	_, err := ld.Default().Canonicalize(context.Background(), doc(t, d))
+	if !errors.Is(err, vc.ErrTooLarge) || !errors.Is(err, ld.ErrTooComplex) {
+		t.Fatalf("got %v, want ErrTooLarge and ErrTooComplex", err)
+	}
+	t.Logf("%d-byte document refused after %v: %v", len(d), time.Since(start), err)
+	if _, err := ld.Default().Canonicalize(context.Background(), doc(t, poisonDoc(2))); err != nil {
+		t.Fatalf("two named blank nodes: %v", err)
+	}
+}
+
+// TestNamedBlankNodesCounted: blank nodes with explicit "_:" ids count
+// against the blank node bound like those without ids.
+func TestNamedBlankNodesCounted(t *testing.T) {
+	l, err := ld.New(ld.Config{Canon: rdfc.Options{MaxBlankNodes: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]string, 6)
+	for i := range items {
+		items[i] = fmt.Sprintf(`{"id":"_:n%d","https://example.org/name":"x"}`, i)
+	}
+	d := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2","https://example.org/knows":[` + strings.Join(items, ",") + `]}}`
+	if _, err := l.Canonicalize(context.Background(), doc(t, d)); !errors.Is(err, vc.ErrTooLarge) {
+		t.Fatalf("got %v, want ErrTooLarge", err)
+	}
+}
+
+// TestCanonicalizeHonoursContext: a cancelled context stops
+// canonicalisation with the context's error.
+func TestCanonicalizeHonoursContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	good := `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}`
+	if _, err := ld.Default().Canonicalize(ctx, doc(t, good)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	huge := 1 << 40
+	l, err := ld.New(ld.Config{Canon: rdfc.Options{MaxCalls: huge, MaxPermutations: huge, MaxWork: huge}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := l.Canonicalize(ctx, doc(t, poisonDoc(10))); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want context.DeadlineExceeded", err)
+	}
+	t.Logf("unbounded budget, 50ms deadline: returned after %v", time.Since(start))
 }
