@@ -31,7 +31,7 @@ import (
 	"math"
 
 	"github.com/credshare/credshare/badge"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Parse parses and validates a YAML rules file; see badge.ParseRulesFile.

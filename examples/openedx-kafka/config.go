@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole configuration of the deployment. It is filled from

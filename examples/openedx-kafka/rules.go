@@ -12,7 +12,7 @@ import (
 	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"go.opentelemetry.io/otel/attribute"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // rules stores the templates of the rules file (or of def when no file is

@@ -71,7 +71,7 @@ func TestAllowed(t *testing.T) {
 		module + "/store":             true,
 		module + "/store/sqlitestore": false,
 		"github.com/hamba/avro/v2":    false,
-		"gopkg.in/yaml.v3":            false,
+		"go.yaml.in/yaml/v3":          false,
 		"golang.org/x/crypto/ed25519": false,
 	} {
 		if got := allowed(imp); got != want {
