@@ -81,21 +81,3 @@ func sortedKeys(m map[string]any) []string {
 	}
 	return keys
 }
-
-// path returns the value at a dotted path in tree, or nil.
-func path(tree map[string]any, p ...string) any {
-	var cur any = tree
-	for _, k := range p {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[k]
-	}
-	return cur
-}
-
-func pathString(tree map[string]any, p ...string) string {
-	s, _ := path(tree, p...).(string)
-	return s
-}

@@ -5,7 +5,8 @@
 # Debian's packages, started on 127.0.0.1 with their data in a temporary
 # folder; the npm verifiers for the interop tests), runs go vet and
 # go test -race over every package with them, then stops the servers it
-# started, by PID. Fails if any of them cannot be provisioned.
+# started, by PID; staticcheck runs beside go vet. Fails if any of them
+# cannot be provisioned.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -46,11 +47,17 @@ if [ -n "$unformatted" ]; then echo "gofmt needed on:" >&2; echo "$unformatted" 
 step "go vet ./..."
 go vet ./...
 
+step "staticcheck ./..."
+# Pinned here rather than as a tool dependency in go.mod, so that library
+# users do not inherit it in their module graph.
+staticcheck_version=${STATICCHECK_VERSION:-v0.8.2}
+go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./...
+
 step "go test -race ./..."
 go test -race -timeout 20m -count=1 ./...
 
 for mod in $(find interop -name go.mod -not -path '*/node_modules/*' 2>/dev/null | sort); do
 	dir=$(dirname "$mod")
 	step "go test ./... in nested module $dir"
-	(cd "$dir" && go vet ./... && go test -count=1 -timeout 20m ./...)
+	(cd "$dir" && go vet ./... && go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./... && go test -count=1 -timeout 20m ./...)
 done

@@ -30,9 +30,6 @@ const (
 	FieldDLQTime     = "dlq_time"
 )
 
-// metadataOrder is the order event-bus-redis writes the metadata fields in.
-var metadataOrder = [...]string{FieldType, FieldID, FieldSource, FieldTime, FieldMinorVersion, FieldSourceHost, FieldSourceLib}
-
 type fields struct {
 	id, typ, source, sourceHost, sourceLib string
 	time                                   time.Time

@@ -37,7 +37,7 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
 			for _, dp := range pts {
 				var kv []string
 				for _, a := range dp.Attributes.ToSlice() {
-					kv = append(kv, fmt.Sprintf("%s=%s", a.Key, a.Value.Emit()))
+					kv = append(kv, fmt.Sprintf("%s=%s", a.Key, a.Value.String()))
 				}
 				sort.Strings(kv)
 				out[m.Name+"{"+strings.Join(kv, ",")+"}"] += dp.Value

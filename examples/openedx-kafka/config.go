@@ -176,10 +176,6 @@ type setting struct {
 	set     func(c *Config, v string) error
 }
 
-func setList(dst *[]string) func(*Config, string) error {
-	return func(_ *Config, v string) error { *dst = splitList(v); return nil }
-}
-
 func splitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {

@@ -129,7 +129,7 @@ func sample(name string, attrs attribute.Set, extra []string, v float64) string 
 	b.WriteString(name)
 	var labels []string
 	for _, kv := range attrs.ToSlice() {
-		labels = append(labels, sanitize(string(kv.Key))+`="`+escapeLabel(kv.Value.Emit())+`"`)
+		labels = append(labels, sanitize(string(kv.Key))+`="`+escapeLabel(kv.Value.String())+`"`)
 	}
 	if len(extra) == 2 {
 		labels = append(labels, extra[0]+`="`+extra[1]+`"`)

@@ -6,7 +6,6 @@ package perf
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -111,7 +110,7 @@ func BenchmarkDispatchCredly(b *testing.B) {
 				b.ReportMetric(float64(stats.Dead), "dead")
 				b.ReportMetric(float64(issued), "issued")
 				if issued != n {
-					b.Log(fmt.Sprintf("issued %d of %d", issued, n))
+					b.Logf("issued %d of %d", issued, n)
 				}
 			}
 		})

@@ -61,8 +61,6 @@ type env struct {
 
 const learnerHeader = "X-Test-Learner"
 
-type storeKind string
-
 func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
 	return map[string]func(t *testing.T) store.Store{
 		"memstore": func(t *testing.T) store.Store {
