@@ -33,7 +33,7 @@ func poisonNodes(n int) []any {
 // poisoned returns a DIDAuth presentation for challenge "q", signed by a
 // fresh did:key holder, with the poison graph added after signing (an
 // attacker cannot sign it either: signing canonicalises too).
-func poisoned(t *testing.T, vm func(string) string) []byte {
+func poisoned(t testing.TB, vm func(string) string) []byte {
 	t.Helper()
 	hkey, _, hvm, _ := did.GenerateKey()
 	hs, _ := vc.NewSigner(hkey, hvm)
@@ -99,5 +99,18 @@ func TestCheapChecksBeforeCanonicalisation(t *testing.T) {
 				t.Fatalf("got %v, want %v and not ErrTooComplex", err, c.want)
 			}
 		})
+	}
+}
+
+// BenchmarkPoisonPresentationRefused: what refusing the poisoned
+// presentation costs the verifier (docs/security.md).
+func BenchmarkPoisonPresentationRefused(b *testing.B) {
+	p := poisoned(b, nil)
+	v, _ := verify.New(verify.Config{})
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := v.CheckPresentation(context.Background(), p, verify.PresentationOptions{Challenge: "q"}); !errors.Is(err, ld.ErrTooComplex) {
+			b.Fatal(err)
+		}
 	}
 }
