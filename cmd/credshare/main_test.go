@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,14 +28,65 @@ func run(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
+// hostilePasswords hold every character that broke the old redaction.
+var hostilePasswords = []string{"s3cret", "p@ss:word", "a/b?c#d@e:f", "::@@//??##", "pa:ss@w/rd#1?2"}
+
 func TestRedactDB(t *testing.T) {
 	for in, want := range map[string]string{
 		"mysql:credshare:s3cret@tcp(127.0.0.1:3306)/db": "mysql:credshare:***@tcp(127.0.0.1:3306)/db",
 		"sqlite:/tmp/x.db":     "sqlite:/tmp/x.db",
-		"mysql:root@tcp(h)/db": "mysql:root@tcp(h)/db",
+		"mysql:root@tcp(h)/db": "mysql:root@tcp(h:3306)/db", // the driver adds the default port
+		"mem:":                 "mem:",
 	} {
 		if got := redactDB(in); got != want {
 			t.Errorf("redactDB(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, pw := range hostilePasswords {
+		for _, spec := range []string{
+			"mysql:credshare:" + pw + "@tcp(127.0.0.1:1)/credshare?timeout=1s",
+			"mysql://credshare:" + pw + "@tcp(127.0.0.1:1)/credshare",
+			"postgres://credshare:" + url.QueryEscape(pw) + "@127.0.0.1:1/credshare",
+		} {
+			if got := redactDB(spec); leaks(got, pw) {
+				t.Errorf("redactDB(%q) = %q leaks the password", spec, got)
+			}
+		}
+	}
+}
+
+// leaks reports whether s holds any substring of pw of 4 or more bytes
+// (or pw itself, when shorter).
+func leaks(s, pw string) bool {
+	n := min(4, len(pw))
+	for i := 0; i+n <= len(pw); i++ {
+		if strings.Contains(s, pw[i:i+n]) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDBPasswordNeverPrinted: with a MySQL DSN whose password holds
+// '@', ':', '/', '?' and '#', a command that fails to open the store
+// prints no 4-byte piece of the password on stdout, stderr or in its
+// error.
+func TestDBPasswordNeverPrinted(t *testing.T) {
+	for _, pw := range hostilePasswords {
+		root := newRoot()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		root.SetArgs([]string{"--db", "mysql:credshare:" + pw + "@tcp(127.0.0.1:1)/credshare?timeout=1s", "deadletter", "list"})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := root.ExecuteContext(ctx)
+		cancel()
+		if err == nil {
+			t.Fatalf("%q: opening a store on port 1 succeeded", pw)
+		}
+		all := out.String() + errOut.String() + err.Error()
+		if leaks(all, pw) {
+			t.Errorf("password %q leaked:\n%s", pw, all)
 		}
 	}
 }

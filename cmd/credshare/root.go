@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/credshare/credshare/internal/storeurl"
 	"github.com/credshare/credshare/store"
@@ -72,15 +71,5 @@ func (g *globals) openStore(ctx context.Context) (store.Store, error) {
 	return st, nil
 }
 
-// redactDB hides a password in a mysql DSN ("mysql:user:pass@tcp(…)/db").
-func redactDB(db string) string {
-	at := strings.Index(db, "@")
-	if at < 0 {
-		return db
-	}
-	colon := strings.LastIndex(db[:at], ":")
-	if colon <= len("mysql") {
-		return db
-	}
-	return db[:colon+1] + "***" + db[at:]
-}
+// redactDB hides a password in a store spec (storeurl.Redact).
+func redactDB(db string) string { return storeurl.Redact(db) }

@@ -9,12 +9,14 @@ package storeurl
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/mysqlstore"
 	"github.com/credshare/credshare/store/sqlitestore"
+	"github.com/go-sql-driver/mysql"
 )
 
 // Open opens (and migrates) the store that spec names.
@@ -42,4 +44,38 @@ func Open(ctx context.Context, spec string) (store.Store, error) {
 		return sqlitestore.Open(ctx, spec)
 	}
 	return nil, fmt.Errorf("storeurl: unknown store %q (want sqlite:PATH, mysql:DSN or mem:)", scheme)
+}
+
+// Redact returns spec with any password replaced by "***", for printing
+// and logging. MySQL DSNs are parsed with the driver's own parser (so a
+// password holding '@', ':', '/', '?' or '#' is found whole); URL forms
+// use url.URL.Redacted; a DSN that cannot be parsed is replaced whole by a
+// placeholder rather than printed.
+func Redact(spec string) string {
+	scheme, rest, ok := strings.Cut(spec, ":")
+	if !ok {
+		return spec
+	}
+	switch scheme {
+	case "mysql":
+		cfg, err := mysql.ParseDSN(strings.TrimPrefix(rest, "//"))
+		if err != nil {
+			return "mysql:(unparsable DSN, not shown)"
+		}
+		if cfg.Passwd != "" {
+			cfg.Passwd = "***"
+		}
+		return "mysql:" + cfg.FormatDSN()
+	case "sqlite", "file", "mem", "memory":
+		if !strings.Contains(rest, "@") {
+			return spec
+		}
+	}
+	if u, err := url.Parse(spec); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if strings.Contains(spec, "@") {
+		return scheme + ":(not shown: it may hold a password)"
+	}
+	return spec
 }
