@@ -147,6 +147,9 @@ func New(orgID, token string, opts ...Option) (*Client, error) {
 	if orgID == "" || token == "" {
 		return nil, errors.New("credly: organisation id and token are required")
 	}
+	if !safeSegment(orgID) {
+		return nil, fmt.Errorf("credly: organisation id %q cannot be a URL path segment", orgID)
+	}
 	_, api, err := build(opts)
 	if err != nil {
 		return nil, err
@@ -159,12 +162,33 @@ func (c *Client) OrganizationID() string { return c.org }
 
 func (c *Client) auth(r *resty.Request) { r.SetBasicAuth(c.token, "") }
 
+// path builds a request path, relative to the API root, from the
+// organisation id and parts, each escaped as one path segment. The
+// organisation id is checked by New; ids in parts are checked with
+// checkID by the caller, the rest are constants.
 func (c *Client) path(parts ...string) string {
 	p := "organizations/" + url.PathEscape(c.org)
 	for _, s := range parts {
 		p += "/" + url.PathEscape(s)
 	}
 	return p
+}
+
+// checkID refuses, before any request, an id that is not in Credly's id
+// format.
+func checkID(op, what, id string) error {
+	if ValidID(id) {
+		return nil
+	}
+	return &badge.Error{Provider: ProviderID, Op: op, Message: what + " is not a Credly id (a lowercase UUID)",
+		Kind: badge.ErrInvalid, Err: ErrInvalidID}
+}
+
+// wrongObject is the error for a response carrying another object than
+// the one asked for.
+func wrongObject(op, what string) error {
+	return &badge.Error{Provider: ProviderID, Op: op, Message: "response carries " + what,
+		Kind: badge.ErrUnavailable, Err: ErrWrongObject}
 }
 
 func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, body, out any) (int, error) {
@@ -353,8 +377,12 @@ func (c *Client) IssueBadge(ctx context.Context, req IssueBadgeRequest) (Badge, 
 }
 
 // RevokeBadge revokes a badge (PUT organizations/{org}/badges/{id}/revoke
-// with the reason).
+// with the reason). id must be a Credly id (ValidID); an answer for
+// another badge is refused with an error matching ErrWrongObject.
 func (c *Client) RevokeBadge(ctx context.Context, id, reason string, suppressEmail bool) (Badge, error) {
+	if err := checkID("revoke", "badge id", id); err != nil {
+		return Badge{}, err
+	}
 	body := struct {
 		Reason                         string `json:"reason"`
 		SuppressRevokeNotificationMail bool   `json:"suppress_revoke_notification_email"`
@@ -363,15 +391,26 @@ func (c *Client) RevokeBadge(ctx context.Context, id, reason string, suppressEma
 		Data Badge `json:"data"`
 	}
 	_, err := c.do(ctx, "revoke", http.MethodPut, c.path("badges", id, "revoke"), nil, body, &env)
+	if err == nil && env.Data.ID != "" && env.Data.ID != id {
+		return Badge{}, wrongObject("revoke", "another badge")
+	}
 	return env.Data, err
 }
 
-// Badge fetches one badge (GET organizations/{org}/badges/{id}).
+// Badge fetches one badge (GET organizations/{org}/badges/{id}). id must be
+// a Credly id (ValidID); an answer that is not that badge is refused with
+// an error matching ErrWrongObject.
 func (c *Client) Badge(ctx context.Context, id string) (Badge, error) {
+	if err := checkID("get badge", "badge id", id); err != nil {
+		return Badge{}, err
+	}
 	var env struct {
 		Data Badge `json:"data"`
 	}
 	_, err := c.do(ctx, "get badge", http.MethodGet, c.path("badges", id), nil, nil, &env)
+	if err == nil && env.Data.ID != id {
+		return Badge{}, wrongObject("get badge", "another object than the badge asked for")
+	}
 	return env.Data, err
 }
 
@@ -387,15 +426,31 @@ type Event struct {
 
 // Event fetches an event (GET organizations/{org}/events/{id}). Fetching
 // with the organisation's own token is how a webhook is authenticated.
+//
+// id must be a Credly id (ValidID), so the request can only name that
+// event; otherwise nothing is sent and the error matches ErrInvalidID. The
+// answer must be that event: its id must be id and its organization_id,
+// when present, the client's organisation; otherwise the error matches
+// ErrWrongObject and no part of the answer is returned.
 func (c *Client) Event(ctx context.Context, id string) (Event, error) {
+	if err := checkID("get event", "event id", id); err != nil {
+		return Event{}, err
+	}
 	var env struct {
 		Data Event `json:"data"`
 	}
 	_, err := c.do(ctx, "get event", http.MethodGet, c.path("events", id), nil, nil, &env)
-	if err == nil && env.Data.ID == "" {
-		err = &badge.Error{Provider: ProviderID, Op: "get event", Message: "response carries no event", Kind: badge.ErrUnavailable, Temporary: true}
+	switch {
+	case err != nil:
+		return Event{}, err
+	case env.Data.ID == "":
+		return Event{}, &badge.Error{Provider: ProviderID, Op: "get event", Message: "response carries no event", Kind: badge.ErrUnavailable, Temporary: true}
+	case env.Data.ID != id:
+		return Event{}, wrongObject("get event", "another object than the event asked for")
+	case env.Data.OrganizationID != "" && env.Data.OrganizationID != c.org:
+		return Event{}, wrongObject("get event", "an event of another organisation")
 	}
-	return env.Data, err
+	return env.Data, nil
 }
 
 // filterValue escapes a value for Credly's "key::value|key::value" filters.

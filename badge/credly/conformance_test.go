@@ -51,7 +51,9 @@ func TestConformance(t *testing.T) {
 				},
 			}
 		},
-		SlowDelay: 600 * time.Millisecond,
-		Secrets:   []string{testToken},
+		// Credly ids are UUIDs; a malformed one is refused before any request.
+		UnknownExternalID: "00000000-0000-4000-8000-000000000000",
+		SlowDelay:         600 * time.Millisecond,
+		Secrets:           []string{testToken},
 	})
 }

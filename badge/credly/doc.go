@@ -59,15 +59,24 @@
 // # Webhooks
 //
 // WebhookHandler (or Provider.WebhookHandler) receives Credly's POSTs. It
-// trusts nothing in the body: it fetches the event back from the API with
-// the organisation's own token (and checks a shared secret when one is
-// configured), answers 404 for an unknown organisation and 400 for a
-// malformed body or an event Credly does not know, and 503 when Credly or
-// the store cannot be reached, never 500. Events are applied once: the
+// trusts nothing in the body: the event and organisation ids must be
+// Credly ids (ValidID: lowercase canonical UUIDs), the call must pass the
+// shared secret when one is configured, and the event is then fetched back
+// from the API with the organisation's own token, from a URL built of the
+// validated ids only; the answer must be that very event (same id,
+// organisation and event type). An unknown or inactive organisation gets
+// the same 401 as a bad secret; a malformed body, a wrong answer or an
+// event Credly does not know gets 400, with no effect; 503 when Credly or
+// the store cannot be reached; never 500. Answers are generic, the reason
+// goes to the log with the X-Request-Id. Events are applied once: the
 // event id is marked processed (group WebhookGroup) in the same store
 // transaction as the change. Template events create, update or archive
 // templates (rules are kept; nothing is deleted); badge events update the
 // award's Credly state.
+//
+// Client methods taking an event or badge id (Event, Badge, RevokeBadge)
+// refuse an id not in Credly's format before sending anything (ErrInvalidID)
+// and refuse an answer about another object (ErrWrongObject).
 //
 // # Template sync
 //

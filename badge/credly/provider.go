@@ -77,6 +77,9 @@ func (p *Provider) clientFor(acc store.ProviderAccount) (*Client, error) {
 	if acc.Secret == "" {
 		return nil, &badge.Error{Provider: ProviderID, Message: "Credly organisation " + acc.ID + " has no token", Kind: badge.ErrUnauthorized}
 	}
+	if !safeSegment(acc.ID) {
+		return nil, &badge.Error{Provider: ProviderID, Message: "Credly organisation id cannot be a URL path segment", Kind: badge.ErrInvalid, Err: ErrInvalidID}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, ok := p.clients[acc.ID]

@@ -122,10 +122,10 @@ func TestRequestIssue(t *testing.T) {
 		"evidence":[
 			{"type":"UrlEvidence","name":"certificate","url":"https://courses.example.org/cert/1"},
 			{"type":"TextEvidence","title":"grade","description":"0.92"}]}`,
-		201, `{"data":{"id":"b-1","state":"pending","recipient_email":"ada@example.org","badge_template":{"id":"tpl-1"}}}`)
+		201, `{"data":{"id":"7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10","state":"pending","recipient_email":"ada@example.org","badge_template":{"id":"tpl-1"}}}`)
 	res, err := p.Issue(context.Background(), issueRequest())
 	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: "b-1", State: "pending"}, res)
+	assert.Equal(t, badge.Result{ExternalID: "7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10", State: "pending"}, res)
 }
 
 func TestRequestIssueDuplicateReturnsExisting(t *testing.T) {
@@ -134,11 +134,11 @@ func TestRequestIssueDuplicateReturnsExisting(t *testing.T) {
 		`{"data":{"message":"Validation failed","errors":[{"attribute":"badge","messages":["User already has this badge"]}]}}`))
 	pin(t, mt, "GET", api+"/badges?filter=badge_template_id%3A%3Atpl-1%7Crecipient_email%3A%3Aada%40example.org", "", 200,
 		`{"data":[{"id":"old","state":"revoked","recipient_email":"ada@example.org","badge_template":{"id":"tpl-1"}},
-		          {"id":"b-1","state":"accepted","recipient_email":"ADA@example.org","badge_template":{"id":"tpl-1"}}],
+		          {"id":"7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10","state":"accepted","recipient_email":"ADA@example.org","badge_template":{"id":"tpl-1"}}],
 		  "metadata":{"current_page":1,"total_pages":1,"next_page_url":null}}`)
 	res, err := p.Issue(context.Background(), issueRequest())
 	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: "b-1", State: "accepted"}, res)
+	assert.Equal(t, badge.Result{ExternalID: "7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10", State: "accepted"}, res)
 }
 
 func TestRequestIssueInvalidNotRetried(t *testing.T) {
@@ -160,28 +160,28 @@ func TestRequestIssueInvalidNotRetried(t *testing.T) {
 
 func TestRequestRevoke(t *testing.T) {
 	mt, _, p := mockClient(t)
-	pin(t, mt, "PUT", api+"/badges/b-1/revoke", `{"reason":"certificate revoked","suppress_revoke_notification_email":false}`,
-		200, `{"data":{"id":"b-1","state":"revoked"}}`)
+	pin(t, mt, "PUT", api+"/badges/7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10/revoke", `{"reason":"certificate revoked","suppress_revoke_notification_email":false}`,
+		200, `{"data":{"id":"7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10","state":"revoked"}}`)
 	res, err := p.Revoke(context.Background(), badge.RevokeRequest{IdempotencyKey: "r1", Template: badge.TemplateRef{AccountID: testOrg, ExternalID: "tpl-1"},
-		ExternalID: "b-1", Reason: "certificate revoked"})
+		ExternalID: "7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10", Reason: "certificate revoked"})
 	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: "b-1", State: "revoked"}, res)
+	assert.Equal(t, badge.Result{ExternalID: "7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10", State: "revoked"}, res)
 }
 
 func TestRequestGetBadgeAndEvent(t *testing.T) {
 	mt, c, _ := mockClient(t)
-	pin(t, mt, "GET", api+"/badges/b-1", "", 200, `{"data":{"id":"b-1","state":"accepted","issued_at":"2026-03-14 15:09:26 -0500"}}`)
-	pin(t, mt, "GET", api+"/events/ev-1", "", 200, `{"data":{"id":"ev-1","organization_id":"`+testOrg+`","event_type":"badge.state.changed",
-		"occurred_at":"2026-03-15T10:00:00Z","badge":{"id":"b-1","state":"accepted"}}}`)
-	b, err := c.Badge(context.Background(), "b-1")
+	pin(t, mt, "GET", api+"/badges/7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10", "", 200, `{"data":{"id":"7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10","state":"accepted","issued_at":"2026-03-14 15:09:26 -0500"}}`)
+	pin(t, mt, "GET", api+"/events/0b7d6a35-8e4f-4f2a-b0c1-9d8e7f6a5b4c", "", 200, `{"data":{"id":"0b7d6a35-8e4f-4f2a-b0c1-9d8e7f6a5b4c","organization_id":"`+testOrg+`","event_type":"badge.state.changed",
+		"occurred_at":"2026-03-15T10:00:00Z","badge":{"id":"7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10","state":"accepted"}}}`)
+	b, err := c.Badge(context.Background(), "7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10")
 	require.NoError(t, err)
 	assert.Equal(t, "accepted", b.State)
 	assert.True(t, b.IssuedAt.Equal(time.Date(2026, 3, 14, 20, 9, 26, 0, time.UTC)))
-	ev, err := c.Event(context.Background(), "ev-1")
+	ev, err := c.Event(context.Background(), "0b7d6a35-8e4f-4f2a-b0c1-9d8e7f6a5b4c")
 	require.NoError(t, err)
 	assert.Equal(t, "badge.state.changed", ev.EventType)
 	require.NotNil(t, ev.Badge)
-	assert.Equal(t, "b-1", ev.Badge.ID)
+	assert.Equal(t, "7c1e2a44-2d1b-4c8e-9a51-6f0e3b2d9c10", ev.Badge.ID)
 }
 
 func TestRequestErrors(t *testing.T) {
@@ -202,14 +202,14 @@ func TestRequestErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		mt, c, _ := mockClient(t, credly.WithMaxRetryAfter(time.Millisecond))
-		mt.RegisterResponder("GET", api+"/badges/x", func(*http.Request) (*http.Response, error) {
+		mt.RegisterResponder("GET", api+"/badges/9f8e7d6c-5b4a-4321-8fed-cba987654321", func(*http.Request) (*http.Response, error) {
 			r := httpmock.NewStringResponse(tc.status, tc.body+" echo "+testToken)
 			if tc.header != "" {
 				r.Header.Set("Retry-After", tc.header)
 			}
 			return r, nil
 		})
-		_, err := c.Badge(context.Background(), "x")
+		_, err := c.Badge(context.Background(), "9f8e7d6c-5b4a-4321-8fed-cba987654321")
 		require.Error(t, err, tc.status)
 		assert.ErrorIs(t, err, tc.kind, tc.status)
 		assert.Equal(t, tc.retryable, badge.IsRetryable(err), tc.status)

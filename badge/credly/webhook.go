@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/credshare/credshare/badge"
@@ -47,22 +46,42 @@ type Notification struct {
 	OccurredAt     Time   `json:"occurred_at"`
 }
 
-// ParseNotification parses and checks a webhook body: a JSON object with a
-// non-empty id, organization_id and event_type, each a string of at most
-// 200 characters.
+// ErrBadNotification is matched by every error of ParseNotification.
+var ErrBadNotification = errors.New("credly webhook: malformed notification")
+
+// maxEventType bounds the event_type of a notification.
+const maxEventType = 200
+
+// ParseNotification parses and checks a webhook body: a JSON object whose
+// id and organization_id are Credly ids (ValidID: lowercase UUIDs, taken
+// as they are, never trimmed or decoded) and whose event_type is a
+// non-empty string of at most 200 printable ASCII characters. Its errors
+// match ErrBadNotification (and ErrInvalidID for a malformed id).
 func ParseNotification(body []byte) (Notification, error) {
 	var n Notification
 	if err := json.Unmarshal(body, &n); err != nil {
-		return Notification{}, fmt.Errorf("credly webhook: body is not a JSON event: %w", err)
+		return Notification{}, fmt.Errorf("%w: body is not a JSON event: %w", ErrBadNotification, err)
 	}
-	n.ID, n.OrganizationID, n.EventType = strings.TrimSpace(n.ID), strings.TrimSpace(n.OrganizationID), strings.TrimSpace(n.EventType)
 	switch {
 	case n.ID == "" || n.OrganizationID == "" || n.EventType == "":
-		return Notification{}, errors.New("credly webhook: id, organization_id and event_type are required")
-	case len(n.ID) > 200 || len(n.OrganizationID) > 200 || len(n.EventType) > 200:
-		return Notification{}, errors.New("credly webhook: field too long")
+		return Notification{}, fmt.Errorf("%w: id, organization_id and event_type are required", ErrBadNotification)
+	case !ValidID(n.ID):
+		return Notification{}, fmt.Errorf("%w: id: %w", ErrBadNotification, ErrInvalidID)
+	case !ValidID(n.OrganizationID):
+		return Notification{}, fmt.Errorf("%w: organization_id: %w", ErrBadNotification, ErrInvalidID)
+	case len(n.EventType) > maxEventType || !printable(n.EventType):
+		return Notification{}, fmt.Errorf("%w: event_type is too long or not printable ASCII", ErrBadNotification)
 	}
 	return n, nil
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // WebhookConfig configures a WebhookHandler.
@@ -76,23 +95,41 @@ type WebhookConfig struct {
 	// signs nothing, so the secret is an extra check on top of fetching
 	// the event back with the organisation's token.
 	Secret string
-	// Logger receives one line per refused or failed call; default
-	// slog.Default(). Tokens and secrets are never logged.
+	// Logger receives one line per refused or failed call, with the
+	// request's X-Request-Id when it has one; default slog.Default().
+	// Tokens and secrets are never logged.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
 
+// Answers of the webhook handler. They are deliberately generic: what went
+// wrong goes to the log only.
+const (
+	msgMalformed    = "malformed notification"
+	msgUnauthorized = "unauthorized"
+	msgRejected     = "event rejected"
+	msgUnavailable  = "store unavailable"
+	msgUpstream     = "cannot fetch the event from Credly"
+)
+
 // WebhookHandler receives Credly webhooks. For each POST it:
 //
-//  1. parses the body (400 when malformed, 413 when too large);
-//  2. finds the organisation in Store.Config (404 when unknown or inactive);
-//  3. checks the shared secret when one is configured (401);
-//  4. answers 200 at once for an event id already processed;
-//  5. fetches the event from the API with that organisation's token — the
-//     authenticity check: an event Credly does not know is refused (400);
-//     an API failure answers 503 so Credly retries later;
-//  6. in one store transaction marks the event processed (group
+//  1. parses the body (400 when malformed — the event and organisation ids
+//     must be Credly ids, see ParseNotification —, 413 when too large);
+//  2. authenticates the call: the organisation is looked up in
+//     Store.Config and the shared secret, when one is configured, checked;
+//     a bad or missing secret and an unknown or inactive organisation get
+//     the same answer (401, same body), so a stranger learns nothing about
+//     which organisations exist;
+//  3. answers 200 at once for an event id already processed;
+//  4. fetches the event from the API with that organisation's token — the
+//     authenticity check. The request URL is built from the validated ids
+//     only, and the answer must be that very event (same id, same
+//     organisation, same event type; ids inside it in Credly's format);
+//     anything else, and an event Credly does not know, is refused (400)
+//     with no effect; an API failure answers 503 so Credly retries later;
+//  5. in one store transaction marks the event processed (group
 //     WebhookGroup) and applies it: template created/changed → the template
 //     is created or updated (a non-active state archives or drafts it,
 //     rules kept); template deleted → archived, never deleted; badge events
@@ -124,9 +161,32 @@ func (p *Provider) WebhookHandler(st store.Store) (http.Handler, error) {
 	return NewWebhookHandler(p, WebhookConfig{Store: st})
 }
 
-func (h *WebhookHandler) fail(w http.ResponseWriter, r *http.Request, status int, msg string, attrs ...any) {
-	h.cfg.Logger.WarnContext(r.Context(), "credly webhook refused", append([]any{"status", status, "reason", msg}, attrs...)...)
-	http.Error(w, msg, status)
+// fail answers status with the generic public message and logs reason and
+// attrs with the request id.
+func (h *WebhookHandler) fail(w http.ResponseWriter, r *http.Request, status int, public, reason string, attrs ...any) {
+	base := []any{"status", status, "reason", reason}
+	if id := requestID(r); id != "" {
+		base = append(base, "request_id", id)
+	}
+	h.cfg.Logger.WarnContext(r.Context(), "credly webhook refused", append(base, attrs...)...)
+	http.Error(w, public, status)
+}
+
+// requestID is the caller's X-Request-Id, bounded, for the log.
+func requestID(r *http.Request) string {
+	id := r.Header.Get("X-Request-Id")
+	if len(id) > 128 {
+		id = id[:128]
+	}
+	return id
+}
+
+// presentedSecret is the secret the call carries, if any.
+func presentedSecret(r *http.Request) string {
+	if got := r.URL.Query().Get("secret"); got != "" {
+		return got
+	}
+	return r.Header.Get("X-Credshare-Webhook-Secret")
 }
 
 // ServeHTTP implements http.Handler.
@@ -140,45 +200,43 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			h.fail(w, r, http.StatusRequestEntityTooLarge, "body too large")
+			h.fail(w, r, http.StatusRequestEntityTooLarge, "body too large", "body too large")
 			return
 		}
-		h.fail(w, r, http.StatusBadRequest, "cannot read body")
+		h.fail(w, r, http.StatusBadRequest, msgMalformed, "cannot read body", "err", err)
 		return
 	}
 	n, err := ParseNotification(body)
 	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, err.Error())
+		h.fail(w, r, http.StatusBadRequest, msgMalformed, "malformed notification", "err", err)
 		return
 	}
 	ctx := r.Context()
 	st := h.cfg.Store
 	acc, err := st.Config().GetAccount(ctx, ProviderID, n.OrganizationID)
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && !acc.Active):
-		h.fail(w, r, http.StatusNotFound, "unknown organisation", "organization_id", n.OrganizationID)
-		return
-	case err != nil:
-		h.fail(w, r, http.StatusServiceUnavailable, "store unavailable", "err", err)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.fail(w, r, http.StatusServiceUnavailable, msgUnavailable, "store unavailable", "err", err)
 		return
 	}
+	known := err == nil && acc.Active
+	// Authentication first. An unknown organisation is checked against the
+	// global secret like any other, and then refused with the same answer
+	// as a bad secret.
 	secret := h.cfg.Secret
-	if s := acc.Settings[SettingWebhookSecret]; s != "" {
+	if s := acc.Settings[SettingWebhookSecret]; known && s != "" {
 		secret = s
 	}
-	if secret != "" {
-		got := r.URL.Query().Get("secret")
-		if got == "" {
-			got = r.Header.Get("X-Credshare-Webhook-Secret")
-		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-			h.fail(w, r, http.StatusUnauthorized, "bad or missing webhook secret", "organization_id", n.OrganizationID)
-			return
-		}
+	if secret != "" && subtle.ConstantTimeCompare([]byte(presentedSecret(r)), []byte(secret)) != 1 {
+		h.fail(w, r, http.StatusUnauthorized, msgUnauthorized, "bad or missing webhook secret", "organization_id", n.OrganizationID)
+		return
+	}
+	if !known {
+		h.fail(w, r, http.StatusUnauthorized, msgUnauthorized, "unknown or inactive organisation", "organization_id", n.OrganizationID)
+		return
 	}
 	done, err := st.Events().IsProcessed(ctx, WebhookGroup, n.ID)
 	if err != nil {
-		h.fail(w, r, http.StatusServiceUnavailable, "store unavailable", "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, msgUnavailable, "store unavailable", "err", err)
 		return
 	}
 	if done {
@@ -187,22 +245,25 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := h.p.clientFor(acc)
 	if err != nil {
-		h.fail(w, r, http.StatusServiceUnavailable, "organisation cannot call the API", "organization_id", n.OrganizationID, "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, msgUpstream, "organisation cannot call the API", "organization_id", n.OrganizationID, "err", err)
 		return
 	}
 	ev, err := c.Event(ctx, n.ID)
 	switch {
+	case errors.Is(err, ErrWrongObject) || errors.Is(err, ErrInvalidID):
+		h.fail(w, r, http.StatusBadRequest, msgRejected, "the API answered with another object than the event", "event_id", n.ID, "err", err)
+		return
 	case errors.Is(err, badge.ErrNotFound):
-		h.fail(w, r, http.StatusBadRequest, "event not known to Credly", "event_id", n.ID)
+		h.fail(w, r, http.StatusBadRequest, msgRejected, "event not known to Credly", "event_id", n.ID)
 		return
 	case err != nil:
 		// 401 here means the stored token expired: 503 makes Credly retry
 		// once it is replaced.
-		h.fail(w, r, http.StatusServiceUnavailable, "cannot fetch the event from Credly", "event_id", n.ID, "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, msgUpstream, "cannot fetch the event from Credly", "event_id", n.ID, "err", err)
 		return
 	}
-	if (ev.OrganizationID != "" && ev.OrganizationID != n.OrganizationID) || (ev.EventType != "" && ev.EventType != n.EventType) {
-		h.fail(w, r, http.StatusBadRequest, "event does not match the notification", "event_id", n.ID)
+	if reason := mismatch(n, ev); reason != "" {
+		h.fail(w, r, http.StatusBadRequest, msgRejected, reason, "event_id", n.ID)
 		return
 	}
 	if ev.EventType == "" {
@@ -221,13 +282,31 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrInvalid) {
-			h.fail(w, r, http.StatusBadRequest, "event cannot be stored", "event_id", n.ID, "err", err)
+			h.fail(w, r, http.StatusBadRequest, msgRejected, "event cannot be stored", "event_id", n.ID, "err", err)
 			return
 		}
-		h.fail(w, r, http.StatusServiceUnavailable, "store failed", "event_id", n.ID, "err", err)
+		h.fail(w, r, http.StatusServiceUnavailable, msgUnavailable, "store failed", "event_id", n.ID, "err", err)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// mismatch says why a fetched event (whose id and organisation
+// Client.Event has checked) cannot be the notified one, or "".
+func mismatch(n Notification, ev Event) string {
+	switch {
+	case ev.ID != n.ID:
+		return "fetched event has another id"
+	case ev.OrganizationID != "" && ev.OrganizationID != n.OrganizationID:
+		return "fetched event belongs to another organisation"
+	case ev.EventType != "" && ev.EventType != n.EventType:
+		return "fetched event has another event type"
+	case ev.BadgeTemplate != nil && ev.BadgeTemplate.ID != "" && !ValidID(ev.BadgeTemplate.ID):
+		return "fetched event names a badge template id not in Credly's format"
+	case ev.Badge != nil && ev.Badge.ID != "" && !ValidID(ev.Badge.ID):
+		return "fetched event names a badge id not in Credly's format"
+	}
+	return ""
 }
 
 // apply writes one fetched event's effect.

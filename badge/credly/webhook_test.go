@@ -3,6 +3,7 @@ package credly_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -148,8 +149,10 @@ func TestWebhookRefusals(t *testing.T) {
 		{"array", `[1,2]`, http.StatusBadRequest},
 		{"missing org", `{"id":"` + ev + `","event_type":"badge_template.created"}`, http.StatusBadRequest},
 		{"wrong types", `{"id":5,"organization_id":true,"event_type":"x"}`, http.StatusBadRequest},
-		{"unknown org", `{"id":"` + ev + `","organization_id":"not-ours","event_type":"badge_template.created"}`, http.StatusNotFound},
-		{"forged event", `{"id":"forged-1","organization_id":"` + testOrg + `","event_type":"badge_template.created"}`, http.StatusBadRequest},
+		{"malformed org", `{"id":"` + ev + `","organization_id":"not-ours","event_type":"badge_template.created"}`, http.StatusBadRequest},
+		{"unknown org", `{"id":"` + ev + `","organization_id":"` + otherOrg + `","event_type":"badge_template.created"}`, http.StatusUnauthorized},
+		{"malformed event id", `{"id":"forged-1","organization_id":"` + testOrg + `","event_type":"badge_template.created"}`, http.StatusBadRequest},
+		{"forged event", `{"id":"` + uuid.NewString() + `","organization_id":"` + testOrg + `","event_type":"badge_template.created"}`, http.StatusBadRequest},
 		{"type mismatch", `{"id":"` + ev + `","organization_id":"` + testOrg + `","event_type":"badge.state.changed"}`, http.StatusBadRequest},
 	}
 	for _, tc := range cases {
@@ -184,21 +187,33 @@ func TestWebhookSecretAndExpiredToken(t *testing.T) {
 	assert.False(t, done)
 }
 
-// FuzzParseNotification checks the webhook body parser never panics and
-// accepts only complete notifications.
+// FuzzParseNotification checks the webhook body parser never panics,
+// accepts only complete notifications whose ids are Credly ids, and that
+// every refusal matches ErrBadNotification.
 func FuzzParseNotification(f *testing.F) {
 	for _, s := range []string{
+		`{"id":"` + testOrg + `","organization_id":"` + otherOrg + `","event_type":"badge.created","occurred_at":"2026-01-01T00:00:00Z"}`,
 		`{"id":"e1","organization_id":"o1","event_type":"badge.created","occurred_at":"2026-01-01T00:00:00Z"}`,
+		`{"id":"..","organization_id":"` + testOrg + `","event_type":"badge.created"}`,
+		`{"id":"%2e%2e","organization_id":"` + testOrg + `","event_type":"badge.created"}`,
+		`{"id":"` + testOrg + `","organization_id":"a/b","event_type":"badge.created"}`,
 		`{"id":"","organization_id":"o1","event_type":"x"}`,
-		`{"id":"e1","organization_id":"o1","event_type":"badge_template.changed","occurred_at":12}`,
+		`{"id":"` + testOrg + `","organization_id":"` + testOrg + `","event_type":"badge_template.changed","occurred_at":12}`,
+		`{"id":"` + testOrg + `","organization_id":"` + testOrg + `","event_type":"a b"}`,
 		`{"id":1}`, `null`, `[]`, `"x"`, `{`, ``,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, err := credly.ParseNotification(b)
-		if err == nil && (n.ID == "" || n.OrganizationID == "" || n.EventType == "") {
-			t.Fatalf("accepted incomplete notification %+v", n)
+		if err != nil {
+			if !errors.Is(err, credly.ErrBadNotification) {
+				t.Fatalf("error does not match ErrBadNotification: %v", err)
+			}
+			return
+		}
+		if !credly.ValidID(n.ID) || !credly.ValidID(n.OrganizationID) || n.EventType == "" || len(n.EventType) > 200 {
+			t.Fatalf("accepted notification %+v", n)
 		}
 	})
 }
@@ -209,6 +224,8 @@ func FuzzWebhookHandler(f *testing.F) {
 		`{"id":"e1","organization_id":"` + testOrg + `","event_type":"badge.created"}`,
 		`{"id":"e1","organization_id":"other","event_type":"badge.created"}`,
 		`{"id":"../../x","organization_id":"` + testOrg + `","event_type":"badge_template.deleted"}`,
+		`{"id":"` + testOrg + `","organization_id":"` + testOrg + `","event_type":"badge.created"}`,
+		`{"id":"` + otherOrg + `","organization_id":"` + otherOrg + `","event_type":"badge.created"}`,
 		`{}`, `{"id":null}`, `garbage`,
 	} {
 		f.Add([]byte(s))
