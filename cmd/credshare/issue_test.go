@@ -306,10 +306,12 @@ func TestVerifyDIDWebOfflineAndURL(t *testing.T) {
 		w.Write([]byte(signed))
 	}))
 	defer srv.Close()
-	if out, err := run(t, "verify", "--did-doc", docFile, srv.URL+"/cred"); err != nil || !strings.Contains(out, "VALID") {
+	// A local plain-http server is reached only when named (see verify_test.go).
+	local := []string{"--allow-host", "127.0.0.1", "--allow-http"}
+	if out, err := run(t, append(append([]string{"verify"}, local...), "--did-doc", docFile, srv.URL+"/cred")...); err != nil || !strings.Contains(out, "VALID") {
 		t.Fatalf("verify URL: %v\n%s", err, out)
 	}
-	if _, err := run(t, "verify", srv.URL+"/missing"); err == nil || errors.Is(err, exitCode(2)) {
+	if _, err := run(t, append(append([]string{"verify"}, local...), srv.URL+"/missing")...); err == nil || errors.Is(err, exitCode(2)) {
 		t.Fatalf("verify of a missing URL should be a usage error (1): %v", err)
 	}
 	if _, err := run(t, "verify", filepath.Join(dir, "nope.json")); err == nil || errors.Is(err, exitCode(2)) {

@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -16,6 +21,7 @@ import (
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/ld"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/credshare/credshare/vc/verify"
 	"github.com/spf13/cobra"
 )
@@ -35,7 +41,7 @@ type verifyOutput struct {
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
-	var allowNetwork bool
+	var nf netFlags
 	var didDocs, listFiles []string
 	var at string
 	var leeway time.Duration
@@ -52,6 +58,14 @@ issuers resolve locally, did:web documents are read only from --did-doc files
 and status list credentials only from --status-list-file files (each used for
 the URL in its id). --allow-network lets it fetch did:web documents and remote
 status lists over HTTPS.
+
+Every fetch — the URL argument, did:web documents, status lists — goes
+through one guarded client: https only, public addresses only (no loopback,
+private, link-local, CGNAT … checked on the address actually dialled), at
+most 3 redirects, each re-checked and never from https to http, a size cap
+and a 15 s deadline. --allow-host and --allow-cidr name internal hosts or
+ranges you trust; --allow-http permits plain http to exactly those; --ca-file
+trusts a private certificate authority.
 A status entry that cannot be checked gives the verdict status-unknown, never
 valid.
 
@@ -60,11 +74,17 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 (unreadable file, bad flags).`,
 		Example: `  credshare verify cred.json
   credshare verify --json - < cred.json
-  credshare verify --allow-network https://example.org/credentials/42`,
+  credshare verify --allow-network https://example.org/credentials/42
+  credshare verify --allow-network --allow-host did.internal.example.edu --ca-file corp-ca.pem cred.json
+  credshare verify --allow-host localhost --allow-http http://localhost:8080/credentials/42`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			b, err := readInput(ctx, args[0], cmd.InOrStdin(), vc.MaxDocumentSize)
+			client, err := nf.client()
+			if err != nil {
+				return err
+			}
+			b, err := fetchInput(ctx, client, args[0], cmd.InOrStdin(), vc.MaxDocumentSize)
 			if err != nil {
 				return err
 			}
@@ -72,8 +92,9 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 			if err != nil {
 				return err
 			}
+			ropts = append(ropts, did.WithHTTPClient(client))
 			cfg := verify.Config{
-				Resolver: gatedResolver{r: did.NewResolver(ropts...), network: allowNetwork, pinned: pinned},
+				Resolver: gatedResolver{r: did.NewResolver(ropts...), network: nf.allowNetwork, pinned: pinned},
 				Loader:   ld.Default(),
 				Leeway:   leeway,
 			}
@@ -84,7 +105,7 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 				}
 				cfg.Now = func() time.Time { return t }
 			}
-			if cfg.Status, err = statusChecker(cfg, allowNetwork, listFiles); err != nil {
+			if cfg.Status, err = statusChecker(cfg, client, nf, listFiles); err != nil {
 				return err
 			}
 			v, err := verify.New(cfg)
@@ -109,7 +130,11 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&allowNetwork, "allow-network", false, "resolve did:web issuers and fetch remote status lists over HTTPS")
+	cmd.Flags().BoolVar(&nf.allowNetwork, "allow-network", false, "resolve did:web issuers and fetch remote status lists over HTTPS")
+	cmd.Flags().StringArrayVar(&nf.hosts, "allow-host", nil, "let fetches reach this host wherever it resolves (exact name, *.suffix or IP address); repeatable")
+	cmd.Flags().StringArrayVar(&nf.cidrs, "allow-cidr", nil, "let fetches reach addresses in this range (e.g. 10.20.0.0/16); repeatable")
+	cmd.Flags().BoolVar(&nf.allowHTTP, "allow-http", false, "allow plain http to the hosts and ranges named by --allow-host/--allow-cidr (never a redirect from https)")
+	cmd.Flags().StringVar(&nf.caFile, "ca-file", "", "PEM file of certificate authorities to trust besides the system's (a private CA)")
 	cmd.Flags().StringArrayVar(&didDocs, "did-doc", nil, "DID document file to trust for its DID (e.g. a did:web document, offline); repeatable")
 	cmd.Flags().StringArrayVar(&listFiles, "status-list-file", nil, "status list credential file to use for its id (URL) instead of fetching it; repeatable")
 	cmd.Flags().StringVar(&at, "at", "", "check validity at this time (RFC 3339) instead of now")
@@ -154,23 +179,43 @@ func printVerdict(w io.Writer, o verifyOutput) {
 	}
 }
 
-// readInput reads a file, an http(s) URL or stdin ("-"), at most limit
-// bytes (a larger input is an error, not a truncated document).
+// readInput reads a file, an https URL or stdin ("-"), at most limit
+// bytes, fetching through the default guarded client (public https
+// addresses only).
 func readInput(ctx context.Context, src string, stdin io.Reader, limit int64) ([]byte, error) {
+	return fetchInput(ctx, netguard.Default(), src, stdin, limit)
+}
+
+// fetchInput reads a file, an http(s) URL (fetched with client) or stdin
+// ("-"), at most limit bytes (a larger input is an error, not a truncated
+// document).
+func fetchInput(ctx context.Context, client *http.Client, src string, stdin io.Reader, limit int64) ([]byte, error) {
 	var r io.Reader
 	switch {
 	case src == "-":
 		r = stdin
 	case strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://"):
-		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 		if err != nil {
 			return nil, err
 		}
 		req.Header.Set("Accept", "application/vc+ld+json, application/ld+json, application/json, application/jwt, */*")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // the URL is named below
+			}
+			var ua x509.UnknownAuthorityError
+			var de *netguard.DeniedError
+			switch {
+			case errors.As(err, &de) && strings.Contains(de.Reason, "redirect from https"):
+				return nil, fmt.Errorf("fetching %s: %w (an https URL is never followed to http, whatever the flags)", src, err)
+			case errors.Is(err, netguard.ErrDenied):
+				return nil, fmt.Errorf("fetching %s: %w\n%s", src, err, deniedHint)
+			case errors.As(err, &ua):
+				return nil, fmt.Errorf("fetching %s: %w (a private CA? pass it with --ca-file)", src, err)
+			}
 			return nil, fmt.Errorf("fetching %s: %w", src, err)
 		}
 		defer resp.Body.Close()
@@ -194,6 +239,128 @@ func readInput(ctx context.Context, src string, stdin io.Reader, limit int64) ([
 		return nil, fmt.Errorf("%s is larger than %d bytes", src, limit)
 	}
 	return b, nil
+}
+
+// deniedHint follows a refused fetch.
+const deniedHint = `credshare fetches only https URLs of public addresses; to reach a host inside
+your network name it with --allow-host HOST (or its range with --allow-cidr),
+add --allow-http for plain http to it, and --ca-file for a private CA`
+
+// fetchTimeout bounds one fetch of verify, redirects and body included.
+const fetchTimeout = 15 * time.Second
+
+// netFlags are the flags that govern verify's fetches.
+type netFlags struct {
+	allowNetwork bool
+	hosts, cidrs []string
+	allowHTTP    bool
+	caFile       string
+}
+
+// client returns the guarded client of every fetch verify makes: the
+// default netguard policy widened by --allow-host, --allow-cidr and
+// --allow-http, trusting --ca-file besides the system roots.
+func (f netFlags) client() (*http.Client, error) {
+	pol := netguard.Policy{AllowHTTP: f.allowHTTP}
+	for _, h := range f.hosts {
+		if strings.TrimSpace(h) == "" {
+			return nil, errors.New("--allow-host needs a host name, *.suffix or IP address")
+		}
+		pol.AllowHosts = append(pol.AllowHosts, h)
+	}
+	for _, c := range f.cidrs {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
+			if aerr != nil {
+				return nil, fmt.Errorf("--allow-cidr %q is not an address range like 10.20.0.0/16", c)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		pol.AllowPrefixes = append(pol.AllowPrefixes, p)
+	}
+	if f.allowHTTP && len(pol.AllowHosts) == 0 && len(pol.AllowPrefixes) == 0 {
+		return nil, errors.New("--allow-http needs --allow-host or --allow-cidr: plain http is allowed only to the destinations you name")
+	}
+	cfg := netguard.Config{Policy: pol, Timeout: fetchTimeout}
+	if f.caFile != "" {
+		pem, err := os.ReadFile(f.caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", f.caFile)
+		}
+		cfg.TLS = &tls.Config{RootCAs: pool}
+	}
+	c, err := netguard.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--allow-host/--allow-cidr: %w", err)
+	}
+	if f.allowHTTP {
+		c.Transport = &namedHTTPOnly{next: c.Transport, hosts: pol.AllowHosts, prefixes: pol.AllowPrefixes}
+	}
+	return c, nil
+}
+
+// namedHTTPOnly lets plain http reach only the hosts of --allow-host and
+// the IP addresses in --allow-cidr, not every host the policy admits over
+// https (a status list fetched over plain http from anywhere else could be
+// replaced by an older signed one). It wraps the guarded transport, which
+// still checks every address, redirect and size.
+type namedHTTPOnly struct {
+	next     http.RoundTripper
+	hosts    []string
+	prefixes []netip.Prefix
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *namedHTTPOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "http" && !t.named(r.URL.Hostname()) {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return nil, &netguard.DeniedError{Target: "http://" + r.URL.Host,
+			Reason: "plain http goes only to a host named by --allow-host or an address in --allow-cidr"}
+	}
+	return t.next.RoundTrip(r)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// guarded transport.
+func (t *namedHTTPOnly) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (t *namedHTTPOnly) named(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		for _, p := range t.prefixes {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		for _, h := range t.hosts {
+			if b, err := netip.ParseAddr(strings.Trim(strings.TrimSpace(h), "[]")); err == nil && b.Unmap() == a {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range t.hosts {
+		h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+		if h == host || (strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:])) {
+			return true
+		}
+	}
+	return false
 }
 
 // gatedResolver resolves did:key locally and did:web only from pinned
@@ -234,11 +401,12 @@ func pinnedDocuments(files []string) ([]did.ResolverOption, map[string]bool, err
 }
 
 // statusChecker returns the checker of credentialStatus entries: a
-// status.Checker verifying list proofs with the same resolver, fetching list
-// credentials only from the --status-list-file documents unless the network
-// is allowed. A list it cannot read makes the verdict status-unknown.
-func statusChecker(cfg verify.Config, allowNetwork bool, files []string) (vc.StatusChecker, error) {
-	t := &listTransport{docs: map[string][]byte{}, network: allowNetwork}
+// status.Checker verifying list proofs with the same resolver, reading list
+// credentials from the --status-list-file documents and, only when the
+// network is allowed, fetching the others with the guarded client. A list
+// it cannot read makes the verdict status-unknown.
+func statusChecker(cfg verify.Config, client *http.Client, nf netFlags, files []string) (vc.StatusChecker, error) {
+	t := &listTransport{docs: map[string][]byte{}, network: nf.allowNetwork, allowHTTP: nf.allowHTTP, next: client.Transport}
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -252,9 +420,13 @@ func statusChecker(cfg verify.Config, allowNetwork bool, files []string) (vc.Sta
 		}
 		t.docs[head.ID] = b
 	}
-	// Plain http is allowed for pinned documents only (a local
-	// deployment's lists); the transport refuses every other http URL.
-	opts := []status.CheckerOption{status.WithHTTPClient(&http.Client{Transport: t}), status.WithAllowHTTP()}
+	// The same guarded client, answering pinned lists itself. Plain http
+	// is accepted by the checker for pinned documents (a local
+	// deployment's lists) and, with --allow-http, for the named hosts; the
+	// transport refuses every other http URL.
+	lc := *client
+	lc.Transport = t
+	opts := []status.CheckerOption{status.WithHTTPClient(&lc), status.WithAllowHTTP()}
 	if cfg.Now != nil {
 		opts = append(opts, status.WithClock(cfg.Now))
 	}
@@ -262,14 +434,21 @@ func statusChecker(cfg verify.Config, allowNetwork bool, files []string) (vc.Sta
 }
 
 // listTransport serves pinned status list credentials by URL and, when the
-// network is allowed, fetches the others.
+// network is allowed, fetches the others through next (the guarded
+// transport).
 type listTransport struct {
-	docs    map[string][]byte
-	network bool
+	docs      map[string][]byte
+	network   bool
+	allowHTTP bool
+	next      http.RoundTripper
 }
 
+// RoundTrip implements http.RoundTripper.
 func (t *listTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if b, ok := t.docs[r.URL.String()]; ok {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
 		return &http.Response{
 			StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 			Header:        http.Header{"Content-Type": {"application/vc+ld+json"}},
@@ -277,11 +456,11 @@ func (t *listTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			ContentLength: int64(len(b)), Request: r,
 		}, nil
 	}
-	if r.URL.Scheme != "https" {
+	if r.URL.Scheme != "https" && !t.allowHTTP {
 		return nil, fmt.Errorf("%s: only https status lists are fetched (or give the list with --status-list-file)", r.URL)
 	}
 	if !t.network {
 		return nil, fmt.Errorf("%s is not fetched offline (pass --allow-network, or the list with --status-list-file)", r.URL)
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	return t.next.RoundTrip(r)
 }
