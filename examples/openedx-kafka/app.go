@@ -72,8 +72,12 @@ type App struct {
 // the rules, Kafka and the schema registry, and the HTTP listener.
 func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) (a *App, err error) {
 	a = &App{cfg: cfg, log: log}
+	// "return nil, err" sets a to nil before this runs, and the closers
+	// refer to a: put it back to close everything, then return nil.
+	app := a
 	defer func() {
 		if err != nil {
+			a = app
 			a.closeAll()
 			a = nil
 		}
@@ -94,7 +98,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	case "sqlite":
 		a.st, err = sqlitestore.Open(ctx, cfg.Store.DSN)
 	default:
-		a.st, err = mysqlstore.Open(ctx, cfg.Store.DSN)
+		// CheckDSN's error quotes no part of the DSN; the driver's may.
+		if err = mysqlstore.CheckDSN(cfg.Store.DSN); err == nil {
+			a.st, err = mysqlstore.Open(ctx, cfg.Store.DSN)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store.dsn (CREDSHARE_STORE_DSN): %w", err)

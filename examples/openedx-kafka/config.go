@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store/mysqlstore"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -525,6 +526,11 @@ func (c Config) Validate() error {
 	}
 	if c.Store.DSN == "" {
 		bad("store.dsn", "required: a MySQL DSN (user:password@tcp(host:3306)/credshare) or, with store.driver=sqlite, a file path")
+	}
+	if c.Store.DSN != "" && c.Store.Driver == "mysql" && mysqlstore.CheckDSN(c.Store.DSN) != nil {
+		// The driver's complaint may quote the DSN, and where its password
+		// ends is unknown: say what is wanted instead.
+		bad("store.dsn", "not a MySQL DSN the driver can parse (want user:password@tcp(host:3306)/credshare); not shown, as it may hold a password")
 	}
 
 	for org, tok := range c.Credly.Organizations {
