@@ -16,6 +16,14 @@
 // With Config.Rate set, every attempt takes a slot from a shared GCRA
 // bucket; a 429 pushes the schedule back one interval.
 //
+// # Destinations
+//
+// Without Config.HTTPClient, calls go through a vc/netguard client whose
+// policy allows exactly the base URL's host (plain http only for a
+// loopback base URL, as ValidateBaseURL admits), and redirects are followed
+// only to the base URL's scheme and host; a refused destination is not
+// retried. A client given in Config.HTTPClient is used as given.
+//
 // # Secrets
 //
 // Call.Secret is removed from every error; resty never logs.

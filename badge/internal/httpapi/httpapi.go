@@ -16,6 +16,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/go-resty/resty/v2"
 )
 
@@ -25,7 +26,9 @@ type Config struct {
 	Provider string
 	// BaseURL is the API root, ending in "/". Required.
 	BaseURL string
-	// HTTPClient is the client to use; default a new one (it is not modified).
+	// HTTPClient is the client to use, as given (it is not modified);
+	// default a vc/netguard client that reaches the base URL's host and
+	// follows redirects only to it.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 10s.
 	Timeout time.Duration
@@ -78,6 +81,31 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// apiClient is the default client of an API: a guarded client
+// (vc/netguard) whose policy allows exactly the base URL's host, wherever
+// it resolves (an operator's configuration, not input), plain http only
+// when the base URL is http (which ValidateBaseURL allows to loopback
+// hosts only), and redirects only to the base URL's scheme and host — the
+// API token goes nowhere else. Every other destination gets the default
+// policy: public https addresses only.
+func apiClient(base *url.URL, timeout time.Duration) (*http.Client, error) {
+	hc, err := netguard.New(netguard.Config{
+		Policy:  netguard.Policy{AllowHosts: []string{base.Hostname()}, AllowHTTP: base.Scheme == "http"},
+		Timeout: timeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", base.Redacted(), err)
+	}
+	own := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
+			return &netguard.DeniedError{Target: req.URL.Scheme + "://" + req.URL.Host, Reason: "a redirect away from the API's host " + base.Host}
+		}
+		return own(req, via)
+	}
+	return hc, nil
 }
 
 // API makes calls to one provider API.
@@ -176,7 +204,9 @@ func New(cfg Config) (*API, error) {
 	base, _ := url.Parse(cfg.BaseURL)
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		if hc, err = apiClient(base, cfg.Timeout); err != nil {
+			return nil, err
+		}
 	} else {
 		cp := *hc // resty may set fields; never touch the caller's client
 		hc = &cp
@@ -315,6 +345,9 @@ func (a *API) once(ctx context.Context, c Call, target string) (int, *badge.Erro
 		e := badge.TransportError(a.cfg.Provider, c.Op, scrub(err), c.Secret)
 		if actx.Err() != nil {
 			e.Message = fmt.Sprintf("request timed out after %s", a.cfg.Timeout)
+		}
+		if errors.Is(err, netguard.ErrDenied) {
+			e.Temporary = false // a refused destination stays refused
 		}
 		return 0, e
 	}
