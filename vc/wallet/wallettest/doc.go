@@ -14,6 +14,12 @@
 // # Use
 //
 //	h, _ := wallettest.NewHolder()
-//	h.Client = srv.Client()
+//	// an httptest TLS server: trust its certificate, keep the guarded client
+//	pool := x509.NewCertPool()
+//	pool.AddCert(srv.Certificate())
+//	h.Client = netguard.MustNew(netguard.Config{Policy: netguard.Localhost(), TLS: &tls.Config{RootCAs: pool}})
 //	cred, err := h.LCW(ctx, offer.DeepLink)
+//
+// Without Client the holder uses a netguard client with the Localhost
+// policy (loopback, plain http).
 package wallettest

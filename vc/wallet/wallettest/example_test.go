@@ -20,6 +20,7 @@ import (
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
@@ -100,7 +101,8 @@ func Example() {
 	body, _ := json.Marshal(wallet.InitRequest{CredentialUUID: aw.UUID.String(), StorageID: "lc_wallet"})
 	req, _ := http.NewRequest(http.MethodPost, base+"/credentials/init/", bytes.NewReader(body))
 	req.Header.Set("X-User-Id", "42")
-	resp, err := http.DefaultClient.Do(req)
+	browser := netguard.MustNew(netguard.Config{Policy: netguard.Localhost()})
+	resp, err := browser.Do(req)
 	if err != nil {
 		log.Fatal(err)
 	}

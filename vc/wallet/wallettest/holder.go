@@ -13,9 +13,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
@@ -30,10 +32,17 @@ type Holder struct {
 	DID, VM string
 	// Key is the holder's private key.
 	Key ed25519.PrivateKey
-	// Client makes the requests; http.DefaultClient when nil.
+	// Client makes the requests. When nil, a vc/netguard client with the
+	// Localhost policy (loopback addresses, plain http allowed; nothing
+	// else) — the wallet of a test talks to test servers on this machine.
+	// For an https test server, set a netguard client trusting its
+	// certificate (netguard.Config.TLS).
 	Client *http.Client
 	// Now is the clock for proof times; time.Now when nil.
 	Now func() time.Time
+
+	mu  sync.Mutex
+	def *http.Client // the default client, made on first use
 }
 
 // NewHolder returns a holder with a fresh key.
@@ -50,7 +59,12 @@ func (h *Holder) client() *http.Client {
 	if h.Client != nil {
 		return h.Client
 	}
-	return http.DefaultClient
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.def == nil {
+		h.def = netguard.MustNew(netguard.Config{Policy: netguard.Localhost()})
+	}
+	return h.def
 }
 
 func (h *Holder) now() time.Time {
