@@ -9,6 +9,8 @@
 //   - turns HTTP answers into *badge.Error with badge.HTTPError, so the
 //     outbox knows what to retry (5xx, 429 with Retry-After, timeouts) and
 //     what to dead-letter (4xx), and the token never appears in errors;
+//   - makes its calls with credshare's guarded client (vc/netguard), which
+//     reaches the configured endpoint only and follows no redirect;
 //   - is checked by the conformance kit badge/badgetest (see main_test.go).
 //
 // Run it with `go run ./examples/custom-provider`: it starts a receiving
@@ -26,6 +28,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -34,6 +37,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/google/uuid"
 )
 
@@ -48,11 +52,21 @@ type WebhookProvider struct {
 }
 
 // NewWebhookProvider returns a provider posting to endpoint with a bearer
-// token. timeout bounds each call.
+// token: an https URL, or http to a loopback host (a test endpoint) — the
+// token is not sent in the clear over a network. timeout bounds each call.
+//
+// The provider's client is credshare's guarded one (vc/netguard): it
+// reaches the endpoint's host wherever that resolves (an intranet address
+// is fine: the operator configured it), refuses every other internal
+// address, follows no redirects (the token goes to the endpoint only), and
+// bounds each call by timeout and the answer's size.
 func NewWebhookProvider(endpoint, token string, timeout time.Duration) (*WebhookProvider, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("webhook provider: endpoint %q is not an absolute http(s) URL", endpoint)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("webhook provider: endpoint %q: plain http only to a loopback host; the token needs TLS", endpoint)
 	}
 	if token == "" {
 		return nil, errors.New("webhook provider: token is required")
@@ -60,7 +74,24 @@ func NewWebhookProvider(endpoint, token string, timeout time.Duration) (*Webhook
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
-	return &WebhookProvider{base: u, token: token, client: &http.Client{Timeout: timeout}}, nil
+	client, err := netguard.New(netguard.Config{
+		Policy:       netguard.Policy{AllowHosts: []string{u.Hostname()}, AllowHTTP: u.Scheme == "http"},
+		Timeout:      timeout,
+		MaxBytes:     1 << 20,
+		MaxRedirects: -1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook provider: %w", err)
+	}
+	return &WebhookProvider{base: u, token: token, client: client}, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // ID implements badge.Provider.
@@ -108,7 +139,11 @@ func (p *WebhookProvider) call(ctx context.Context, op, method, path, key string
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is not secret, but keep errors short
 		}
-		return wireBadge{}, badge.TransportError(ProviderID, op, err, p.token)
+		e := badge.TransportError(ProviderID, op, err, p.token)
+		if errors.Is(err, netguard.ErrDenied) {
+			e.Temporary = false // a redirect or a refused address: trying again changes nothing
+		}
+		return wireBadge{}, e
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
