@@ -21,6 +21,7 @@ import (
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/kafkabus"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -233,7 +234,9 @@ func newFakeWorld(ctx context.Context, o fakeOptions, cl *cleanups) (*fakeWorld,
 		return nil, err
 	}
 	cl.Cleanup(w.watch.close)
-	w.appOpts = appOptions{httpClient: w.cf.Client(), defaultRules: fakeRules,
+	// The providers keep their default client (vc/netguard, allowing
+	// exactly the fake API's host on 127.0.0.1), as in production.
+	w.appOpts = appOptions{defaultRules: fakeRules,
 		kafkaOpts: []kgo.Opt{kgo.FetchMaxWait(100 * time.Millisecond), kgo.HeartbeatInterval(200 * time.Millisecond)}}
 	return w, nil
 }
@@ -481,7 +484,7 @@ func acceptFirstBadge(ctx context.Context, app *App, cf *credlyfake.Server) (boo
 		return false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := localClient().Do(req)
 	if err != nil {
 		return false, err
 	}
@@ -497,11 +500,19 @@ func acceptFirstBadge(ctx context.Context, app *App, cf *credlyfake.Server) (boo
 	return ref.State == credly.StateAccepted, nil
 }
 
+// localClient is the client of the -fake mode's own requests to the
+// deployment on 127.0.0.1: a netguard client with the Localhost policy.
+func localClient() *http.Client {
+	return netguard.MustNew(netguard.Config{Policy: netguard.Localhost()})
+}
+
 func probe(ctx context.Context, addr string) map[string]int {
 	out := map[string]int{}
+	c := localClient()
+	defer c.CloseIdleConnections()
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+p, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := c.Do(req)
 		if err != nil {
 			out[p] = 0
 			continue
