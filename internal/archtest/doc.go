@@ -1,3 +1,7 @@
 // Package archtest holds tests that guard the architecture of the module:
-// which packages may import what.
+// which packages may import what, that every package is documented, and
+// that outbound HTTP goes through vc/netguard — no non-test file outside
+// it uses http.DefaultClient, http.DefaultTransport or http.Get/Head/Post/
+// PostForm, or builds an http.Client or http.Transport (checked with
+// go/parser and go/ast, not text search).
 package archtest
