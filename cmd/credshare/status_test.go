@@ -11,10 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/credshare/credshare/status"
-	"github.com/credshare/credshare/status/statusproof"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/credshare/credshare/vc"
@@ -26,32 +24,7 @@ const listURL = "https://status.example.org/lists/1"
 // issuer with the given entries set and returns its file.
 func signedList(t *testing.T, dir, keyPath, purpose string, set ...int) string {
 	t.Helper()
-	k, err := loadKey(keyPath, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bits, err := status.NewBitstring(status.MinEntries, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range set {
-		bits.Set(i, 1)
-	}
-	now := time.Now().UTC()
-	doc, err := status.ListCredential{URL: listURL, Issuer: k.DID, Purpose: purpose, Format: status.FormatBitstring,
-		ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(24 * time.Hour), List: bits}.Document()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := k.Signer()
-	ls, err := statusproof.NewSigner(s, statusproof.SignerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := ls.SignList(context.Background(), doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signed := signedListAt(t, keyPath, listURL, purpose, set...)
 	p := filepath.Join(dir, purpose+"-list.json")
 	os.WriteFile(p, signed, 0o644)
 	return p

@@ -1,6 +1,7 @@
 package rdfc
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,7 +17,7 @@ type SyntaxError struct {
 
 // Error implements error.
 func (e *SyntaxError) Error() string {
-	return "rdfc: N-Quads line " + itoa(e.Line) + " column " + itoa(e.Column) + ": " + e.Msg
+	return "rdfc: N-Quads line " + strconv.Itoa(e.Line) + " column " + strconv.Itoa(e.Column) + ": " + e.Msg
 }
 
 // Is reports whether target is ErrSyntax.

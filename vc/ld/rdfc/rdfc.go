@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -39,7 +40,7 @@ type LimitError struct {
 
 // Error implements error.
 func (e *LimitError) Error() string {
-	return "rdfc: dataset too complex to canonicalise: more than " + itoa(e.Max) + " " + e.Limit
+	return "rdfc: dataset too complex to canonicalise: more than " + strconv.Itoa(e.Max) + " " + e.Limit
 }
 
 // Is reports whether target is ErrTooComplex.
@@ -397,7 +398,7 @@ func (s *state) result() *Result {
 	names := make([]string, len(s.nodes))
 	issued := make(map[string]string, len(s.nodes))
 	for i, nd := range s.nodes {
-		names[i] = "c14n" + itoa(int(s.canon[i]))
+		names[i] = "c14n" + strconv.Itoa(int(s.canon[i]))
 		issued[nd.label] = names[i]
 	}
 	name := func(n int32) string { return names[n] }
@@ -471,10 +472,10 @@ func (s *state) hashRelated(rel int32, q *iquad, iss *issuer, pos int) string {
 	}
 	if c := s.canon[rel]; c >= 0 {
 		b = append(b, "_:c14n"...)
-		b = append(b, itoa(int(c))...)
+		b = strconv.AppendInt(b, int64(c), 10)
 	} else if i := iss.lookup(rel); i >= 0 {
 		b = append(b, "_:b"...)
-		b = append(b, itoa(i)...)
+		b = strconv.AppendInt(b, int64(i), 10)
 	} else {
 		b = append(b, s.nodes[rel].hf...)
 	}
@@ -546,13 +547,13 @@ func (s *state) hashNDegree(n int32, iss *issuer) (string, *issuer, error) {
 			for _, r := range p {
 				if c := s.canon[r]; c >= 0 {
 					path = append(path, "_:c14n"...)
-					path = append(path, itoa(int(c))...)
+					path = strconv.AppendInt(path, int64(c), 10)
 				} else {
 					if cp.lookup(r) < 0 {
 						recursion = append(recursion, r)
 					}
 					path = append(path, "_:b"...)
-					path = append(path, itoa(cp.issue(r))...)
+					path = strconv.AppendInt(path, int64(cp.issue(r)), 10)
 				}
 				if len(chosen) > 0 && len(path) >= len(chosen) && bytes.Compare(path, chosen) > 0 {
 					return true, nil
@@ -564,7 +565,7 @@ func (s *state) hashNDegree(n int32, iss *issuer) (string, *issuer, error) {
 					return false, err
 				}
 				path = append(path, "_:b"...)
-				path = append(path, itoa(cp.issue(r))...)
+				path = strconv.AppendInt(path, int64(cp.issue(r)), 10)
 				path = append(path, '<')
 				path = append(path, h...)
 				path = append(path, '>')

@@ -1,7 +1,6 @@
 package rdfc
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -238,5 +237,3 @@ func validLanguage(s string) bool {
 	}
 	return run > 0
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
