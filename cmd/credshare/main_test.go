@@ -33,7 +33,7 @@ var hostilePasswords = []string{"s3cret", "p@ss:word", "a/b?c#d@e:f", "::@@//??#
 
 func TestRedactDB(t *testing.T) {
 	for in, want := range map[string]string{
-		"mysql:credshare:s3cret@tcp(127.0.0.1:3306)/db": "mysql:credshare:***@tcp(127.0.0.1:3306)/db",
+		"mysql:credshare:s3cret@tcp(127.0.0.1:3306)/db": "mysql:credshare@tcp(127.0.0.1:3306)/db",
 		"sqlite:/tmp/x.db":     "sqlite:/tmp/x.db",
 		"mysql:root@tcp(h)/db": "mysql:root@tcp(h:3306)/db", // the driver adds the default port
 		"mem:":                 "mem:",
@@ -130,5 +130,30 @@ func TestDeadletterListAndRetry(t *testing.T) {
 	out, _ = run(t, "--db", "sqlite:"+db, "deadletter", "list")
 	if !strings.Contains(out, "no dead outbox items") {
 		t.Fatalf("after retry: %s", out)
+	}
+}
+
+// TestHelpHidesDBPassword: a password in CREDSHARE_DB is the --db
+// default, and --help prints defaults; it must print this one redacted.
+func TestHelpHidesDBPassword(t *testing.T) {
+	for _, pw := range hostilePasswords {
+		t.Setenv("CREDSHARE_DB", "mysql:credshare:"+pw+"@tcp(127.0.0.1:1)/credshare")
+		for _, args := range [][]string{{"--help"}, {"deadletter", "--help"}} {
+			root := newRoot()
+			var out, errOut bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(&errOut)
+			root.SetArgs(args)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			all := out.String() + errOut.String()
+			if !strings.Contains(all, "--db") {
+				t.Fatalf("%v printed no --db flag:\n%s", args, all)
+			}
+			if leaks(all, pw) {
+				t.Errorf("%v with password %q leaked:\n%s", args, pw, all)
+			}
+		}
 	}
 }

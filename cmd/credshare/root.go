@@ -36,6 +36,9 @@ revocable through status lists.`,
 		def = "sqlite:credshare.db"
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", def, "store: sqlite:PATH, mysql:DSN or mem: (env CREDSHARE_DB)")
+	// --help prints the default; one taken from CREDSHARE_DB may hold a
+	// password, so the help shows it redacted.
+	root.PersistentFlags().Lookup("db").DefValue = redactDB(def)
 	root.PersistentFlags().BoolVar(&g.asJSON, "json", false, "print machine-readable JSON")
 	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
 		g.out = cmd.OutOrStdout()

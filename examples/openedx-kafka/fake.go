@@ -21,6 +21,7 @@ import (
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/kafkabus"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/mysqlstore"
 	"github.com/credshare/credshare/vc/netguard"
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -257,7 +258,7 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 	cfg, log, cf, evs, watch := w.cfg, w.log, w.cf, w.evs, w.watch
 	sum.StorePath = cfg.Store.DSN
 	if o.MySQLDSN != "" {
-		sum.StorePath = "MySQL (" + redactDSN(o.MySQLDSN) + ")"
+		sum.StorePath = "MySQL (" + mysqlstore.RedactDSN(o.MySQLDSN) + ")"
 	}
 	sum.Unique, sum.Duplicates, sum.Poisoned = len(evs), 1, 1
 	sum.Records = sum.Unique + sum.Duplicates + sum.Poisoned
@@ -609,16 +610,4 @@ func writeSummary(w io.Writer, s fakeSummary, serve bool) {
 	if serve {
 		fmt.Fprintf(w, "  store               %s\n", s.StorePath)
 	}
-}
-
-// redactDSN hides the password of a go-sql-driver DSN.
-func redactDSN(dsn string) string {
-	at := strings.LastIndex(dsn, "@")
-	if at < 0 {
-		return dsn
-	}
-	if c := strings.Index(dsn[:at], ":"); c >= 0 {
-		return dsn[:c] + ":[REDACTED]" + dsn[at:]
-	}
-	return dsn
 }

@@ -86,6 +86,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", env("CREDSHARE_TLS_CERT", ""), "TLS certificate (PEM) to serve HTTPS")
 	fs.StringVar(&c.tlsKey, "tls-key", env("CREDSHARE_TLS_KEY", ""), "TLS key (PEM)")
 	fs.BoolVar(&c.demo, "demo", false, "temporary store, generated key, a seeded learner with two awards")
+	// -help prints each default; one taken from CREDSHARE_DB may hold a
+	// password, so the help shows it redacted.
+	fs.Lookup("db").DefValue = storeurl.Redact(c.db)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/mysqlstore"
 	"github.com/credshare/credshare/store/sqlitestore"
-	"github.com/go-sql-driver/mysql"
 )
 
 // Open opens (and migrates) the store that spec names.
@@ -46,11 +45,11 @@ func Open(ctx context.Context, spec string) (store.Store, error) {
 	return nil, fmt.Errorf("storeurl: unknown store %q (want sqlite:PATH, mysql:DSN or mem:)", scheme)
 }
 
-// Redact returns spec with any password replaced by "***", for printing
-// and logging. MySQL DSNs are parsed with the driver's own parser (so a
-// password holding '@', ':', '/', '?' or '#' is found whole); URL forms
-// use url.URL.Redacted; a DSN that cannot be parsed is replaced whole by a
-// placeholder rather than printed.
+// Redact returns spec with any password removed, for printing and
+// logging. MySQL DSNs go through mysqlstore.RedactDSN (the driver's own
+// parser, so a password holding '@', ':', '/', '?' or '#' is found whole,
+// and a DSN it cannot parse is replaced whole by a placeholder); other URL
+// forms use url.URL.Redacted.
 func Redact(spec string) string {
 	scheme, rest, ok := strings.Cut(spec, ":")
 	if !ok {
@@ -58,14 +57,7 @@ func Redact(spec string) string {
 	}
 	switch scheme {
 	case "mysql":
-		cfg, err := mysql.ParseDSN(strings.TrimPrefix(rest, "//"))
-		if err != nil {
-			return "mysql:(unparsable DSN, not shown)"
-		}
-		if cfg.Passwd != "" {
-			cfg.Passwd = "***"
-		}
-		return "mysql:" + cfg.FormatDSN()
+		return "mysql:" + mysqlstore.RedactDSN(strings.TrimPrefix(rest, "//"))
 	case "sqlite", "file", "mem", "memory":
 		if !strings.Contains(rest, "@") {
 			return spec
