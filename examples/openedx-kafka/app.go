@@ -83,8 +83,11 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 		}
 	}()
 
-	reader := sdkmetric.NewManualReader()
-	a.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	mp, metricsH, err := newMetrics()
+	if err != nil {
+		return nil, err
+	}
+	a.mp = mp
 	a.closers = append(a.closers, func() error { return a.mp.Shutdown(context.Background()) })
 	meter := a.mp.Meter(meterName)
 	if a.handleDur, err = meter.Float64Histogram("credshare.kafka.handle.duration", metric.WithUnit("s"),
@@ -188,7 +191,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.readyz)
-	mux.Handle("GET /metrics", metricsHandler(reader))
+	mux.Handle("GET /metrics", metricsH)
 	if p, ok := providers[credly.ProviderID].(*credly.Provider); ok {
 		wh, err := credly.NewWebhookHandler(p, credly.WebhookConfig{Store: a.st, Secret: cfg.Credly.WebhookSecret, Logger: log})
 		if err != nil {

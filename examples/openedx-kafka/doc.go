@@ -80,7 +80,9 @@
 //     consumer runs; 503 with the failing checks, and during shutdown.
 //   - GET /metrics: the OpenTelemetry metrics (events by type and outcome,
 //     award transitions, outbox depth and age, outbox calls, event handling
-//     time) in the Prometheus text format.
+//     time) in the Prometheus exposition format, served by the OpenTelemetry
+//     Prometheus exporter and client_golang's handler from the program's own
+//     registry.
 //   - POST /badges/credly/webhook/ (Open edX's path) and POST
 //     /webhooks/credly: the Credly webhook. Set CREDSHARE_CREDLY_WEBHOOK_SECRET
 //     and give Credly a URL ending in ?secret=… to refuse other callers.

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,12 +22,13 @@ import (
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/google/uuid"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -629,38 +632,71 @@ func TestFakeRulesMatchTheFake(t *testing.T) {
 	}
 }
 
+// TestPrometheusText scrapes /metrics's handler as Prometheus would and
+// parses it with Prometheus's own text parser: names, types, _total and
+// unit suffixes, escaping and histogram buckets come out as the
+// exposition format defines them.
 func TestPrometheusText(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	mp, h, err := newMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer mp.Shutdown(context.Background())
 	m := mp.Meter("test")
 	c, _ := m.Int64Counter("credshare.events", metric.WithDescription("Events.\nHandled."))
 	c.Add(context.Background(), 2, metric.WithAttributes(attribute.String("type", `a"b\c`)))
-	h, _ := m.Float64Histogram("x.duration", metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(0.5, 1))
-	h.Record(context.Background(), 0.7)
-	h.Record(context.Background(), 2)
+	hist, _ := m.Float64Histogram("x.duration", metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(0.5, 1))
+	hist.Record(context.Background(), 0.7)
+	hist.Record(context.Background(), 2)
 	g, _ := m.Int64UpDownCounter("queue.size")
 	g.Add(context.Background(), -3)
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(context.Background(), &rm); err != nil {
+
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var b bytes.Buffer
-	writePrometheus(&b, rm)
-	want := `# HELP credshare_events_total Events.\nHandled.
-# TYPE credshare_events_total counter
-credshare_events_total{type="a\"b\\c"} 2
-# TYPE queue_size gauge
-queue_size -3
-# TYPE x_duration_seconds histogram
-x_duration_seconds_bucket{le="0.5"} 0
-x_duration_seconds_bucket{le="1"} 1
-x_duration_seconds_bucket{le="+Inf"} 2
-x_duration_seconds_sum 2.7
-x_duration_seconds_count 2
-`
-	if b.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type %q, want the text format", ct)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("Prometheus's parser refuses /metrics: %v", err)
+	}
+	ev := fams["credshare_events_total"]
+	if ev == nil || ev.GetType() != dto.MetricType_COUNTER || ev.GetHelp() != "Events.\nHandled." {
+		t.Fatalf("credshare_events_total = %v", ev)
+	}
+	var typ string
+	for _, l := range ev.GetMetric()[0].GetLabel() {
+		if l.GetName() == "type" {
+			typ = l.GetValue()
+		}
+	}
+	if typ != `a"b\c` || ev.GetMetric()[0].GetCounter().GetValue() != 2 {
+		t.Errorf("counter sample = %v", ev.GetMetric()[0])
+	}
+	q := fams["queue_size"]
+	if q == nil || q.GetType() != dto.MetricType_GAUGE || q.GetMetric()[0].GetGauge().GetValue() != -3 {
+		t.Errorf("queue_size = %v", q)
+	}
+	d := fams["x_duration_seconds"]
+	if d == nil || d.GetType() != dto.MetricType_HISTOGRAM {
+		t.Fatalf("x_duration_seconds = %v", d)
+	}
+	hd := d.GetMetric()[0].GetHistogram()
+	if hd.GetSampleCount() != 2 || hd.GetSampleSum() != 2.7 {
+		t.Errorf("histogram count/sum = %d/%v", hd.GetSampleCount(), hd.GetSampleSum())
+	}
+	var cum []uint64
+	for _, b := range hd.GetBucket() {
+		cum = append(cum, b.GetCumulativeCount())
+	}
+	if !slices.Equal(cum, []uint64{0, 1, 2}) {
+		t.Errorf("buckets (le 0.5, 1, +Inf) = %v, want [0 1 2]", cum)
 	}
 }
 
