@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 )
 
 // Line is the JSON form of one event: the CloudEvents attributes, the key
@@ -144,9 +145,7 @@ type SourceConfig struct {
 type Source struct {
 	cfg SourceConfig
 
-	mu      sync.Mutex
-	running bool
-	closed  bool
+	life lifecycle.Guard
 }
 
 // NewSource validates cfg.
@@ -171,22 +170,11 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 // the same line again after RetryBackoff; a permanent one, or a line that
 // is not a valid event, goes to the dead-letter queue.
 func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
-	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		return eventbus.ErrClosed
-	case s.running:
-		s.mu.Unlock()
-		return errors.New("filebus: Receive is already running")
+	finished, err := s.life.Start("filebus")
+	if err != nil {
+		return err
 	}
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
+	defer finished()
 	f, err := os.Open(s.cfg.Path)
 	if err != nil {
 		return fmt.Errorf("filebus: %w", err)
@@ -330,9 +318,7 @@ func (s *Source) writeCheckpoint(n int64) error {
 
 // Close stops future Receive calls.
 func (s *Source) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
+	s.life.Close()
 	return nil
 }
 

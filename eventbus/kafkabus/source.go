@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -73,9 +74,8 @@ type Source struct {
 	log   *slog.Logger
 	m     *metrics // nil without SourceConfig.Meter
 
+	life     lifecycle.Guard
 	mu       sync.Mutex
-	running  bool
-	closed   bool
 	blocked  map[tp]int64     // partition waiting for redelivery of this offset
 	resumeAt map[tp]time.Time // paused partition → when to resume
 	replayed map[tp]bool
@@ -213,22 +213,11 @@ func (s *Source) forget(cl *kgo.Client, parts map[string][]int32) {
 
 // Receive implements eventbus.Source.
 func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
-	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		return eventbus.ErrClosed
-	case s.running:
-		s.mu.Unlock()
-		return errors.New("kafkabus: Receive is already running")
+	done, err := s.life.Start("kafkabus")
+	if err != nil {
+		return err
 	}
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
+	defer done()
 
 	for ctx.Err() == nil {
 		wait := s.resumeDue()
@@ -439,13 +428,9 @@ func decodeKey(codec *oeavro.Codec, k []byte) string {
 // Close leaves the group (committing handled offsets on the way out) and
 // releases the client. Unacknowledged messages go to the next consumer.
 func (s *Source) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.life.Close() {
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
 	s.m.close()
 	s.cl.CloseAllowingRebalance()
 	if s.ownDL != nil {

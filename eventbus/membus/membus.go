@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"go.opentelemetry.io/otel/metric"
 )
 
@@ -246,9 +247,7 @@ type Source struct {
 	topics []string
 	m      *metrics // nil without SourceConfig.Meter
 
-	mu      sync.Mutex
-	running bool
-	closed  bool
+	life lifecycle.Guard
 }
 
 // NewSource returns a consumer of the bus.
@@ -288,21 +287,11 @@ type workItem struct {
 
 // Receive implements eventbus.Source.
 func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
-	s.mu.Lock()
-	if s.running || s.closed {
-		s.mu.Unlock()
-		if s.closed {
-			return eventbus.ErrClosed
-		}
-		return errors.New("membus: Receive is already running")
+	done, err := s.life.Start("membus")
+	if err != nil {
+		return err
 	}
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
+	defer done()
 
 	b := s.bus
 	b.mu.Lock()
@@ -480,12 +469,9 @@ func safeCall(ctx context.Context, h eventbus.Handler, e eventbus.Event) (err er
 
 // Close stops future Receive calls and the source's lag reports.
 func (s *Source) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed {
+	if s.life.Close() {
 		s.m.close()
 	}
-	s.closed = true
 	return nil
 }
 

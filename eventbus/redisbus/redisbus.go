@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
@@ -93,9 +94,7 @@ type Source struct {
 	streams []string
 	m       *metrics // nil without SourceConfig.Meter
 
-	mu      sync.Mutex
-	running bool
-	closed  bool
+	life lifecycle.Guard
 }
 
 // NewSource validates cfg and returns a source. The group is created (at
@@ -156,22 +155,11 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 // Receive implements eventbus.Source. Each stream is read by its own
 // goroutine, entries strictly in order.
 func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
-	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		return eventbus.ErrClosed
-	case s.running:
-		s.mu.Unlock()
-		return errors.New("redisbus: Receive is already running")
+	done, err := s.life.Start("redisbus")
+	if err != nil {
+		return err
 	}
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
+	defer done()
 	for _, st := range s.streams {
 		err := s.cfg.Client.XGroupCreateMkStream(ctx, st, s.cfg.Group, "0").Err()
 		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
@@ -432,12 +420,9 @@ func (s *Source) decode(stream string, m redis.XMessage) (eventbus.Event, error)
 // Close stops future Receive calls and the source's lag reports; the
 // client belongs to the caller.
 func (s *Source) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed {
+	if s.life.Close() {
 		s.m.close()
 	}
-	s.closed = true
 	return nil
 }
 
