@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Presentation is what credshare reads from a wallet's DIDAuth presentation
@@ -147,6 +148,32 @@ func CheckDIDAuth(p Presentation, challenge, domain string) error {
 		}
 		if DIDOf(pr.VerificationMethod) != p.Holder {
 			return Fail(ErrProof, "proof %d was made with %q, which is not a key of the holder %q", i, clip(pr.VerificationMethod), clip(p.Holder))
+		}
+	}
+	return nil
+}
+
+// CheckProofTimes checks each proof's "created" against the clock: a proof
+// created more than skew after now, or more than skew before issued (when
+// the challenge it signs was handed out), is refused with ErrProof — such a
+// proof did not answer this challenge at the time it claims. A created
+// that is not an RFC 3339 date-time is ErrMalformed. A proof without
+// created is accepted (Data Integrity makes it optional): the one-time
+// challenge it signs, which expires, is what bounds its age.
+func CheckProofTimes(p Presentation, issued, now time.Time, skew time.Duration) error {
+	for i, pr := range p.Proofs {
+		if pr.Created == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, pr.Created)
+		if err != nil {
+			return Fail(ErrMalformed, "proof %d: created is not an RFC 3339 date-time", i)
+		}
+		switch {
+		case t.After(now.Add(skew)):
+			return Fail(ErrProof, "proof %d was created in the future (more than %s ahead of the issuer's clock)", i, skew)
+		case t.Before(issued.Add(-skew)):
+			return Fail(ErrProof, "proof %d was created before its challenge was issued (more than %s earlier)", i, skew)
 		}
 	}
 	return nil

@@ -35,10 +35,16 @@ var (
 	ErrUnsupported = errors.New("wallet: unsupported")
 	// ErrState: the exchange is not in a state that allows this step.
 	ErrState = errors.New("wallet: wrong exchange state")
+	// ErrTimeout: the request could not be answered within
+	// Config.RequestTimeout (or the client went away); answered with 503.
+	ErrTimeout = errors.New("wallet: request timed out")
 )
 
 // Error is a refused wallet request: an HTTP status, a short machine code
-// and a reason a developer can act on. It never contains secrets.
+// and a reason a developer can act on. The reason goes to the remote
+// caller, so it never holds secrets nor anything learnt from an internal
+// operation (a dial error, an address, the URL of a fetch, the text of a Go
+// error): that detail is the Cause, which is logged, never sent.
 type Error struct {
 	// Kind is the sentinel the error matches.
 	Kind error
@@ -49,13 +55,35 @@ type Error struct {
 	Code string
 	// Reason is the human-readable explanation ("error_description").
 	Reason string
+	// Cause is the internal error behind the refusal (a resolver's or
+	// verifier's error), for the log; nil when the request alone explains
+	// it. It is never written to the response.
+	Cause error
 }
 
-// Error implements error.
-func (e *Error) Error() string { return fmt.Sprintf("%v: %s", e.Kind, e.Reason) }
+// Error implements error. It includes the Cause: it is for logs and
+// programs, the response carries Code and Reason only.
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%v: %s: %v", e.Kind, e.Reason, e.Cause)
+	}
+	return fmt.Sprintf("%v: %s", e.Kind, e.Reason)
+}
 
 // Is reports whether target is e's sentinel.
 func (e *Error) Is(target error) bool { return target == e.Kind }
+
+// Unwrap returns the Cause, so errors.Is and errors.As see through to it
+// (context.DeadlineExceeded, vc.ErrResolve, …).
+func (e *Error) Unwrap() error { return e.Cause }
+
+// WithCause returns a copy of e with cause as its Cause (logged, never
+// sent to the caller).
+func (e *Error) WithCause(cause error) *Error {
+	c := *e
+	c.Cause = cause
+	return &c
+}
 
 // Fail returns an *Error of kind with the status and code that kind maps to
 // and the given reason.
@@ -84,6 +112,8 @@ func Fail(kind error, format string, args ...any) *Error {
 		status, code = http.StatusBadRequest, "unsupported"
 	case ErrState:
 		status, code = http.StatusConflict, "invalid_state"
+	case ErrTimeout:
+		status, code = http.StatusServiceUnavailable, "temporarily_unavailable"
 	}
 	return &Error{Kind: kind, Status: status, Code: code, Reason: fmt.Sprintf(format, args...)}
 }
@@ -108,9 +138,11 @@ type ErrorBody struct {
 	Description string `json:"error_description,omitempty"`
 }
 
-// WriteError answers with err: an *Error gives its status, code and reason;
-// anything else is a 500 whose body says only "server_error" (the cause is
-// not leaked to the caller).
+// WriteError answers with err: an *Error gives its status, code and reason
+// (never its Cause); anything else is a 500 whose body says only
+// "server_error" (the cause is not leaked to the caller). It logs nothing:
+// the protocols' handlers answer through Service.WriteError, which logs the
+// detail with the request id first.
 func WriteError(w http.ResponseWriter, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
@@ -119,6 +151,9 @@ func WriteError(w http.ResponseWriter, err error) {
 	}
 	if e.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer error="`+e.Code+`"`)
+	}
+	if e.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
 	WriteJSON(w, e.Status, ErrorBody{Error: e.Code, Description: e.Reason})
 }

@@ -33,7 +33,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		if errors.As(err, &mbe) {
 			return nil, Fail(ErrTooLarge, "request body exceeds the limit of %d bytes", limit)
 		}
-		return nil, Fail(ErrMalformed, "reading the request body: %v", err)
+		return nil, Fail(ErrMalformed, "the request body could not be read").WithCause(err)
 	}
 	return b, nil
 }
@@ -50,11 +50,11 @@ func DecodeJSON(b []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return Fail(ErrMalformed, "malformed JSON at byte %d: %v", se.Offset, se)
+			return Fail(ErrMalformed, "malformed JSON at byte %d", se.Offset).WithCause(err)
 		case errors.As(err, &te):
 			return Fail(ErrMalformed, "JSON member %q has the wrong type: want %v", te.Field, te.Type)
 		default:
-			return Fail(ErrMalformed, "malformed JSON: %v", err)
+			return Fail(ErrMalformed, "malformed JSON").WithCause(err)
 		}
 	}
 	if dec.More() {

@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/credshare/credshare/vc"
 	"github.com/google/uuid"
@@ -20,6 +22,8 @@ type Registry struct {
 	wallets map[string]vc.Wallet
 	aliases map[string]string
 	maxBody int64
+	timeout time.Duration
+	log     *slog.Logger
 }
 
 // RegistryOption configures a Registry.
@@ -49,10 +53,36 @@ func WithMaxBody(n int64) RegistryOption {
 	}
 }
 
+// WithRequestTimeout sets the deadline of an init request (default
+// DefaultRequestTimeout); the wallets' own endpoints have their Service's
+// Config.RequestTimeout.
+func WithRequestTimeout(d time.Duration) RegistryOption {
+	return func(r *Registry) error {
+		if d <= 0 {
+			return errors.New("wallet: WithRequestTimeout needs a positive duration")
+		}
+		r.timeout = d
+		return nil
+	}
+}
+
+// WithLogger sets the logger of refused and failed init requests (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) RegistryOption {
+	return func(r *Registry) error {
+		if l == nil {
+			return errors.New("wallet: WithLogger needs a logger")
+		}
+		r.log = l
+		return nil
+	}
+}
+
 // NewRegistry returns a registry of ws. Ids must be unique, non-empty and
 // usable as a path segment.
 func NewRegistry(ws []vc.Wallet, opts ...RegistryOption) (*Registry, error) {
-	r := &Registry{wallets: map[string]vc.Wallet{}, aliases: map[string]string{}, maxBody: DefaultMaxBody}
+	r := &Registry{wallets: map[string]vc.Wallet{}, aliases: map[string]string{}, maxBody: DefaultMaxBody,
+		timeout: DefaultRequestTimeout, log: slog.Default()}
 	for _, w := range ws {
 		if w == nil {
 			return nil, errors.New("wallet: nil wallet")
@@ -72,6 +102,7 @@ func NewRegistry(ws []vc.Wallet, opts ...RegistryOption) (*Registry, error) {
 			return nil, err
 		}
 	}
+	r.log = r.log.With("component", "credshare/vc/wallet")
 	for a, id := range r.aliases {
 		if _, ok := r.wallets[id]; !ok {
 			return nil, fmt.Errorf("wallet: alias %q names unknown wallet %q", a, id)
@@ -161,7 +192,9 @@ func NewInitResponse(info vc.WalletInfo, o vc.WalletOffer) InitResponse {
 //	     /{walletID}/…        each wallet's own endpoints (wallet-authenticated)
 //
 // auth says who the learner is; init refuses an award of anyone else.
-// Trailing slashes are optional.
+// Trailing slashes are optional. Every request gets a request id
+// (RequestIDHeader), which the wallets' handlers keep; init runs with the
+// deadline of WithRequestTimeout, and its refusals are logged with the id.
 func (r *Registry) Handler(auth LearnerAuth) http.Handler {
 	mux := http.NewServeMux()
 	storages := func(w http.ResponseWriter, _ *http.Request) {
@@ -177,56 +210,62 @@ func (r *Registry) Handler(auth LearnerAuth) http.Handler {
 	}
 	mux.HandleFunc("GET /storages/{$}", storages)
 	mux.HandleFunc("GET /storages", storages)
-	initH := func(w http.ResponseWriter, req *http.Request) { r.serveInit(w, req, auth) }
+	initH := func(w http.ResponseWriter, req *http.Request) {
+		withDeadline(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.serveInit(w, req, auth) }), w, req, r.timeout)
+	}
 	mux.HandleFunc("POST /credentials/init/{$}", initH)
 	mux.HandleFunc("POST /credentials/init", initH)
 	for _, id := range r.order {
 		mux.Handle("/"+id+"/", http.StripPrefix("/"+id, r.wallets[id].Handler()))
 	}
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { mux.ServeHTTP(w, withRequestID(w, req)) })
 }
 
 func (r *Registry) serveInit(w http.ResponseWriter, req *http.Request, auth LearnerAuth) {
 	if auth == nil {
-		WriteError(w, Fail(ErrUnauthenticated, "the host configured no learner authentication"))
+		r.fail(w, req, Fail(ErrUnauthenticated, "the host configured no learner authentication"))
 		return
 	}
 	learner, err := auth.Learner(req)
 	if err != nil {
 		if errors.Is(err, ErrUnauthenticated) {
-			WriteError(w, Fail(ErrUnauthenticated, "sign in to add a credential to a wallet"))
+			r.fail(w, req, Fail(ErrUnauthenticated, "sign in to add a credential to a wallet"))
 			return
 		}
-		WriteError(w, err)
+		r.fail(w, req, err)
 		return
 	}
 	if learner <= 0 {
-		WriteError(w, Fail(ErrUnauthenticated, "sign in to add a credential to a wallet"))
+		r.fail(w, req, Fail(ErrUnauthenticated, "sign in to add a credential to a wallet"))
 		return
 	}
 	if err := CheckJSONContentType(req); err != nil {
-		WriteError(w, err)
+		r.fail(w, req, err)
 		return
 	}
 	b, err := ReadBody(w, req, r.maxBody)
 	if err != nil {
-		WriteError(w, err)
+		r.fail(w, req, err)
 		return
 	}
 	in, award, err := ParseInitRequest(b)
 	if err != nil {
-		WriteError(w, err)
+		r.fail(w, req, err)
 		return
 	}
 	wal, ok := r.Get(in.StorageID)
 	if !ok {
-		WriteError(w, Fail(ErrNotFound, "no wallet %q (known: %s)", clip(in.StorageID), strings.Join(slices.Clone(r.order), ", ")))
+		r.fail(w, req, Fail(ErrNotFound, "no wallet %q (known: %s)", clip(in.StorageID), strings.Join(slices.Clone(r.order), ", ")))
 		return
 	}
 	offer, err := wal.Offer(req.Context(), vc.WalletOfferRequest{LearnerID: learner, AwardUUID: award, Format: in.Format, DataModel: in.DataModel})
 	if err != nil {
-		WriteError(w, err)
+		r.fail(w, req, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, NewInitResponse(wal.Info(), offer))
+}
+
+func (r *Registry) fail(w http.ResponseWriter, req *http.Request, err error) {
+	writeLogged(r.log, w, req, err)
 }

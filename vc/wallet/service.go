@@ -113,9 +113,21 @@ type Config struct {
 	Formats []string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Logger receives one line per issuance and per refused request; default
-	// slog.Default(). Secrets (challenges, tokens) are never logged.
+	// Logger receives one line per issuance and per refused request, with
+	// the request id (see Middleware) and the detail the response leaves
+	// out; default slog.Default(). Secrets (challenges, tokens) are never
+	// logged.
 	Logger *slog.Logger
+	// RequestTimeout bounds each wallet request handled through Middleware:
+	// its context gets this deadline, so DID resolution, verification,
+	// canonicalisation and the store transaction stop with it, and the
+	// wallet gets a 503 (ErrTimeout); default DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxClockSkew is how far a proof's time (a DIDAuth proof's created, an
+	// OID4VCI proof JWT's iat) may be ahead of this issuer's clock, or
+	// behind the issue of the challenge it answers; default
+	// DefaultMaxClockSkew.
+	MaxClockSkew time.Duration
 }
 
 // Service owns issuance records: it starts an issuance for an authenticated
@@ -129,8 +141,16 @@ type Service struct {
 	log *slog.Logger
 }
 
-// DefaultTTL is the default lifetime of an offer.
-const DefaultTTL = 15 * time.Minute
+// Defaults of Config.
+const (
+	// DefaultTTL is the default lifetime of an offer.
+	DefaultTTL = 15 * time.Minute
+	// DefaultRequestTimeout is the default deadline of one wallet request.
+	DefaultRequestTimeout = 10 * time.Second
+	// DefaultMaxClockSkew is the default tolerance between a wallet's
+	// clock and the issuer's.
+	DefaultMaxClockSkew = 5 * time.Minute
+)
 
 // NewService validates cfg and returns a Service.
 func NewService(cfg Config) (*Service, error) {
@@ -143,11 +163,17 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, errors.New("wallet: Config.Status is required")
 	case cfg.IssuerID == "":
 		return nil, errors.New("wallet: Config.IssuerID is required")
-	case cfg.TTL < 0:
-		return nil, errors.New("wallet: Config.TTL must not be negative")
+	case cfg.TTL < 0 || cfg.RequestTimeout < 0 || cfg.MaxClockSkew < 0:
+		return nil, errors.New("wallet: Config.TTL, RequestTimeout and MaxClockSkew must not be negative")
 	}
 	if cfg.TTL == 0 {
 		cfg.TTL = DefaultTTL
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxClockSkew == 0 {
+		cfg.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if len(cfg.Formats) == 0 {
 		cfg.Formats = []string{vc.FormatLDP, vc.FormatJWT}
@@ -167,6 +193,15 @@ func (s *Service) IssuerID() string { return s.cfg.IssuerID }
 
 // TTL returns the lifetime of an offer.
 func (s *Service) TTL() time.Duration { return s.cfg.TTL }
+
+// RequestTimeout returns the deadline of one wallet request.
+func (s *Service) RequestTimeout() time.Duration { return s.cfg.RequestTimeout }
+
+// MaxClockSkew returns the tolerance for proof times.
+func (s *Service) MaxClockSkew() time.Duration { return s.cfg.MaxClockSkew }
+
+// Logger returns the service's logger.
+func (s *Service) Logger() *slog.Logger { return s.log }
 
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.cfg.Now() }
@@ -200,7 +235,7 @@ func (s *Service) Begin(ctx context.Context, walletID string, req vc.WalletOffer
 		return store.IssuanceRecord{}, fmt.Errorf("wallet: loading award %s: %w", req.AwardUUID, err)
 	}
 	if aw.LearnerID != req.LearnerID {
-		s.log.WarnContext(ctx, "issuance refused: award of another learner", "award", req.AwardUUID, "learner", req.LearnerID)
+		s.logger(ctx).WarnContext(ctx, "issuance refused: award of another learner", "award", req.AwardUUID, "learner", req.LearnerID)
 		return store.IssuanceRecord{}, Fail(ErrForbidden, "award %s does not belong to the signed-in learner", req.AwardUUID)
 	}
 	if aw.Status != credential.StatusAwarded {
@@ -253,8 +288,16 @@ func (s *Service) usable(rec store.IssuanceRecord) error {
 // AuthenticatePresentation checks a wallet's DIDAuth presentation against
 // the pending record rec: shape, proofPurpose "authentication", rec's
 // challenge, domain (when non-empty), a verificationMethod of the holder,
-// and the proof itself through the Verifier. It returns the holder's DID.
-// It does not consume the challenge (Complete does).
+// proof times (CheckProofTimes: created at most MaxClockSkew ahead of the
+// service clock and not before the challenge was issued), and the proof
+// itself through the Verifier. It returns the holder's DID. It does not
+// consume the challenge (Complete does).
+//
+// Refusals say what failed in general terms ("the holder's DID could not
+// be resolved", "the presentation's proof could not be verified"); the
+// resolver's or verifier's own error, which may name internal addresses,
+// is the refusal's Cause, for the log. When ctx is done the error matches
+// ErrTimeout.
 func (s *Service) AuthenticatePresentation(ctx context.Context, rec store.IssuanceRecord, vp []byte, domain string) (string, error) {
 	if s.cfg.Verifier == nil {
 		return "", errors.New("wallet: Config.Verifier is required to accept presentations")
@@ -266,25 +309,69 @@ func (s *Service) AuthenticatePresentation(ctx context.Context, rec store.Issuan
 	if err := CheckDIDAuth(p, rec.Challenge, domain); err != nil {
 		return "", err
 	}
+	if err := CheckProofTimes(p, s.challengeIssued(rec), s.cfg.Now(), s.cfg.MaxClockSkew); err != nil {
+		return "", err
+	}
 	if s.cfg.Resolver != nil {
 		for i, pr := range p.Proofs {
 			m, err := s.cfg.Resolver.ResolveVerificationMethod(ctx, pr.VerificationMethod)
 			if err != nil {
-				return "", Fail(ErrProof, "proof %d: cannot resolve %q: %s", i, clip(pr.VerificationMethod), clip(err.Error()))
+				if terr := ctxDone(ctx, err); terr != nil {
+					return "", terr
+				}
+				return "", Fail(ErrProof, "proof %d: the holder's DID could not be resolved", i).WithCause(err)
 			}
 			if m.Controller != p.Holder || !m.Allows("authentication") {
-				return "", Fail(ErrProof, "proof %d: %q is not an authentication key of the holder %q", i, clip(pr.VerificationMethod), clip(p.Holder))
+				return "", Fail(ErrProof, "proof %d: the verification method is not an authentication key of the holder", i)
 			}
 		}
 	}
 	if err := s.cfg.Verifier.VerifyPresentation(ctx, vp, rec.Challenge, domain); err != nil {
+		if terr := ctxDone(ctx, err); terr != nil {
+			return "", terr
+		}
 		var we *Error
 		if errors.As(err, &we) {
 			return "", we
 		}
-		return "", Fail(ErrProof, "the presentation's proof does not verify: %s", clip(err.Error()))
+		return "", verifyRefusal(err)
 	}
 	return p.Holder, nil
+}
+
+// verifyRefusal turns a verifier's error into a refusal that says which
+// kind of check failed, with the error itself as the Cause.
+func verifyRefusal(err error) *Error {
+	reason := "the presentation's proof could not be verified"
+	switch {
+	case errors.Is(err, vc.ErrResolve):
+		reason = "the holder's DID or verification method could not be resolved"
+	case errors.Is(err, vc.ErrTooLarge), errors.Is(err, vc.ErrTooDeep):
+		reason = "the presentation is too large or too complex to verify"
+	case errors.Is(err, vc.ErrMalformed):
+		reason = "the presentation or its proof is malformed"
+	case errors.Is(err, vc.ErrContext):
+		reason = "the presentation's JSON-LD could not be processed (contexts are limited to the bundled ones)"
+	case errors.Is(err, vc.ErrUnsupported):
+		reason = "the presentation's proof type, cryptosuite, key type or DID method is not supported"
+	}
+	return Fail(ErrProof, "%s", reason).WithCause(err)
+}
+
+// challengeIssued returns when rec's challenge was issued.
+func (s *Service) challengeIssued(rec store.IssuanceRecord) time.Time {
+	if !rec.CreatedAt.IsZero() {
+		return rec.CreatedAt
+	}
+	return rec.ChallengeExpires.Add(-s.cfg.TTL)
+}
+
+// logger returns the service's logger with ctx's request id.
+func (s *Service) logger(ctx context.Context) *slog.Logger {
+	if id := RequestID(ctx); id != "" {
+		return s.log.With("request_id", id)
+	}
+	return s.log
 }
 
 // CompleteRequest is what Complete needs.
@@ -370,7 +457,7 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 				return we
 			}
 			if errors.Is(err, ErrUnsupported) {
-				return Fail(ErrUnsupported, "%s", clip(err.Error()))
+				return Fail(ErrUnsupported, "the requested format or data model is not produced").WithCause(err)
 			}
 			return fmt.Errorf("wallet: issuing the credential of award %s: %w", aw.UUID, err)
 		}
@@ -388,7 +475,7 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 	if err != nil {
 		return Issued{}, s.classify(ctx, req.ID, err)
 	}
-	s.log.InfoContext(ctx, "credential issued", "issuance", out.Record.ID, "award", out.Record.AwardUUID,
+	s.logger(ctx).InfoContext(ctx, "credential issued", "issuance", out.Record.ID, "award", out.Record.AwardUUID,
 		"wallet", out.Record.Wallet, "format", out.Credential.Format, "holder", out.Record.HolderDID, "reused_status", out.ReusedStatus)
 	return out, nil
 }
@@ -436,7 +523,7 @@ func (s *Service) classify(ctx context.Context, id uuid.UUID, err error) error {
 	}
 	var ce consumeError
 	if !errors.As(err, &ce) {
-		s.log.ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
+		s.logger(ctx).ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
 		return err
 	}
 	switch {
@@ -453,7 +540,7 @@ func (s *Service) classify(ctx context.Context, id uuid.UUID, err error) error {
 			return Fail(ErrChallenge, "the challenge is not the one issued for request %s", id)
 		}
 	}
-	s.log.ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
+	s.logger(ctx).ErrorContext(ctx, "issuance failed", "issuance", id, "err", err)
 	return err
 }
 

@@ -73,7 +73,7 @@ func (i *VCIssuer) Issue(ctx context.Context, r IssueRequest) (IssuedCredential,
 	}
 	ver, err := vc.DataModelVersion(r.DataModel)
 	if err != nil {
-		return IssuedCredential{}, Fail(ErrUnsupported, "%s", err.Error())
+		return IssuedCredential{}, Fail(ErrUnsupported, "data model %q is not produced", clip(r.DataModel)).WithCause(err)
 	}
 	ach, err := i.cfg.Achievement(ctx, r.Repos, r.Award)
 	if err != nil {

@@ -239,13 +239,13 @@ func (w *Wallet) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /issue/{id}", w.serveIssue)
 	mux.HandleFunc("POST /issue/{id}/{$}", w.serveIssue)
-	return mux
+	return w.cfg.Service.Middleware(mux)
 }
 
 func (w *Wallet) serveIssue(rw http.ResponseWriter, r *http.Request) {
 	cred, err := w.issue(r.Context(), rw, r)
 	if err != nil {
-		wallet.WriteError(rw, err)
+		w.cfg.Service.WriteError(rw, r, err)
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json")

@@ -109,7 +109,7 @@ func invalidNonce(kind error, format string, args ...any) error {
 func (w *Wallet) serveCredential(rw http.ResponseWriter, r *http.Request) {
 	resp, err := w.credential(r.Context(), rw, r)
 	if err != nil {
-		wallet.WriteError(rw, err)
+		w.cfg.Service.WriteError(rw, r, err)
 		return
 	}
 	wallet.WriteJSON(rw, http.StatusOK, resp)
@@ -173,7 +173,7 @@ func (w *Wallet) credential(ctx context.Context, rw http.ResponseWriter, r *http
 	}
 	svc := w.cfg.Service
 	now := svc.Now()
-	proof, err := VerifyProofJWT(ctx, w.cfg.Keys, cr.ProofJWT, w.base, now, w.cfg.ProofAge)
+	proof, err := VerifyProofJWT(ctx, w.cfg.Keys, cr.ProofJWT, ProofExpect{Issuer: w.base, Now: now, MaxAge: w.cfg.ProofAge, MaxSkew: svc.MaxClockSkew()})
 	if err != nil {
 		return CredentialResponse{}, err
 	}
@@ -188,6 +188,9 @@ func (w *Wallet) credential(ctx context.Context, rw http.ResponseWriter, r *http
 		return CredentialResponse{}, invalidNonce(wallet.ErrChallenge, "the proof's nonce is not a c_nonce")
 	case n.State != nonceFresh:
 		return CredentialResponse{}, invalidNonce(wallet.ErrReplayed, "the c_nonce was already used")
+	case proof.IssuedAt.Before(n.ExpiresAt.Add(-w.cfg.NonceTTL - svc.MaxClockSkew())):
+		// The proof claims to predate the nonce it signs.
+		return CredentialResponse{}, invalidProof("proof JWT iat is before its c_nonce was issued (more than %s earlier)", svc.MaxClockSkew())
 	}
 	rec, err := svc.Pending(ctx, parseUUID(d.Issuance))
 	if err != nil {

@@ -371,7 +371,7 @@ func (w *Wallet) Handler() http.Handler {
 	mux.HandleFunc("POST /token", w.serveToken)
 	mux.HandleFunc("POST /nonce", w.serveNonce)
 	mux.HandleFunc("POST /credential", w.serveCredential)
-	return mux
+	return w.cfg.Service.Middleware(mux)
 }
 
 // MetadataHandler serves only the issuer metadata, for a host that also
@@ -434,16 +434,16 @@ func (w *Wallet) serveOffer(rw http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ex, err := svc.Store().Exchanges().Get(r.Context(), id, svc.Now())
 	if err != nil {
-		wallet.WriteError(rw, w.offerErr(r.Context(), id, err))
+		w.cfg.Service.WriteError(rw, r, w.offerErr(r.Context(), id, err))
 		return
 	}
 	var d offerData
 	if ex.Protocol != Protocol || json.Unmarshal(ex.Data, &d) != nil {
-		wallet.WriteError(rw, wallet.Fail(wallet.ErrNotFound, "no credential offer %q", clip(id)))
+		w.cfg.Service.WriteError(rw, r, wallet.Fail(wallet.ErrNotFound, "no credential offer %q", clip(id)))
 		return
 	}
 	if ex.State != StateOffered || d.Code == "" {
-		wallet.WriteError(rw, wallet.Fail(wallet.ErrReplayed, "credential offer %s was already redeemed", id))
+		w.cfg.Service.WriteError(rw, r, wallet.Fail(wallet.ErrReplayed, "credential offer %s was already redeemed", id))
 		return
 	}
 	wallet.WriteJSON(rw, http.StatusOK, w.offerFor(d.Configs, d.Code))

@@ -53,11 +53,11 @@ func TestVerifyProofJWT(t *testing.T) {
 		}
 		return s
 	}
-	p, err := oid4vci.VerifyProofJWT(ctx, keys, jwt(wallettest.ProofOptions{}), iss, now, 5*time.Minute)
+	p, err := oid4vci.VerifyProofJWT(ctx, keys, jwt(wallettest.ProofOptions{}), oid4vci.ProofExpect{Issuer: iss, Now: now, MaxAge: 5 * time.Minute})
 	if err != nil || p.Holder != h.DID || p.Nonce != "n-1" {
 		t.Fatalf("kid proof: %+v %v", p, err)
 	}
-	p, err = oid4vci.VerifyProofJWT(ctx, keys, jwt(wallettest.ProofOptions{EmbedJWK: true}), iss, now, 5*time.Minute)
+	p, err = oid4vci.VerifyProofJWT(ctx, keys, jwt(wallettest.ProofOptions{EmbedJWK: true}), oid4vci.ProofExpect{Issuer: iss, Now: now, MaxAge: 5 * time.Minute})
 	if err != nil || !strings.HasPrefix(p.Holder, "did:jwk:") {
 		t.Fatalf("jwk proof: %+v %v", p, err)
 	}
@@ -73,7 +73,7 @@ func TestVerifyProofJWT(t *testing.T) {
 		"garbage":                 "a.b.c",
 		"alg none":                "eyJhbGciOiJub25lIiwidHlwIjoib3BlbmlkNHZjaS1wcm9vZitqd3QifQ.e30.",
 	} {
-		if _, err := oid4vci.VerifyProofJWT(ctx, keys, tok, iss, now, 5*time.Minute); !errors.Is(err, wallet.ErrProof) {
+		if _, err := oid4vci.VerifyProofJWT(ctx, keys, tok, oid4vci.ProofExpect{Issuer: iss, Now: now, MaxAge: 5 * time.Minute}); !errors.Is(err, wallet.ErrProof) {
 			t.Errorf("%s: got %v, want ErrProof", name, err)
 		}
 	}
@@ -216,7 +216,7 @@ func FuzzVerifyProofJWT(f *testing.F) {
 	f.Add("e30.e30.")
 	keys := keysOf(h)
 	f.Fuzz(func(t *testing.T, tok string) {
-		p, err := oid4vci.VerifyProofJWT(context.Background(), keys, tok, iss, now, time.Minute)
+		p, err := oid4vci.VerifyProofJWT(context.Background(), keys, tok, oid4vci.ProofExpect{Issuer: iss, Now: now, MaxAge: time.Minute})
 		if err != nil {
 			var we *wallet.Error
 			if !errors.As(err, &we) || we.Status/100 != 4 {
@@ -246,7 +246,7 @@ func TestVerifyProofJWTES256JWK(t *testing.T) {
 	claims, _ := json.Marshal(map[string]any{"aud": iss, "iat": now.Unix(), "nonce": "n"})
 	jws, _ := sg.Sign(claims)
 	tok, _ := jws.CompactSerialize()
-	p, err := oid4vci.VerifyProofJWT(context.Background(), keysOf(), tok, iss, now, time.Minute)
+	p, err := oid4vci.VerifyProofJWT(context.Background(), keysOf(), tok, oid4vci.ProofExpect{Issuer: iss, Now: now, MaxAge: time.Minute})
 	if err != nil || !strings.HasPrefix(p.Holder, "did:jwk:") {
 		t.Fatalf("%+v %v", p, err)
 	}
@@ -255,7 +255,7 @@ func TestVerifyProofJWTES256JWK(t *testing.T) {
 	sg, _ = jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
 	jws, _ = sg.Sign(claims)
 	tok, _ = jws.CompactSerialize()
-	if _, err := oid4vci.VerifyProofJWT(context.Background(), keysOf(), tok, iss, now, time.Minute); !errors.Is(err, wallet.ErrProof) {
+	if _, err := oid4vci.VerifyProofJWT(context.Background(), keysOf(), tok, oid4vci.ProofExpect{Issuer: iss, Now: now, MaxAge: time.Minute}); !errors.Is(err, wallet.ErrProof) {
 		t.Fatalf("private jwk: %v", err)
 	}
 }

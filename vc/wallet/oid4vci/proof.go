@@ -21,8 +21,9 @@ func joseAlgs() []jose.SignatureAlgorithm { return []jose.SignatureAlgorithm{jos
 // maxProofJWT bounds a proof JWT's length.
 const maxProofJWT = 8 << 10
 
-// clockSkew is the tolerance for a proof's iat in the future.
-const clockSkew = time.Minute
+// maxIat bounds |iat| (seconds; the year 10000): a larger float does not
+// convert to int64 meaningfully.
+const maxIat = 253402300800
 
 // ProofClaims are the claims of a proof-of-possession JWT.
 type ProofClaims struct {
@@ -39,24 +40,49 @@ type Proof struct {
 	Holder string
 	// Nonce is the c_nonce the proof signs (not yet consumed).
 	Nonce string
+	// IssuedAt is the proof's iat.
+	IssuedAt time.Time
 }
 
-func invalidProof(format string, args ...any) error {
+// ProofExpect is what VerifyProofJWT requires of a proof JWT besides its
+// signature.
+type ProofExpect struct {
+	// Issuer is the Credential Issuer Identifier "aud" must name.
+	Issuer string
+	// Now is the issuer's clock.
+	Now time.Time
+	// MaxAge bounds the age of iat: it must not be before
+	// Now - MaxAge - MaxSkew.
+	MaxAge time.Duration
+	// MaxSkew bounds iat in the future: it must not be after Now + MaxSkew;
+	// default wallet.DefaultMaxClockSkew.
+	MaxSkew time.Duration
+}
+
+func invalidProof(format string, args ...any) *wallet.Error {
 	return wallet.Fail(wallet.ErrProof, format, args...).WithCode("invalid_proof", 0)
 }
 
 // VerifyProofJWT checks a proof-of-possession JWT: typ
 // openid4vci-proof+jwt, an accepted algorithm, a key named by "kid" (a DID
 // URL, resolved with keys) or embedded as a public "jwk" (not both), a
-// signature that verifies with that key, aud = issuer, an iat no older than
-// maxAge, and a nonce. The nonce is returned, not consumed.
-func VerifyProofJWT(ctx context.Context, keys KeyResolver, token, issuer string, now time.Time, maxAge time.Duration) (Proof, error) {
+// signature that verifies with that key, aud = want.Issuer, an iat
+// (required, as OID4VCI says) within [Now-MaxAge-MaxSkew, Now+MaxSkew], and
+// a nonce. The nonce is returned, not consumed.
+//
+// Refusals match wallet.ErrProof (or ErrChallenge for a missing nonce);
+// their reasons are generic, and a resolver's error, which may name an
+// internal address, is only the refusal's Cause (for the log).
+func VerifyProofJWT(ctx context.Context, keys KeyResolver, token string, want ProofExpect) (Proof, error) {
+	if want.MaxSkew <= 0 {
+		want.MaxSkew = wallet.DefaultMaxClockSkew
+	}
 	if len(token) > maxProofJWT {
 		return Proof{}, invalidProof("proof JWT longer than %d bytes", maxProofJWT)
 	}
 	jws, err := jose.ParseSignedCompact(token, joseAlgs())
 	if err != nil {
-		return Proof{}, invalidProof("proof is not a compact JWS signed with %v: %v", proofAlgs(), err)
+		return Proof{}, invalidProof("proof is not a compact JWS signed with %v", proofAlgs()).WithCause(err)
 	}
 	if len(jws.Signatures) != 1 {
 		return Proof{}, invalidProof("proof JWT must carry exactly one signature")
@@ -76,7 +102,7 @@ func VerifyProofJWT(ctx context.Context, keys KeyResolver, token, issuer string,
 		}
 		pub, err = keys.ResolveKey(ctx, h.KeyID)
 		if err != nil {
-			return Proof{}, invalidProof("cannot resolve kid %q: %v", clip(h.KeyID), err)
+			return Proof{}, invalidProof("the key named by kid could not be resolved").WithCause(err)
 		}
 		holder = wallet.DIDOf(h.KeyID)
 	case h.JSONWebKey != nil:
@@ -86,7 +112,7 @@ func VerifyProofJWT(ctx context.Context, keys KeyResolver, token, issuer string,
 		pub = h.JSONWebKey.Key
 		pj, err := h.JSONWebKey.MarshalJSON()
 		if err != nil {
-			return Proof{}, invalidProof("the embedded jwk cannot be encoded: %v", err)
+			return Proof{}, invalidProof("the embedded jwk cannot be encoded").WithCause(err)
 		}
 		holder = "did:jwk:" + base64.RawURLEncoding.EncodeToString(pj)
 	default:
@@ -108,8 +134,8 @@ func VerifyProofJWT(ctx context.Context, keys KeyResolver, token, issuer string,
 		}
 		aud = []string{one}
 	}
-	if !slices.Contains(aud, issuer) {
-		return Proof{}, invalidProof("proof JWT aud must be the credential issuer %q", issuer)
+	if !slices.Contains(aud, want.Issuer) {
+		return Proof{}, invalidProof("proof JWT aud must be the credential issuer %q", want.Issuer)
 	}
 	if c.IssuedAt == nil {
 		return Proof{}, invalidProof("proof JWT has no iat")
@@ -118,12 +144,18 @@ func VerifyProofJWT(ctx context.Context, keys KeyResolver, token, issuer string,
 	if err != nil {
 		return Proof{}, invalidProof("proof JWT iat is not a number")
 	}
+	if iatF > maxIat || iatF < -maxIat {
+		return Proof{}, invalidProof("proof JWT iat is out of range")
+	}
 	iat := time.Unix(int64(iatF), 0)
-	if iat.After(now.Add(clockSkew)) || iat.Before(now.Add(-maxAge)) {
-		return Proof{}, invalidProof("proof JWT iat %s is outside [now-%s, now+%s]", iat.UTC().Format(time.RFC3339), maxAge, clockSkew)
+	if iat.After(want.Now.Add(want.MaxSkew)) {
+		return Proof{}, invalidProof("proof JWT iat is in the future (more than %s ahead of the issuer's clock)", want.MaxSkew)
+	}
+	if iat.Before(want.Now.Add(-want.MaxAge - want.MaxSkew)) {
+		return Proof{}, invalidProof("proof JWT iat is older than %s", want.MaxAge+want.MaxSkew)
 	}
 	if c.Nonce == "" {
 		return Proof{}, wallet.Fail(wallet.ErrChallenge, "proof JWT has no nonce; get a c_nonce first").WithCode("invalid_nonce", 0)
 	}
-	return Proof{Holder: holder, Nonce: c.Nonce}, nil
+	return Proof{Holder: holder, Nonce: c.Nonce, IssuedAt: iat}, nil
 }

@@ -48,7 +48,7 @@ func ParseTokenRequest(contentType string, body []byte) (TokenRequest, error) {
 	case "", "application/x-www-form-urlencoded":
 		q, err := url.ParseQuery(string(body))
 		if err != nil {
-			return tr, wallet.Fail(wallet.ErrMalformed, "malformed form body: %v", err).WithCode("invalid_request", 0)
+			return tr, wallet.Fail(wallet.ErrMalformed, "malformed form body").WithCause(err).WithCode("invalid_request", 0)
 		}
 		for k, v := range q {
 			if len(v) > 1 {
@@ -84,7 +84,7 @@ type TokenResponse struct {
 func (w *Wallet) serveToken(rw http.ResponseWriter, r *http.Request) {
 	resp, err := w.token(r.Context(), rw, r)
 	if err != nil {
-		wallet.WriteError(rw, err)
+		w.cfg.Service.WriteError(rw, r, err)
 		return
 	}
 	rw.Header().Set("Pragma", "no-cache")
@@ -177,7 +177,7 @@ func nonceID(nonce string) string { return NonceProtocol + ":" + wallet.HashToke
 func (w *Wallet) serveNonce(rw http.ResponseWriter, r *http.Request) {
 	nonce, exp, err := w.newNonce(r.Context())
 	if err != nil {
-		wallet.WriteError(rw, err)
+		w.cfg.Service.WriteError(rw, r, err)
 		return
 	}
 	wallet.WriteJSON(rw, http.StatusOK, map[string]any{"c_nonce": nonce, "c_nonce_expires_in": int64(exp / time.Second)})

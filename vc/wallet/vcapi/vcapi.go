@@ -222,13 +222,13 @@ func (w *Wallet) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /exchanges/{id}", w.serve)
 	mux.HandleFunc("POST /exchanges/{id}/{$}", w.serve)
-	return mux
+	return w.cfg.Service.Middleware(mux)
 }
 
 func (w *Wallet) serve(rw http.ResponseWriter, r *http.Request) {
 	out, err := w.step(r.Context(), rw, r)
 	if err != nil {
-		wallet.WriteError(rw, err)
+		w.cfg.Service.WriteError(rw, r, err)
 		return
 	}
 	wallet.WriteJSON(rw, http.StatusOK, out)

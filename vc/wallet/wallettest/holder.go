@@ -94,6 +94,11 @@ type PresentOptions struct {
 	// Learner Credential Wallet does) instead of the simulator's own
 	// eddsa-jcs-2022 code.
 	Suite string
+	// Created sets the proof's created (default the holder's clock).
+	Created time.Time
+	// OmitCreated leaves created out of the proof (the simulator's own
+	// eddsa-jcs-2022 proofs only: with Suite, Present fails).
+	OmitCreated bool
 }
 
 // Present returns a DIDAuth presentation secured with a Data Integrity
@@ -117,16 +122,25 @@ func (h *Holder) Present(o PresentOptions) ([]byte, error) {
 		"type":     []any{"VerifiablePresentation"},
 		"holder":   o.Holder,
 	}
+	if o.Created.IsZero() {
+		o.Created = h.now()
+	}
 	if o.Suite != "" {
+		if o.OmitCreated {
+			return nil, errors.New("wallettest: OmitCreated needs the simulator's own suite (no Suite)")
+		}
 		return h.presentWithVC(vp, key, o)
 	}
 	proof := map[string]any{
 		"type":               "DataIntegrityProof",
 		"cryptosuite":        "eddsa-jcs-2022",
-		"created":            h.now().UTC().Format(time.RFC3339),
+		"created":            o.Created.UTC().Format(time.RFC3339),
 		"verificationMethod": o.VerificationMethod,
 		"proofPurpose":       o.ProofPurpose,
 		"challenge":          o.Challenge,
+	}
+	if o.OmitCreated {
+		delete(proof, "created")
 	}
 	if o.Domain != "" {
 		proof["domain"] = o.Domain
@@ -160,6 +174,8 @@ type ProofOptions struct {
 	Nonce    string
 	// IssuedAt defaults to now.
 	IssuedAt time.Time
+	// OmitIssuedAt leaves iat out of the claims.
+	OmitIssuedAt bool
 	// Typ defaults to openid4vci-proof+jwt.
 	Typ string
 	// EmbedJWK names the key by a "jwk" header instead of "kid".
@@ -196,7 +212,11 @@ func (h *Holder) ProofJWT(o ProofOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	claims, _ := json.Marshal(map[string]any{"aud": o.Audience, "iat": o.IssuedAt.Unix(), "nonce": o.Nonce})
+	cl := map[string]any{"aud": o.Audience, "iat": o.IssuedAt.Unix(), "nonce": o.Nonce}
+	if o.OmitIssuedAt {
+		delete(cl, "iat")
+	}
+	claims, _ := json.Marshal(cl)
 	jws, err := signer.Sign(claims)
 	if err != nil {
 		return "", err
@@ -428,7 +448,7 @@ func (h *Holder) presentWithVC(vp map[string]any, key ed25519.PrivateKey, o Pres
 		return nil, err
 	}
 	if err := proof.SignMap(context.Background(), vp, s, proof.Options{
-		Suite: o.Suite, Purpose: o.ProofPurpose, Created: h.now(), Challenge: o.Challenge, Domain: o.Domain,
+		Suite: o.Suite, Purpose: o.ProofPurpose, Created: o.Created, Challenge: o.Challenge, Domain: o.Domain,
 	}); err != nil {
 		return nil, err
 	}
