@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string {
 
 func noEnv(string) string { return "" }
 
-// TestFakeSmoke runs `openedx-kafka -fake -serve` in process: the seeded
+// TestFakeSmoke runs `openedx -fake -serve` in process: the seeded
 // Open edX events must all be applied through kfake + srfake + SQLite + the
 // Credly fake, the badges issued and published, only the poisoned record
 // dead-lettered; the endpoints must answer while it serves; a cancelled

@@ -575,7 +575,7 @@ func collect(ctx context.Context, app *App, cf *credlyfake.Server, sum *fakeSumm
 func storeFilter(k credential.Kind) store.AwardFilter { return store.AwardFilter{Kind: k, Limit: 1000} }
 
 func writeSummary(w io.Writer, s fakeSummary, serve bool) {
-	fmt.Fprintln(w, "credshare openedx-kafka -fake: Open edX events through Kafka (kfake) + schema registry (srfake) + SQLite + Credly (fake)")
+	fmt.Fprintln(w, "credshare openedx -fake: Open edX events through Kafka (kfake) + schema registry (srfake) + SQLite + Credly (fake)")
 	fmt.Fprintf(w, "  records seeded      %d (%d events as the LMS writes them, %d duplicate delivery, %d poisoned record)\n", s.Records, s.Unique, s.Duplicates, s.Poisoned)
 	fmt.Fprintf(w, "  events applied      %d of %d (the duplicate was recognised and skipped)\n", s.Processed, s.Unique)
 	fmt.Fprintf(w, "  course certificates %d awarded, %d revoked\n", s.CertsAwarded, s.CertsRevoked)

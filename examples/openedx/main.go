@@ -24,7 +24,7 @@ func main() {
 // shutdown (or a -fake run that saw every event through), 1 when something
 // failed, 2 for bad flags or configuration.
 func realMain(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := flag.NewFlagSet("openedx-kafka", flag.ContinueOnError)
+	fs := flag.NewFlagSet("openedx", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("CREDSHARE_CONFIG_FILE"), "configuration `file` (.json, .yaml or .yml); environment variables override it (default $CREDSHARE_CONFIG_FILE)")
 	checkOnly := fs.Bool("check-config", false, "validate the configuration, print it without secrets, and exit")
@@ -34,7 +34,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fakeAddr := fs.String("addr", "", "with -fake: HTTP listen address (default 127.0.0.1:0, or 127.0.0.1:8080 with -serve)")
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprint(w, `openedx-kafka: the credshare deployment for an Open edX site.
+		fmt.Fprint(w, `openedx: the credshare deployment for an Open edX site.
 
 It consumes the LMS's events from Kafka (Avro + schema registry, as
 event-bus-kafka writes them), awards course certificates and badges in
@@ -43,8 +43,8 @@ outbox, publishes badge.awarded / badge.revoked back to Kafka, and serves
 /healthz, /readyz, /metrics and the Credly webhook.
 
 Usage:
-  openedx-kafka [-config FILE] [-check-config]
-  openedx-kafka -fake [-serve] [-data DIR] [-addr HOST:PORT]
+  openedx [-config FILE] [-check-config]
+  openedx -fake [-serve] [-data DIR] [-addr HOST:PORT]
 
 Flags:
 `)
@@ -59,7 +59,7 @@ Flags:
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "openedx-kafka: unexpected argument %q (see -help)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "openedx: unexpected argument %q (see -help)\n", fs.Arg(0))
 		return 2
 	}
 
@@ -71,7 +71,7 @@ Flags:
 		_, err := runFake(ctx, fakeOptions{Out: stdout, Log: stderr, LogLevel: getenv("CREDSHARE_LOG_LEVEL"), Dir: *dataDir,
 			Serve: *serve, Addr: addr, Timeout: 60 * time.Second})
 		if err != nil {
-			fmt.Fprintf(stderr, "openedx-kafka -fake: %v\n", err)
+			fmt.Fprintf(stderr, "openedx -fake: %v\n", err)
 			return 1
 		}
 		return 0
@@ -82,7 +82,7 @@ Flags:
 		err = cfg.Validate()
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "openedx-kafka: invalid configuration:\n%v\n(run with -help for every setting)\n", indent(err.Error()))
+		fmt.Fprintf(stderr, "openedx: invalid configuration:\n%v\n(run with -help for every setting)\n", indent(err.Error()))
 		return 2
 	}
 	lvl, _ := logLevel(cfg.Log.Level)

@@ -1,4 +1,4 @@
-// Command openedx-kafka is the credshare deployment for an Open edX site:
+// Command openedx is the credshare deployment for an Open edX site:
 // what runs next to the LMS in place of the badges and certificates part of
 // the Credentials service.
 //
@@ -20,7 +20,7 @@
 //
 // # Trying it
 //
-//	go run ./examples/openedx-kafka -fake
+//	go run ./examples/openedx -fake
 //
 // starts kfake (an in-process Kafka broker speaking the real protocol),
 // srfake (a schema registry), a Credly API fake and SQLite in a temporary

@@ -32,7 +32,7 @@ import (
 )
 
 // meterName is the instrumentation scope of this program's own metrics.
-const meterName = "github.com/credshare/credshare/examples/openedx-kafka"
+const meterName = "github.com/credshare/credshare/examples/openedx"
 
 // appOptions are the knobs the -fake mode and tests turn; a deployment
 // leaves them zero.
