@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,14 +18,10 @@ import (
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/eventbus/kafkabus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/mysqlstore"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
@@ -41,21 +36,24 @@ type appOptions struct {
 	httpClient *http.Client
 	// kafkaOpts are extra franz-go options (faster heartbeats for kfake).
 	kafkaOpts []kgo.Opt
+	// redisBlock, when set, shortens the Redis source's blocking read.
+	redisBlock time.Duration
 	// defaultRules is used when no rules file is configured.
 	defaultRules []byte
 }
 
-// App is the assembled deployment: store, providers, pipeline, Kafka
-// source and publisher, outbox dispatcher and HTTP server.
+// App is the assembled deployment: store, providers, pipeline, event bus
+// (Kafka or Redis) source and publisher, outbox dispatcher and HTTP server.
 type App struct {
 	cfg  Config
 	log  *slog.Logger
 	st   store.Store
 	pipe *credshare.Pipeline
 	disp *credshare.Dispatcher
-	pub  *kafkabus.Publisher
-	src  *kafkabus.Source
-	ping *kgo.Client
+	bus  string             // busKafka or busRedis
+	pub  eventbus.Publisher // also the dead-letter queue of Kafka
+	src  eventbus.Source    // nil with consumers disabled
+	ping func(context.Context) error
 	mp   *sdkmetric.MeterProvider
 	srv  *http.Server
 	ln   net.Listener
@@ -69,7 +67,8 @@ type App struct {
 
 // NewApp connects everything cfg describes, failing fast with a clear
 // error: the store (and its migrations), provider accounts, template sync,
-// the rules, Kafka and the schema registry, and the HTTP listener.
+// the rules, the event bus (Kafka and its schema registry, or Redis), and
+// the HTTP listener.
 func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) (a *App, err error) {
 	a = &App{cfg: cfg, log: log}
 	// "return nil, err" sets a to nil before this runs, and the closers
@@ -90,9 +89,9 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	a.mp = mp
 	a.closers = append(a.closers, func() error { return a.mp.Shutdown(context.Background()) })
 	meter := a.mp.Meter(meterName)
-	if a.handleDur, err = meter.Float64Histogram("credshare.kafka.handle.duration", metric.WithUnit("s"),
+	if a.handleDur, err = meter.Float64Histogram("credshare.event.handle.duration", metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-		metric.WithDescription("Time to apply one Kafka event, by type and result (ok, error).")); err != nil {
+		metric.WithDescription("Time to apply one consumed event, by bus (kafka, redis), type and result (ok, error).")); err != nil {
 		return nil, err
 	}
 
@@ -127,54 +126,19 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	}
 	a.rulesEng = rules
 
-	// Kafka.
-	cc, err := a.clientConfig(opts.kafkaOpts)
-	if err != nil {
+	// The event bus: Kafka or Redis Streams, as the configuration says.
+	if err = a.openBus(ctx, opts, meter); err != nil {
 		return nil, err
-	}
-	reg := kafkabus.RegistryConfig{URLs: cfg.Kafka.SchemaRegistryURL, Key: cfg.Kafka.SchemaRegistryAPIKey, Secret: cfg.Kafka.SchemaRegistryAPISecret}
-	if a.pub, err = kafkabus.NewPublisher(kafkabus.PublisherConfig{Client: cc, Registry: reg, Source: cfg.Kafka.EventSource, Group: cfg.Kafka.ConsumerGroup}); err != nil {
-		return nil, fmt.Errorf("kafka publisher: %w", err)
-	}
-	a.closers = append(a.closers, a.pub.Close)
-	pingOpts := []kgo.Opt{kgo.SeedBrokers(cc.Brokers...), kgo.ClientID("credshare-health")}
-	if cc.TLS != nil {
-		pingOpts = append(pingOpts, kgo.DialTLSConfig(cc.TLS))
-	}
-	if len(cc.SASL) > 0 {
-		pingOpts = append(pingOpts, kgo.SASL(cc.SASL...))
-	}
-	if a.ping, err = kgo.NewClient(pingOpts...); err != nil {
-		return nil, fmt.Errorf("kafka: %w", err)
-	}
-	a.closers = append(a.closers, func() error { a.ping.Close(); return nil })
-	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	err = a.ping.Ping(pctx)
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("kafka.bootstrap_servers (CREDSHARE_KAFKA_BOOTSTRAP_SERVERS): no broker answered: %w", err)
-	}
-	if cfg.Kafka.ConsumersEnabled {
-		sc := kafkabus.SourceConfig{Client: cc, Registry: reg, Group: cfg.Kafka.ConsumerGroup, Topics: cfg.topics(),
-			DeadLetter: a.pub, RetryBackoff: cfg.Kafka.RetryBackoff.Duration, Logger: log}
-		if cfg.Kafka.ReplayFrom != "" {
-			sc.ReplayFrom, _ = time.Parse(time.RFC3339, cfg.Kafka.ReplayFrom)
-		}
-		if a.src, err = kafkabus.NewSource(sc); err != nil {
-			return nil, fmt.Errorf("kafka consumer: %w", err)
-		}
-		// Closed before the publisher it dead-letters through.
-		a.closers = append(a.closers, a.src.Close)
 	}
 
 	// Pipeline and outbox dispatcher.
 	var pub eventbus.Publisher
-	if cfg.Kafka.PublishBadgeEvents || cfg.Kafka.PublishProgramEvents {
-		pub = typeFilter{next: a.pub, badges: cfg.Kafka.PublishBadgeEvents}
+	if cfg.Bus.PublishBadgeEvents || cfg.Bus.PublishProgramEvents {
+		pub = typeFilter{next: a.pub, badges: cfg.Bus.PublishBadgeEvents}
 	}
 	if a.pipe, err = credshare.New(credshare.Config{
-		Store: a.st, Group: cfg.Kafka.ConsumerGroup, Rules: rules, Providers: providers, Publisher: pub,
-		TopicPrefix: cfg.Kafka.TopicPrefix, PublishProgramEvents: cfg.Kafka.PublishProgramEvents, Logger: log, Meter: meter,
+		Store: a.st, Group: cfg.Bus.ConsumerGroup, Rules: rules, Providers: providers, Publisher: pub,
+		TopicPrefix: cfg.Bus.TopicPrefix, PublishProgramEvents: cfg.Bus.PublishProgramEvents, Logger: log, Meter: meter,
 	}); err != nil {
 		return nil, err
 	}
@@ -320,27 +284,6 @@ func (a *App) syncTemplates(ctx context.Context, provider, account string, l bad
 		"created", rep.Count(badge.SyncCreate), "updated", rep.Count(badge.SyncUpdate), "deactivated", rep.Count(badge.SyncDeactivate))
 }
 
-func (a *App) clientConfig(extra []kgo.Opt) (kafkabus.ClientConfig, error) {
-	k := a.cfg.Kafka
-	cc := kafkabus.ClientConfig{Brokers: k.BootstrapServers, ClientID: "credshare", TopicPrefix: k.TopicPrefix, Opts: extra}
-	if a.cfg.kafkaTLS() {
-		cc.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	if k.APIKey != "" {
-		var m sasl.Mechanism
-		switch k.SASLMechanism {
-		case "SCRAM-SHA-256":
-			m = scram.Auth{User: k.APIKey, Pass: k.APISecret}.AsSha256Mechanism()
-		case "SCRAM-SHA-512":
-			m = scram.Auth{User: k.APIKey, Pass: k.APISecret}.AsSha512Mechanism()
-		default:
-			m = plain.Auth{User: k.APIKey, Pass: k.APISecret}.AsMechanism()
-		}
-		cc.SASL = []sasl.Mechanism{m}
-	}
-	return cc, nil
-}
-
 // typeFilter drops published badge events when they are switched off while
 // program certificate events are on.
 type typeFilter struct {
@@ -372,7 +315,7 @@ func (a *App) handler() eventbus.Handler {
 		if err != nil {
 			res = "error"
 		}
-		a.handleDur.Record(ctx, time.Since(start).Seconds(), metric.WithAttributeSet(attrSet(e.Type, res)))
+		a.handleDur.Record(ctx, time.Since(start).Seconds(), metric.WithAttributeSet(attrSet(a.bus, e.Type, res)))
 		return err
 	}
 	logFailures := func(next eventbus.Handler) eventbus.Handler {
@@ -384,7 +327,7 @@ func (a *App) handler() eventbus.Handler {
 				if eventbus.IsPermanent(err) {
 					lvl, msg = slog.LevelError, "event cannot be applied; sent to the dead-letter topic"
 				}
-				a.log.Log(ctx, lvl, msg, "event", e.ID, "type", e.Type, "err", err)
+				a.log.Log(ctx, lvl, msg, "bus", a.bus, "event", e.ID, "type", e.Type, "err", err)
 			}
 			return err
 		}
@@ -392,7 +335,8 @@ func (a *App) handler() eventbus.Handler {
 	return eventbus.Chain(apply, logFailures, eventbus.Retry(eventbus.RetryPolicy{MaxAttempts: 3}))
 }
 
-// readyz reports 200 when the store answers and a Kafka broker answers,
+// readyz reports 200 when the store answers and the event bus answers (a
+// check named "kafka" or "redis"),
 // and 503 (with the failing checks) otherwise or while shutting down.
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -409,13 +353,13 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	} else {
 		checks["store"] = "ok"
 	}
-	if err := a.ping.Ping(ctx); err != nil {
-		checks["kafka"] = err.Error()
+	if err := a.ping(ctx); err != nil {
+		checks[a.bus] = err.Error()
 		ok = false
 	} else {
-		checks["kafka"] = "ok"
+		checks[a.bus] = "ok"
 	}
-	if a.cfg.Kafka.ConsumersEnabled {
+	if a.cfg.Bus.ConsumersEnabled {
 		if a.consuming.Load() {
 			checks["consumer"] = "ok"
 		} else {
@@ -423,7 +367,7 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 			ok = false
 		}
 	} else {
-		checks["consumer"] = "disabled (kafka.consumers_enabled=false)"
+		checks["consumer"] = "disabled (bus.consumers_enabled=false)"
 	}
 	status, code := "ok", http.StatusOK
 	if !ok {
@@ -441,11 +385,12 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // Run serves until ctx ends (or a component fails), then shuts down
 // gracefully: it stops fetching events and lets the ones in hand finish,
-// commits their offsets and leaves the consumer group, lets the outbox calls
+// commits their offsets and leaves the consumer group (Kafka) or
+// acknowledges them (Redis), lets the outbox calls
 // in flight finish, stops the HTTP server after its requests, and closes the
 // publisher, the metrics and the store — in that order, within
-// shutdown_timeout. Nothing committed is lost: an event whose offset was not
-// committed is delivered again (and deduplicated), an outbox item not run
+// shutdown_timeout. Nothing committed is lost: an event not committed or
+// acknowledged is delivered again (and deduplicated), an outbox item not run
 // stays in the store.
 func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 3)
@@ -475,14 +420,14 @@ func (a *App) Run(ctx context.Context) error {
 				if err == nil {
 					err = errors.New("stopped by itself")
 				}
-				errc <- fmt.Errorf("kafka consumer: %w", err)
+				errc <- fmt.Errorf("%s consumer: %w", a.bus, err)
 			}
 		}()
 	} else {
 		close(cdone)
 	}
-	a.log.Info("credshare running", "http", a.Addr(), "topics", a.cfg.topics(), "group", a.cfg.Kafka.ConsumerGroup,
-		"consumers_enabled", a.cfg.Kafka.ConsumersEnabled)
+	a.log.Info("credshare running", "bus", a.bus, "http", a.Addr(), "topics", a.cfg.topics(), "group", a.cfg.Bus.ConsumerGroup,
+		"consumers_enabled", a.cfg.Bus.ConsumersEnabled)
 
 	var runErr error
 	select {
@@ -509,7 +454,7 @@ func (a *App) Run(ctx context.Context) error {
 	wait("event handling", cdone)
 	if a.src != nil {
 		if err := a.src.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("closing the kafka consumer: %w", err))
+			errs = append(errs, fmt.Errorf("closing the %s consumer: %w", a.bus, err))
 		}
 	}
 	dcancel()

@@ -36,7 +36,7 @@ func benchEndToEnd(b *testing.B, mysqlDSN string) {
 		b.Fatal(err)
 	}
 	p, err := kafkabus.NewPublisher(kafkabus.PublisherConfig{
-		Client:   kafkabus.ClientConfig{Brokers: w.cfg.Kafka.BootstrapServers, TopicPrefix: w.cfg.Kafka.TopicPrefix},
+		Client:   kafkabus.ClientConfig{Brokers: w.cfg.Kafka.BootstrapServers, TopicPrefix: w.cfg.Bus.TopicPrefix},
 		Registry: kafkabus.RegistryConfig{URLs: w.cfg.Kafka.SchemaRegistryURL}, Source: "openedx/lms/web",
 	})
 	if err != nil {
@@ -70,7 +70,7 @@ func benchEndToEnd(b *testing.B, mysqlDSN string) {
 		if applied == 0 {
 			// All events share the course key, hence the partition, so
 			// the last one written is the last one applied.
-			if ok, err := app.Store().Events().IsProcessed(ctx, w.cfg.Kafka.ConsumerGroup, lastID); err == nil && ok {
+			if ok, err := app.Store().Events().IsProcessed(ctx, w.cfg.Bus.ConsumerGroup, lastID); err == nil && ok {
 				applied = time.Since(start)
 			}
 		}

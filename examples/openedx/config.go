@@ -19,6 +19,7 @@ import (
 
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store/mysqlstore"
+	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,7 +28,9 @@ import (
 // then from environment variables (see settings), and validated by
 // Validate before anything connects.
 type Config struct {
+	Bus        BusConfig        `json:"bus" yaml:"bus"`
 	Kafka      KafkaConfig      `json:"kafka" yaml:"kafka"`
+	Redis      RedisConfig      `json:"redis" yaml:"redis"`
 	Store      StoreConfig      `json:"store" yaml:"store"`
 	Credly     CredlyConfig     `json:"credly" yaml:"credly"`
 	Accredible AccredibleConfig `json:"accredible" yaml:"accredible"`
@@ -38,7 +41,21 @@ type Config struct {
 	ShutdownTimeout Duration `json:"shutdown_timeout" yaml:"shutdown_timeout"`
 }
 
-// KafkaConfig holds the event bus settings.
+// BusConfig holds the settings both event buses share: what is consumed
+// and published, and as which consumer group.
+type BusConfig struct {
+	TopicPrefix          string   `json:"topic_prefix" yaml:"topic_prefix"`
+	Topics               []string `json:"topics" yaml:"topics"`
+	ProgramCertificates  bool     `json:"program_certificates" yaml:"program_certificates"`
+	ConsumerGroup        string   `json:"consumer_group" yaml:"consumer_group"`
+	ConsumersEnabled     bool     `json:"consumers_enabled" yaml:"consumers_enabled"`
+	RetryBackoff         Duration `json:"retry_backoff" yaml:"retry_backoff"`
+	PublishBadgeEvents   bool     `json:"publish_badge_events" yaml:"publish_badge_events"`
+	PublishProgramEvents bool     `json:"publish_program_events" yaml:"publish_program_events"`
+	EventSource          string   `json:"event_source" yaml:"event_source"`
+}
+
+// KafkaConfig holds the settings of the Kafka bus (event-bus-kafka's).
 type KafkaConfig struct {
 	BootstrapServers        []string `json:"bootstrap_servers" yaml:"bootstrap_servers"`
 	APIKey                  string   `json:"api_key" yaml:"api_key"`
@@ -48,17 +65,23 @@ type KafkaConfig struct {
 	SchemaRegistryURL       []string `json:"schema_registry_url" yaml:"schema_registry_url"`
 	SchemaRegistryAPIKey    string   `json:"schema_registry_api_key" yaml:"schema_registry_api_key"`
 	SchemaRegistryAPISecret string   `json:"schema_registry_api_secret" yaml:"schema_registry_api_secret"`
-	TopicPrefix             string   `json:"topic_prefix" yaml:"topic_prefix"`
-	Topics                  []string `json:"topics" yaml:"topics"`
-	ProgramCertificates     bool     `json:"program_certificates" yaml:"program_certificates"`
-	ConsumerGroup           string   `json:"consumer_group" yaml:"consumer_group"`
-	ConsumersEnabled        bool     `json:"consumers_enabled" yaml:"consumers_enabled"`
 	ReplayFrom              string   `json:"replay_from" yaml:"replay_from"`
-	RetryBackoff            Duration `json:"retry_backoff" yaml:"retry_backoff"`
-	PublishBadgeEvents      bool     `json:"publish_badge_events" yaml:"publish_badge_events"`
-	PublishProgramEvents    bool     `json:"publish_program_events" yaml:"publish_program_events"`
-	EventSource             string   `json:"event_source" yaml:"event_source"`
 }
+
+// RedisConfig holds the settings of the Redis Streams bus
+// (event-bus-redis's, the one Tutor runs).
+type RedisConfig struct {
+	ConnectionURL string `json:"connection_url" yaml:"connection_url"`
+	ConsumerName  string `json:"consumer_name" yaml:"consumer_name"`
+	StreamMaxLen  int64  `json:"stream_max_len" yaml:"stream_max_len"`
+}
+
+// Event bus names: the value of the "bus" check of /readyz and of the
+// bus attribute of this program's metrics.
+const (
+	busKafka = "kafka"
+	busRedis = "redis"
+)
 
 // StoreConfig says where state is kept.
 type StoreConfig struct {
@@ -146,14 +169,15 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 // DefaultConfig returns the defaults every other source overrides.
 func DefaultConfig() Config {
 	return Config{
-		Kafka: KafkaConfig{
+		Bus: BusConfig{
 			Topics:             []string{eventbus.TopicBadgesLifecycle, eventbus.TopicCertificateLifecycle},
 			ConsumerGroup:      "credshare",
 			ConsumersEnabled:   true,
 			RetryBackoff:       Duration{time.Second},
 			PublishBadgeEvents: true,
-			SASLMechanism:      "PLAIN",
 		},
+		Kafka:           KafkaConfig{SASLMechanism: "PLAIN"},
+		Redis:           RedisConfig{StreamMaxLen: 10000},
 		Store:           StoreConfig{Driver: "mysql"},
 		Badges:          BadgesConfig{SyncTemplates: true},
 		HTTP:            HTTPConfig{Addr: ":8080"},
@@ -167,10 +191,10 @@ func DefaultConfig() Config {
 // from a string. The table drives -help, the README's mapping table and the
 // names in validation errors.
 type setting struct {
-	Env     string // CREDSHARE_… variable
-	Alias   string // Open edX variable also read when Env is unset
-	Key     string // file key, dotted
-	OpenEdX string // the Open edX setting it corresponds to
+	Env     string   // CREDSHARE_… variable
+	Aliases []string // Open edX (or former) variables also read when Env is unset, in order
+	Key     string   // file key, dotted
+	OpenEdX string   // the Open edX setting it corresponds to
 	Default string
 	Secret  bool
 	Doc     string
@@ -219,13 +243,13 @@ func parseMap(v string) (map[string]string, error) {
 
 // settings lists every setting. Keep README.md's table in step (a test checks it).
 var settings = []setting{
-	{Env: "CREDSHARE_KAFKA_BOOTSTRAP_SERVERS", Alias: "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", Key: "kafka.bootstrap_servers",
-		OpenEdX: "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", Doc: "Kafka seed brokers, host:port, comma-separated. Required.",
+	{Env: "CREDSHARE_KAFKA_BOOTSTRAP_SERVERS", Aliases: []string{"EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"}, Key: "kafka.bootstrap_servers",
+		OpenEdX: "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", Doc: "Kafka seed brokers, host:port, comma-separated. Setting it selects Kafka (required then, with the schema registry).",
 		set: func(c *Config, v string) error { c.Kafka.BootstrapServers = splitList(v); return nil }},
-	{Env: "CREDSHARE_KAFKA_API_KEY", Alias: "EVENT_BUS_KAFKA_API_KEY", Key: "kafka.api_key", Secret: true,
+	{Env: "CREDSHARE_KAFKA_API_KEY", Aliases: []string{"EVENT_BUS_KAFKA_API_KEY"}, Key: "kafka.api_key", Secret: true,
 		OpenEdX: "EVENT_BUS_KAFKA_API_KEY", Doc: "SASL user (Confluent Cloud API key); turns on SASL and TLS.",
 		set: func(c *Config, v string) error { c.Kafka.APIKey = v; return nil }},
-	{Env: "CREDSHARE_KAFKA_API_SECRET", Alias: "EVENT_BUS_KAFKA_API_SECRET", Key: "kafka.api_secret", Secret: true,
+	{Env: "CREDSHARE_KAFKA_API_SECRET", Aliases: []string{"EVENT_BUS_KAFKA_API_SECRET"}, Key: "kafka.api_secret", Secret: true,
 		OpenEdX: "EVENT_BUS_KAFKA_API_SECRET", Doc: "SASL password (Confluent Cloud API secret).",
 		set: func(c *Config, v string) error { c.Kafka.APISecret = v; return nil }},
 	{Env: "CREDSHARE_KAFKA_SASL_MECHANISM", Key: "kafka.sasl_mechanism", Default: "PLAIN",
@@ -241,48 +265,63 @@ var settings = []setting{
 			c.Kafka.TLS = &b
 			return err
 		}},
-	{Env: "CREDSHARE_SCHEMA_REGISTRY_URL", Alias: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", Key: "kafka.schema_registry_url",
-		OpenEdX: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", Doc: "Confluent schema registry URL(s), comma-separated. Required.",
+	{Env: "CREDSHARE_SCHEMA_REGISTRY_URL", Aliases: []string{"EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"}, Key: "kafka.schema_registry_url",
+		OpenEdX: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", Doc: "Confluent schema registry URL(s), comma-separated. Required with Kafka.",
 		set: func(c *Config, v string) error { c.Kafka.SchemaRegistryURL = splitList(v); return nil }},
-	{Env: "CREDSHARE_SCHEMA_REGISTRY_API_KEY", Alias: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY", Key: "kafka.schema_registry_api_key", Secret: true,
+	{Env: "CREDSHARE_SCHEMA_REGISTRY_API_KEY", Aliases: []string{"EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY"}, Key: "kafka.schema_registry_api_key", Secret: true,
 		OpenEdX: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY", Doc: "Registry basic-auth user.",
 		set: func(c *Config, v string) error { c.Kafka.SchemaRegistryAPIKey = v; return nil }},
-	{Env: "CREDSHARE_SCHEMA_REGISTRY_API_SECRET", Alias: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET", Key: "kafka.schema_registry_api_secret", Secret: true,
+	{Env: "CREDSHARE_SCHEMA_REGISTRY_API_SECRET", Aliases: []string{"EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET"}, Key: "kafka.schema_registry_api_secret", Secret: true,
 		OpenEdX: "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET", Doc: "Registry basic-auth password.",
 		set: func(c *Config, v string) error { c.Kafka.SchemaRegistryAPISecret = v; return nil }},
-	{Env: "CREDSHARE_TOPIC_PREFIX", Alias: "EVENT_BUS_TOPIC_PREFIX", Key: "kafka.topic_prefix",
-		OpenEdX: "EVENT_BUS_TOPIC_PREFIX", Doc: `Prefix of every topic: "<prefix>-<topic>".`,
-		set: func(c *Config, v string) error { c.Kafka.TopicPrefix = strings.TrimSpace(v); return nil }},
-	{Env: "CREDSHARE_TOPICS", Key: "kafka.topics", Default: eventbus.TopicBadgesLifecycle + "," + eventbus.TopicCertificateLifecycle,
-		OpenEdX: "consume_events -t (one process per topic there)", Doc: "Base topics to consume, comma-separated.",
-		set: func(c *Config, v string) error { c.Kafka.Topics = splitList(v); return nil }},
-	{Env: "CREDSHARE_PROGRAM_CERTIFICATES", Key: "kafka.program_certificates", Default: "false",
+	{Env: "CREDSHARE_TOPIC_PREFIX", Aliases: []string{"EVENT_BUS_TOPIC_PREFIX"}, Key: "bus.topic_prefix",
+		OpenEdX: "EVENT_BUS_TOPIC_PREFIX", Doc: `Prefix of every topic (Kafka) or stream (Redis): "<prefix>-<topic>".`,
+		set: func(c *Config, v string) error { c.Bus.TopicPrefix = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_TOPICS", Key: "bus.topics", Default: eventbus.TopicBadgesLifecycle + "," + eventbus.TopicCertificateLifecycle,
+		OpenEdX: "consume_events -t (one process per topic there)", Doc: "Base topics (Redis: streams) to consume, comma-separated.",
+		set: func(c *Config, v string) error { c.Bus.Topics = splitList(v); return nil }},
+	{Env: "CREDSHARE_PROGRAM_CERTIFICATES", Key: "bus.program_certificates", Default: "false",
 		OpenEdX: "consume_events -t " + eventbus.TopicProgramCertificateLifecycle, Doc: "Also consume " + eventbus.TopicProgramCertificateLifecycle + ".",
-		set: func(c *Config, v string) (err error) { c.Kafka.ProgramCertificates, err = parseBool(v); return err }},
-	{Env: "CREDSHARE_CONSUMER_GROUP", Key: "kafka.consumer_group", Default: "credshare",
-		OpenEdX: "consume_events -g", Doc: "Kafka consumer group (also the group processed events are recorded for).",
-		set: func(c *Config, v string) error { c.Kafka.ConsumerGroup = strings.TrimSpace(v); return nil }},
-	{Env: "CREDSHARE_CONSUMERS_ENABLED", Alias: "EVENT_BUS_KAFKA_CONSUMERS_ENABLED", Key: "kafka.consumers_enabled", Default: "true",
-		OpenEdX: "EVENT_BUS_KAFKA_CONSUMERS_ENABLED", Doc: "Kill switch: false runs only the outbox dispatcher and the webhooks.",
-		set: func(c *Config, v string) (err error) { c.Kafka.ConsumersEnabled, err = parseBool(v); return err }},
+		set: func(c *Config, v string) (err error) { c.Bus.ProgramCertificates, err = parseBool(v); return err }},
+	{Env: "CREDSHARE_CONSUMER_GROUP", Key: "bus.consumer_group", Default: "credshare",
+		OpenEdX: "consume_events -g", Doc: "Consumer group on either bus, as Open edX's consume_events -g (also the group processed events are recorded for).",
+		set: func(c *Config, v string) error { c.Bus.ConsumerGroup = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_CONSUMERS_ENABLED", Aliases: []string{"EVENT_BUS_KAFKA_CONSUMERS_ENABLED", "EVENT_BUS_REDIS_CONSUMERS_ENABLED"}, Key: "bus.consumers_enabled", Default: "true",
+		OpenEdX: "EVENT_BUS_KAFKA_CONSUMERS_ENABLED / EVENT_BUS_REDIS_CONSUMERS_ENABLED", Doc: "Kill switch: false runs only the outbox dispatcher and the webhooks.",
+		set: func(c *Config, v string) (err error) { c.Bus.ConsumersEnabled, err = parseBool(v); return err }},
 	{Env: "CREDSHARE_REPLAY_FROM", Key: "kafka.replay_from",
-		OpenEdX: `consume_events --extra '{"offset_time": …}'`, Doc: "RFC 3339 time: start every partition there (run one consumer).",
+		OpenEdX: `consume_events --extra '{"offset_time": …}'`, Doc: "Kafka only. RFC 3339 time: start every partition there (run one consumer).",
 		set: func(c *Config, v string) error { c.Kafka.ReplayFrom = strings.TrimSpace(v); return nil }},
-	{Env: "CREDSHARE_KAFKA_RETRY_BACKOFF", Key: "kafka.retry_backoff", Default: "1s",
+	{Env: "CREDSHARE_RETRY_BACKOFF", Aliases: []string{"CREDSHARE_KAFKA_RETRY_BACKOFF"}, Key: "bus.retry_backoff", Default: "1s",
 		OpenEdX: "EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP (roughly)", Doc: "Pause before an event that failed for a transient reason is delivered again.",
 		set: func(c *Config, v string) (err error) {
-			c.Kafka.RetryBackoff.Duration, err = parseDuration(v)
+			c.Bus.RetryBackoff.Duration, err = parseDuration(v)
 			return err
 		}},
-	{Env: "CREDSHARE_PUBLISH_BADGE_EVENTS", Key: "kafka.publish_badge_events", Default: "true",
-		OpenEdX: "EVENT_BUS_PRODUCER_CONFIG for badge.awarded.v1 / badge.revoked.v1 (enabled with BADGES_ENABLED)", Doc: "Publish badge.awarded / badge.revoked to " + eventbus.TopicBadgesLifecycle + ".",
-		set: func(c *Config, v string) (err error) { c.Kafka.PublishBadgeEvents, err = parseBool(v); return err }},
-	{Env: "CREDSHARE_PUBLISH_PROGRAM_EVENTS", Key: "kafka.publish_program_events", Default: "false",
+	{Env: "CREDSHARE_PUBLISH_BADGE_EVENTS", Key: "bus.publish_badge_events", Default: "true",
+		OpenEdX: "EVENT_BUS_PRODUCER_CONFIG for badge.awarded.v1 / badge.revoked.v1 (enabled with BADGES_ENABLED)", Doc: "Publish badge.awarded / badge.revoked to " + eventbus.TopicBadgesLifecycle + " on the bus events are consumed from.",
+		set: func(c *Config, v string) (err error) { c.Bus.PublishBadgeEvents, err = parseBool(v); return err }},
+	{Env: "CREDSHARE_PUBLISH_PROGRAM_EVENTS", Key: "bus.publish_program_events", Default: "false",
 		OpenEdX: "EVENT_BUS_PRODUCER_CONFIG for program.certificate.awarded.v1 / revoked.v1", Doc: "Publish program certificate events.",
-		set: func(c *Config, v string) (err error) { c.Kafka.PublishProgramEvents, err = parseBool(v); return err }},
-	{Env: "CREDSHARE_EVENT_SOURCE", Key: "kafka.event_source", Default: "openedx/credshare/web",
-		OpenEdX: `ce_source of Credentials' events ("openedx/credentials/web")`, Doc: "CloudEvents source of published events.",
-		set: func(c *Config, v string) error { c.Kafka.EventSource = strings.TrimSpace(v); return nil }},
+		set: func(c *Config, v string) (err error) { c.Bus.PublishProgramEvents, err = parseBool(v); return err }},
+	{Env: "CREDSHARE_EVENT_SOURCE", Key: "bus.event_source", Default: "openedx/credshare/web",
+		OpenEdX: `ce_source of Credentials' events ("openedx/credentials/web")`, Doc: "Source of published events (Kafka ce_source header, Redis source field).",
+		set: func(c *Config, v string) error { c.Bus.EventSource = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_REDIS_CONNECTION_URL", Aliases: []string{"EVENT_BUS_REDIS_CONNECTION_URL"}, Key: "redis.connection_url", Secret: true,
+		OpenEdX: "EVENT_BUS_REDIS_CONNECTION_URL", Doc: "redis:// or rediss:// URL of the Redis Streams bus; setting it selects Redis (leave the Kafka settings unset).",
+		set: func(c *Config, v string) error { c.Redis.ConnectionURL = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_REDIS_CONSUMER_NAME", Key: "redis.consumer_name", Default: "host name + random suffix",
+		OpenEdX: `consume_events --extra '{"consumer_name": …}'`, Doc: "Redis only. This consumer's name in the group; keep it stable across restarts (e.g. the pod name) so entries it left pending are handled on start.",
+		set: func(c *Config, v string) error { c.Redis.ConsumerName = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_REDIS_STREAM_MAX_LEN", Aliases: []string{"EVENT_BUS_REDIS_STREAM_MAX_LEN"}, Key: "redis.stream_max_len", Default: "10000",
+		OpenEdX: "EVENT_BUS_REDIS_STREAM_MAX_LEN", Doc: "Redis only. Published streams are trimmed to about this many entries (XADD MAXLEN ~); negative: no trimming.",
+		set: func(c *Config, v string) (err error) {
+			c.Redis.StreamMaxLen, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return errors.New("not a whole number")
+			}
+			return nil
+		}},
 	{Env: "CREDSHARE_STORE_DRIVER", Key: "store.driver", Default: "mysql",
 		OpenEdX: `DATABASES["default"]["ENGINE"]`, Doc: "mysql (MySQL 8 / MariaDB) or sqlite (one process, for trying it out).",
 		set: func(c *Config, v string) error { c.Store.Driver = strings.ToLower(strings.TrimSpace(v)); return nil }},
@@ -401,8 +440,8 @@ func envValue(s setting, getenv func(string) string) (string, bool, error) {
 			return strings.TrimRight(string(b), "\r\n"), true, nil
 		}
 	}
-	if s.Alias != "" {
-		if v := getenv(s.Alias); v != "" {
+	for _, a := range s.Aliases {
+		if v := getenv(a); v != "" {
 			return v, true, nil
 		}
 	}
@@ -443,8 +482,8 @@ func loadFile(cfg *Config, path string) error {
 
 // Topics returns the base topics to consume.
 func (c Config) topics() []string {
-	ts := slices.Clone(c.Kafka.Topics)
-	if c.Kafka.ProgramCertificates && !slices.Contains(ts, eventbus.TopicProgramCertificateLifecycle) {
+	ts := slices.Clone(c.Bus.Topics)
+	if c.Bus.ProgramCertificates && !slices.Contains(ts, eventbus.TopicProgramCertificateLifecycle) {
 		ts = append(ts, eventbus.TopicProgramCertificateLifecycle)
 	}
 	return ts
@@ -457,12 +496,47 @@ func (c Config) kafkaTLS() bool {
 	return c.Kafka.APIKey != ""
 }
 
-// Validate checks every setting and returns all problems at once, each
-// naming its setting. Secrets are never part of the messages.
-func (c Config) Validate() error {
+// kafkaSettingsGiven lists the Kafka connection settings that are set.
+func (c Config) kafkaSettingsGiven() []string {
+	k := c.Kafka
+	var out []string
+	for _, x := range []struct {
+		set  bool
+		name string
+	}{
+		{len(k.BootstrapServers) > 0, "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"},
+		{len(k.SchemaRegistryURL) > 0, "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"},
+		{k.APIKey != "" || k.APISecret != "", "EVENT_BUS_KAFKA_API_KEY/SECRET"},
+		{k.SchemaRegistryAPIKey != "" || k.SchemaRegistryAPISecret != "", "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY/SECRET"},
+	} {
+		if x.set {
+			out = append(out, x.name)
+		}
+	}
+	return out
+}
+
+// busName chooses the event bus as Open edX deployments are told apart:
+// Kafka when Kafka connection settings are given, Redis when
+// EVENT_BUS_REDIS_CONNECTION_URL is. It returns "" when neither is
+// configured and "kafka+redis" when both are (Validate rejects both).
+func (c Config) busName() string {
+	kafka, redis := len(c.kafkaSettingsGiven()) > 0, c.Redis.ConnectionURL != ""
+	switch {
+	case kafka && redis:
+		return busKafka + "+" + busRedis
+	case kafka:
+		return busKafka
+	case redis:
+		return busRedis
+	}
+	return ""
+}
+
+// validateKafka checks the Kafka settings (the bus is Kafka).
+func (c Config) validateKafka() []error {
 	var errs []error
 	bad := func(key, format string, args ...any) { errs = append(errs, settingErr(key, format, args...)) }
-
 	k := c.Kafka
 	if len(k.BootstrapServers) == 0 {
 		bad("kafka.bootstrap_servers", "required: the Kafka brokers, e.g. kafka-1:9092,kafka-2:9092")
@@ -489,34 +563,61 @@ func (c Config) Validate() error {
 	if (k.SchemaRegistryAPIKey == "") != (k.SchemaRegistryAPISecret == "") {
 		bad("kafka.schema_registry_api_key", "set both the key and kafka.schema_registry_api_secret (CREDSHARE_SCHEMA_REGISTRY_API_SECRET), or neither")
 	}
-	if strings.ContainsAny(k.TopicPrefix, " \t/") {
-		bad("kafka.topic_prefix", "%q contains a space or a slash", k.TopicPrefix)
-	}
-	if len(c.topics()) == 0 && k.ConsumersEnabled {
-		bad("kafka.topics", "no topic to consume")
-	}
-	seen := map[string]bool{}
-	for _, t := range c.topics() {
-		switch {
-		case strings.ContainsAny(t, " \t/"):
-			bad("kafka.topics", "%q is not a topic name", t)
-		case seen[t]:
-			bad("kafka.topics", "%q is listed twice", t)
-		case strings.HasSuffix(t, "-dlq"):
-			bad("kafka.topics", "%q is a dead-letter topic; replay it with the credshare CLI instead", t)
-		}
-		seen[t] = true
-	}
-	if strings.TrimSpace(k.ConsumerGroup) == "" {
-		bad("kafka.consumer_group", "required")
-	}
 	if k.ReplayFrom != "" {
 		if _, err := time.Parse(time.RFC3339, k.ReplayFrom); err != nil {
 			bad("kafka.replay_from", "%q is not an RFC 3339 time such as 2026-11-01T00:00:00Z", k.ReplayFrom)
 		}
 	}
-	if k.RetryBackoff.Duration <= 0 {
-		bad("kafka.retry_backoff", "must be positive")
+	return errs
+}
+
+// Validate checks every setting and returns all problems at once, each
+// naming its setting. Secrets are never part of the messages.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) { errs = append(errs, settingErr(key, format, args...)) }
+
+	switch c.busName() {
+	case busKafka:
+		errs = append(errs, c.validateKafka()...)
+	case busRedis:
+		if _, err := redis.ParseURL(c.Redis.ConnectionURL); err != nil {
+			bad("redis.connection_url", "not a redis:// or rediss:// URL go-redis can parse (not shown, as it may hold a password)")
+		}
+		if c.Kafka.ReplayFrom != "" {
+			bad("kafka.replay_from", "Kafka only; on Redis a new consumer group starts at the beginning of each stream")
+		}
+	case "":
+		errs = append(errs, errors.New("event bus: none configured: set EVENT_BUS_REDIS_CONNECTION_URL (Redis Streams, as Tutor runs Open edX) "+
+			"or EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS and EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL (Kafka) — the values the LMS has"))
+	default:
+		errs = append(errs, fmt.Errorf("event bus: both Kafka (%s) and Redis (EVENT_BUS_REDIS_CONNECTION_URL / CREDSHARE_REDIS_CONNECTION_URL) are configured: "+
+			"Open edX runs on one of them (its EVENT_BUS_CONSUMER says which); keep only that bus's settings", strings.Join(c.kafkaSettingsGiven(), ", ")))
+	}
+	b := c.Bus
+	if strings.ContainsAny(b.TopicPrefix, " \t/") {
+		bad("bus.topic_prefix", "%q contains a space or a slash", b.TopicPrefix)
+	}
+	if len(c.topics()) == 0 && b.ConsumersEnabled {
+		bad("bus.topics", "no topic to consume")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.topics() {
+		switch {
+		case strings.ContainsAny(t, " \t/"):
+			bad("bus.topics", "%q is not a topic name", t)
+		case seen[t]:
+			bad("bus.topics", "%q is listed twice", t)
+		case strings.HasSuffix(t, "-dlq"):
+			bad("bus.topics", "%q is a dead-letter topic; replay it with the credshare CLI instead", t)
+		}
+		seen[t] = true
+	}
+	if strings.TrimSpace(b.ConsumerGroup) == "" {
+		bad("bus.consumer_group", "required")
+	}
+	if b.RetryBackoff.Duration <= 0 {
+		bad("bus.retry_backoff", "must be positive")
 	}
 
 	switch c.Store.Driver {
@@ -641,16 +742,19 @@ func (c Config) LogValue() slog.Value {
 		return out
 	}
 	return slog.GroupValue(
+		slog.String("bus", c.busName()),
 		slog.Any("kafka.bootstrap_servers", c.Kafka.BootstrapServers),
 		slog.String("kafka.api_key", secret(c.Kafka.APIKey)),
 		slog.Bool("kafka.tls", c.kafkaTLS()),
 		slog.Any("kafka.schema_registry_url", c.Kafka.SchemaRegistryURL),
-		slog.String("kafka.topic_prefix", c.Kafka.TopicPrefix),
-		slog.Any("kafka.topics", c.topics()),
-		slog.String("kafka.consumer_group", c.Kafka.ConsumerGroup),
-		slog.Bool("kafka.consumers_enabled", c.Kafka.ConsumersEnabled),
-		slog.Bool("kafka.publish_badge_events", c.Kafka.PublishBadgeEvents),
-		slog.Bool("kafka.publish_program_events", c.Kafka.PublishProgramEvents),
+		slog.String("redis.connection_url", secret(c.Redis.ConnectionURL)),
+		slog.String("redis.consumer_name", c.Redis.ConsumerName),
+		slog.String("bus.topic_prefix", c.Bus.TopicPrefix),
+		slog.Any("bus.topics", c.topics()),
+		slog.String("bus.consumer_group", c.Bus.ConsumerGroup),
+		slog.Bool("bus.consumers_enabled", c.Bus.ConsumersEnabled),
+		slog.Bool("bus.publish_badge_events", c.Bus.PublishBadgeEvents),
+		slog.Bool("bus.publish_program_events", c.Bus.PublishProgramEvents),
 		slog.String("store.driver", c.Store.Driver),
 		slog.String("store.dsn", secret(c.Store.DSN)),
 		slog.Any("credly.organizations", ids(c.Credly.Organizations)),
@@ -677,8 +781,8 @@ func writeSettingsHelp(w io.Writer) {
 	fmt.Fprintln(w)
 	for _, s := range settings {
 		extra := ""
-		if s.Alias != "" {
-			extra = " Also read from " + s.Alias + "."
+		if len(s.Aliases) > 0 {
+			extra = " Also read from " + strings.Join(s.Aliases, ", ") + "."
 		}
 		if s.Secret {
 			extra += " Secret: never logged; may be given in a file named by " + s.Env + "_FILE."
@@ -695,8 +799,8 @@ func settingsMarkdown() string {
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	for _, s := range settings {
 		doc := s.Doc
-		if s.Alias != "" {
-			doc += " Also read from `" + s.Alias + "`."
+		if len(s.Aliases) > 0 {
+			doc += " Also read from `" + strings.Join(s.Aliases, "`, `") + "`."
 		}
 		if s.Secret {
 			doc += " Secret (or `" + s.Env + "_FILE`)."

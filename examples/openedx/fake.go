@@ -69,6 +69,11 @@ type fakeOptions struct {
 	// MySQLDSN, when set, keeps the state in that MySQL/MariaDB database
 	// instead of SQLite.
 	MySQLDSN string
+	// RedisURL, when set, runs the world on Redis Streams at that server
+	// (streams under a prefix of their own, removed at the end) instead
+	// of kfake and srfake. The -fake flag does not set it: -fake is
+	// self-contained, so Kafka-only.
+	RedisURL string
 }
 
 // fakeSummary is what runFake observed.
@@ -85,6 +90,8 @@ type fakeSummary struct {
 	DLQ                                   []string
 	OutboxPending, OutboxDead             int
 	Endpoints                             map[string]int
+	Ready, Metrics                        string // the bodies of /readyz and /metrics
+	Bus, Prefix                           string
 	StorePath                             string
 	Addr                                  string
 }
@@ -160,7 +167,7 @@ type fakeWorld struct {
 	log     *slog.Logger
 	cf      *credlyfake.Server
 	evs     []seeded
-	watch   *watcher
+	watch   busWatcher
 	appOpts appOptions
 }
 
@@ -188,19 +195,6 @@ func newFakeWorld(ctx context.Context, o fakeOptions, cl *cleanups) (*fakeWorld,
 		o.Dir = dir
 	}
 
-	topics := []string{eventbus.TopicBadgesLifecycle, eventbus.TopicCertificateLifecycle}
-	var full []string
-	for _, t := range topics {
-		f := eventbus.FullTopic(fakePrefix, t)
-		full = append(full, f, eventbus.DLQName(f))
-	}
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, full...), kfake.AllowAutoTopicCreation())
-	if err != nil {
-		return nil, fmt.Errorf("starting kfake: %w", err)
-	}
-	cl.Cleanup(cluster.Close)
-	reg := srfake.New()
-	cl.Cleanup(reg.Close)
 	w.cf = credlyfake.New(cl)
 	w.cf.AddOrg(fakeOrg, fakeOrgToken)
 	w.cf.AddTemplate(fakeOrg, credlyfake.Template{ID: fakeTplPython, Name: "Python Fundamentals", State: "active",
@@ -209,10 +203,23 @@ func newFakeWorld(ctx context.Context, o fakeOptions, cl *cleanups) (*fakeWorld,
 		Description: "Passed both data science courses.", ImageURL: "https://images.example.org/data.png"})
 
 	cfg := DefaultConfig()
-	cfg.Kafka.BootstrapServers = cluster.ListenAddrs()
-	cfg.Kafka.SchemaRegistryURL = []string{reg.URL()}
-	cfg.Kafka.TopicPrefix = fakePrefix
-	cfg.Kafka.RetryBackoff = Duration{200 * time.Millisecond}
+	cfg.Bus.TopicPrefix = fakePrefix
+	cfg.Bus.RetryBackoff = Duration{200 * time.Millisecond}
+	if o.RedisURL != "" {
+		// A prefix of its own, so runs sharing a redis-server do not meet.
+		cfg.Bus.TopicPrefix = fakePrefix + "-" + uuid.NewString()[:8]
+		cfg.Redis.ConnectionURL = o.RedisURL
+		// Stable, as a deployment should set it: a second process drains
+		// what the first left pending at once.
+		cfg.Redis.ConsumerName = "credshare-fake"
+	} else {
+		cluster, reg, err := startKafka(cl)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Kafka.BootstrapServers = cluster.ListenAddrs()
+		cfg.Kafka.SchemaRegistryURL = []string{reg.URL()}
+	}
 	cfg.Store = StoreConfig{Driver: "sqlite", DSN: filepath.Join(o.Dir, "credshare.db")}
 	if o.MySQLDSN != "" {
 		cfg.Store = StoreConfig{Driver: "mysql", DSN: o.MySQLDSN}
@@ -228,18 +235,65 @@ func newFakeWorld(ctx context.Context, o fakeOptions, cl *cleanups) (*fakeWorld,
 
 	// Seed the topics as the LMS would, before the consumer starts.
 	w.evs = fakeEvents(time.Now().UTC())
-	if err := seed(ctx, cfg, w.evs); err != nil {
-		return nil, err
+	if cfg.busName() == busRedis {
+		err = w.startRedis(ctx, cl)
+	} else {
+		err = w.startKafkaWatch(ctx)
 	}
-	if w.watch, err = newWatcher(cfg.Kafka.BootstrapServers, full); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	cl.Cleanup(w.watch.close)
 	// The providers keep their default client (vc/netguard, allowing
 	// exactly the fake API's host on 127.0.0.1), as in production.
-	w.appOpts = appOptions{defaultRules: fakeRules,
+	w.appOpts = appOptions{defaultRules: fakeRules, redisBlock: 100 * time.Millisecond,
 		kafkaOpts: []kgo.Opt{kgo.FetchMaxWait(100 * time.Millisecond), kgo.HeartbeatInterval(200 * time.Millisecond)}}
 	return w, nil
+}
+
+// startKafka starts kfake (a Kafka broker speaking the real protocol, with
+// the -fake topics and their dead-letter topics) and srfake (a schema
+// registry).
+func startKafka(cl *cleanups) (*kfake.Cluster, *srfake.Registry, error) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, fullTopics(fakePrefix)...), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting kfake: %w", err)
+	}
+	cl.Cleanup(cluster.Close)
+	reg := srfake.New()
+	cl.Cleanup(reg.Close)
+	return cluster, reg, nil
+}
+
+// fullTopics are the consumed topics of the fake world with their prefix,
+// each followed by its dead-letter topic.
+func fullTopics(prefix string) []string {
+	var full []string
+	for _, t := range []string{eventbus.TopicBadgesLifecycle, eventbus.TopicCertificateLifecycle} {
+		f := eventbus.FullTopic(prefix, t)
+		full = append(full, f, eventbus.DLQName(f))
+	}
+	return full
+}
+
+func (w *fakeWorld) startKafkaWatch(ctx context.Context) error {
+	if err := seed(ctx, w.cfg, w.evs); err != nil {
+		return err
+	}
+	kw, err := newWatcher(w.cfg.Kafka.BootstrapServers, fullTopics(w.cfg.Bus.TopicPrefix))
+	if err != nil {
+		return err
+	}
+	w.watch = kw
+	return nil
+}
+
+// busWatcher follows what the deployment publishes and dead-letters.
+type busWatcher interface {
+	// snapshot returns the published events (distinct ids by type) and
+	// the reasons of the dead letters.
+	snapshot() (map[string]int, []string)
+	close()
 }
 
 // runFake runs the whole deployment against the fake world: it waits until
@@ -257,6 +311,7 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 	}
 	cfg, log, cf, evs, watch := w.cfg, w.log, w.cf, w.evs, w.watch
 	sum.StorePath = cfg.Store.DSN
+	sum.Bus, sum.Prefix = cfg.busName(), cfg.Bus.TopicPrefix
 	if o.MySQLDSN != "" {
 		sum.StorePath = "MySQL (" + mysqlstore.RedactDSN(o.MySQLDSN) + ")"
 	}
@@ -284,14 +339,14 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 	}
 	deadline := time.Now().Add(o.Timeout)
 	for {
-		done, err := fakeDone(ctx, app, cfg.Kafka.ConsumerGroup, evs, watch, wantBadges)
+		done, err := fakeDone(ctx, app, cfg.Bus.ConsumerGroup, evs, watch, wantBadges)
 		if err == nil && done {
 			break
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			_ = stopApp()
 			return sum, fmt.Errorf("the seeded events were not all processed within %s (processed %d of %d; last check: %v)",
-				o.Timeout, countProcessed(ctx, app, cfg.Kafka.ConsumerGroup, evs), len(evs), err)
+				o.Timeout, countProcessed(ctx, app, cfg.Bus.ConsumerGroup, evs), len(evs), err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -304,13 +359,13 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 			return sum, err
 		}
 	}
-	sum.Endpoints = probe(ctx, app.Addr())
+	sum.Endpoints, sum.Ready, sum.Metrics = probe(ctx, app.Addr())
 	if err := collect(ctx, app, cf, &sum); err != nil {
 		_ = stopApp()
 		return sum, err
 	}
 	sum.Published, sum.DLQ = watch.snapshot()
-	sum.Processed = countProcessed(ctx, app, cfg.Kafka.ConsumerGroup, evs)
+	sum.Processed = countProcessed(ctx, app, cfg.Bus.ConsumerGroup, evs)
 	writeSummary(o.Out, sum, o.Serve)
 	if o.Serve {
 		fmt.Fprintf(o.Out, "\nserving on http://%s until interrupted (Ctrl-C)\n", sum.Addr)
@@ -331,7 +386,7 @@ func runFake(ctx context.Context, o fakeOptions) (sum fakeSummary, err error) {
 // one of them twice, and a record whose value is not Confluent-framed Avro.
 func seed(ctx context.Context, cfg Config, evs []seeded) error {
 	p, err := kafkabus.NewPublisher(kafkabus.PublisherConfig{
-		Client:   kafkabus.ClientConfig{Brokers: cfg.Kafka.BootstrapServers, ClientID: "lms", TopicPrefix: cfg.Kafka.TopicPrefix},
+		Client:   kafkabus.ClientConfig{Brokers: cfg.Kafka.BootstrapServers, ClientID: "lms", TopicPrefix: cfg.Bus.TopicPrefix},
 		Registry: kafkabus.RegistryConfig{URLs: cfg.Kafka.SchemaRegistryURL},
 		Source:   "openedx/lms/web", SourceHost: "lms.example.org",
 	})
@@ -449,7 +504,7 @@ func countProcessed(ctx context.Context, app *App, group string, evs []seeded) i
 // fakeDone reports whether every seeded event is applied, the poisoned
 // record is dead-lettered, the outbox is empty and the badge events are
 // on the topic.
-func fakeDone(ctx context.Context, app *App, group string, evs []seeded, w *watcher, wantBadges int) (bool, error) {
+func fakeDone(ctx context.Context, app *App, group string, evs []seeded, w busWatcher, wantBadges int) (bool, error) {
 	if n := countProcessed(ctx, app, group, evs); n < len(evs) {
 		return false, fmt.Errorf("%d of %d events applied", n, len(evs))
 	}
@@ -507,7 +562,7 @@ func localClient() *http.Client {
 	return netguard.MustNew(netguard.Config{Policy: netguard.Localhost()})
 }
 
-func probe(ctx context.Context, addr string) map[string]int {
+func probe(ctx context.Context, addr string) (codes map[string]int, ready, metrics string) {
 	out := map[string]int{}
 	c := localClient()
 	defer c.CloseIdleConnections()
@@ -518,11 +573,17 @@ func probe(ctx context.Context, addr string) map[string]int {
 			out[p] = 0
 			continue
 		}
-		io.Copy(io.Discard, resp.Body)
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		out[p] = resp.StatusCode
+		switch p {
+		case "/readyz":
+			ready = string(b)
+		case "/metrics":
+			metrics = string(b)
+		}
 	}
-	return out
+	return out, ready, metrics
 }
 
 func collect(ctx context.Context, app *App, cf *credlyfake.Server, sum *fakeSummary) error {
@@ -575,7 +636,11 @@ func collect(ctx context.Context, app *App, cf *credlyfake.Server, sum *fakeSumm
 func storeFilter(k credential.Kind) store.AwardFilter { return store.AwardFilter{Kind: k, Limit: 1000} }
 
 func writeSummary(w io.Writer, s fakeSummary, serve bool) {
-	fmt.Fprintln(w, "credshare openedx -fake: Open edX events through Kafka (kfake) + schema registry (srfake) + SQLite + Credly (fake)")
+	if s.Bus == busRedis {
+		fmt.Fprintln(w, "credshare openedx: Open edX events through Redis Streams + SQLite + Credly (fake)")
+	} else {
+		fmt.Fprintln(w, "credshare openedx -fake: Open edX events through Kafka (kfake) + schema registry (srfake) + SQLite + Credly (fake)")
+	}
 	fmt.Fprintf(w, "  records seeded      %d (%d events as the LMS writes them, %d duplicate delivery, %d poisoned record)\n", s.Records, s.Unique, s.Duplicates, s.Poisoned)
 	fmt.Fprintf(w, "  events applied      %d of %d (the duplicate was recognised and skipped)\n", s.Processed, s.Unique)
 	fmt.Fprintf(w, "  course certificates %d awarded, %d revoked\n", s.CertsAwarded, s.CertsRevoked)
@@ -596,7 +661,7 @@ func writeSummary(w io.Writer, s fakeSummary, serve bool) {
 	if len(pub) == 0 {
 		pub = []string{"nothing"}
 	}
-	fmt.Fprintf(w, "  published           %s (topic %s)\n", strings.Join(pub, ", "), eventbus.FullTopic(fakePrefix, eventbus.TopicBadgesLifecycle))
+	fmt.Fprintf(w, "  published           %s (topic %s)\n", strings.Join(pub, ", "), eventbus.FullTopic(s.Prefix, eventbus.TopicBadgesLifecycle))
 	fmt.Fprintf(w, "  dead-letter topics  %d record(s)\n", len(s.DLQ))
 	for _, r := range s.DLQ {
 		fmt.Fprintf(w, "                      - %s\n", r)

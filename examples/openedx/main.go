@@ -28,7 +28,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("CREDSHARE_CONFIG_FILE"), "configuration `file` (.json, .yaml or .yml); environment variables override it (default $CREDSHARE_CONFIG_FILE)")
 	checkOnly := fs.Bool("check-config", false, "validate the configuration, print it without secrets, and exit")
-	fake := fs.Bool("fake", false, "run against in-process Kafka (kfake), schema registry (srfake), Credly fake and SQLite with seeded Open edX events; print a summary and exit")
+	fake := fs.Bool("fake", false, "(Kafka only) run against in-process Kafka (kfake), schema registry (srfake), Credly fake and SQLite with seeded Open edX events; print a summary and exit")
 	serve := fs.Bool("serve", false, "with -fake: keep serving after the summary until interrupted")
 	dataDir := fs.String("data", "", "with -fake: `directory` for the SQLite file (default a temporary one, removed at exit)")
 	fakeAddr := fs.String("addr", "", "with -fake: HTTP listen address (default 127.0.0.1:0, or 127.0.0.1:8080 with -serve)")
@@ -36,11 +36,14 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		w := fs.Output()
 		fmt.Fprint(w, `openedx: the credshare deployment for an Open edX site.
 
-It consumes the LMS's events from Kafka (Avro + schema registry, as
-event-bus-kafka writes them), awards course certificates and badges in
-MySQL (or SQLite), issues badges on Credly and Accredible through an
-outbox, publishes badge.awarded / badge.revoked back to Kafka, and serves
-/healthz, /readyz, /metrics and the Credly webhook.
+It consumes the LMS's events from the Open edX event bus — Redis Streams
+when EVENT_BUS_REDIS_CONNECTION_URL is set (as event-bus-redis writes them,
+the bus Tutor runs), Kafka when EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS is (Avro +
+schema registry, as event-bus-kafka writes them) — awards course
+certificates and badges in MySQL (or SQLite), issues badges on Credly and
+Accredible through an outbox, publishes badge.awarded / badge.revoked back
+on the same bus, and serves /healthz, /readyz, /metrics and the Credly
+webhook.
 
 Usage:
   openedx [-config FILE] [-check-config]

@@ -77,6 +77,6 @@ func yamlToJSON(b []byte) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func attrSet(typ, result string) attribute.Set {
-	return attribute.NewSet(attribute.String("type", typ), attribute.String("result", result))
+func attrSet(bus, typ, result string) attribute.Set {
+	return attribute.NewSet(attribute.String("bus", bus), attribute.String("type", typ), attribute.String("result", result))
 }
