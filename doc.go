@@ -12,26 +12,35 @@
 //
 // # The flow
 //
-//	LMS ── event bus ──▶ eventbus.Source ──▶ Pipeline
+//	LMS ── event bus ──▶ eventbus.Source ──▶ pipeline.Pipeline
 //	                                           │ one store transaction per event:
 //	                                           │ dedup mark + awards/progress + outbox rows
 //	                                           ▼
-//	                                    store.Store ──▶ Dispatcher ──▶ badge.Provider
-//	                                                         └──────▶ eventbus.Publisher
+//	                                    store.Store ──▶ outbox.Dispatcher ──▶ badge.Provider
+//	                                                                └──────▶ eventbus.Publisher
 //
-// A [Pipeline] handles each event in one store transaction: it records the
-// event id as processed for its consumer group, refreshes the learner's
-// personal data, applies certificate events and the badge rules, and writes
-// outbox rows for every call to the outside world. A [Dispatcher] runs those
-// rows with idempotency keys, backoff, per-provider limits and a dead state.
-// Effects are therefore exactly-once as seen from outside, on top of an
-// at-least-once bus.
+// A pipeline.Pipeline (package credential/pipeline) handles each event in
+// one store transaction: it records the event id as processed for its
+// consumer group, refreshes the learner's personal data, applies certificate
+// events and the badge rules, and writes outbox rows for every call to the
+// outside world. An outbox.Dispatcher (package store/outbox) runs those rows
+// with idempotency keys, backoff, per-target limits and a dead state; the
+// pipeline registers the handlers for its rows with the dispatcher
+// (Pipeline.RegisterHandlers), and the dispatcher knows nothing of the
+// pipeline. Effects are therefore exactly-once as seen from outside, on top
+// of an at-least-once bus.
 //
 // # Packages
 //
+// This package holds documentation only; the code is in:
+//
 //   - credential: learners, achievements, awards and their transitions.
+//   - credential/pipeline: the credential-sharing pipeline (events to awards
+//     and outbox rows) and its outbox handlers.
 //   - store (+ sqlitestore, mysqlstore, memstore, storetest): persistence.
-//   - eventbus (+ kafkabus, redisbus, membus, eventbustest): events in and out.
+//   - store/outbox: the dispatcher that runs outbox items.
+//   - eventbus (+ kafkabus, redisbus, membus, eventbustest): events in and
+//     out, typed Open edX payloads and the learner they are about.
 //   - badge (+ credly, accredible, badgetest): rules engine and providers.
 //   - vc (+ sub-packages): Verifiable Credentials, DIDs, proofs, wallets.
 //   - status: Bitstring Status List and StatusList2021.

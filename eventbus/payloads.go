@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/credshare/credshare/credential"
 )
 
 // The payload types mirror the attrs classes of openedx-events
@@ -353,8 +355,8 @@ func (e Event) ProgramCertificate() (ProgramCertificateData, error) {
 }
 
 // User returns the learner the event is about: the first UserData found in
-// the payload (Open edX's get_user_data walks the tree the same way), looking
-// at "user" first and then at nested records in key order.
+// the payload (see Event.Learner for the search order), read strictly (an
+// ErrInvalidEvent names the first field of the wrong type).
 func (e Event) User() (UserData, error) {
 	m := findUser(e.Tree(), 0)
 	if m == nil {
@@ -365,18 +367,54 @@ func (e Event) User() (UserData, error) {
 	return u, r.err
 }
 
+// Learner returns the learner the event is about as a credential.Learner.
+// It finds the same UserData as User, the way Open edX's get_user_data
+// walks an attrs payload: the members of each record in name order, depth
+// first, a member that is a UserData (an "id" and a "pii" record) before
+// the records nested in it. So in {"enrollment": {"user": A}, "reviewer":
+// B} the learner is A, although B is nearer the top.
+//
+// Learner reads the record leniently, as a producer other than the LMS may
+// write it: an id may be a decimal string, a missing is_active means active,
+// personal data of the wrong type is left empty. ok is false when the
+// payload has no UserData or its id is not an integer.
+func (e Event) Learner() (l credential.Learner, ok bool) {
+	m := findUser(e.Tree(), 0)
+	if m == nil {
+		return l, false
+	}
+	if l.UserID, ok = toInt64(m["id"]); !ok {
+		if s, isStr := m["id"].(string); isStr {
+			var err error
+			l.UserID, err = strconv.ParseInt(s, 10, 64)
+			ok = err == nil
+		}
+		if !ok {
+			return credential.Learner{}, false
+		}
+	}
+	l.IsActive = true
+	if b, isBool := m["is_active"].(bool); isBool {
+		l.IsActive = b
+	}
+	pii, _ := m["pii"].(map[string]any)
+	l.Username, _ = pii["username"].(string)
+	l.Email, _ = pii["email"].(string)
+	l.FullName, _ = pii["name"].(string)
+	return l, true
+}
+
 func isUser(m map[string]any) bool {
 	_, id := m["id"]
 	_, pii := m["pii"].(map[string]any)
 	return id && pii
 }
 
+// findUser is Open edX's get_user_data over a tree: members in name order,
+// depth first, a UserData member returned before recursing into records.
 func findUser(m map[string]any, depth int) map[string]any {
 	if m == nil || depth > 8 {
 		return nil
-	}
-	if u, ok := m["user"].(map[string]any); ok && isUser(u) {
-		return u
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -463,24 +501,32 @@ func (r *reader) boolean(m map[string]any, key string) bool {
 }
 
 func (r *reader) long(m map[string]any, key string) int64 {
-	switch x := m[key].(type) {
+	n, ok := toInt64(m[key])
+	if !ok {
+		r.fail(key, "long", m[key])
+	}
+	return n
+}
+
+// toInt64 converts the integral number types a tree may hold.
+func toInt64(v any) (int64, bool) {
+	switch x := v.(type) {
 	case int64:
-		return x
+		return x, true
 	case int:
-		return int64(x)
+		return int64(x), true
 	case int32:
-		return int64(x)
+		return int64(x), true
 	case float64:
 		if x == math.Trunc(x) {
-			return int64(x)
+			return int64(x), true
 		}
 	case json.Number:
 		if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return n
+			return n, true
 		}
 	}
-	r.fail(key, "long", m[key])
-	return 0
+	return 0, false
 }
 
 func (r *reader) user(m map[string]any) UserData {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/status"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
@@ -17,10 +17,10 @@ import (
 
 // The Service is what the wallet and the pipeline plug in.
 var (
-	_ wallet.StatusAllocator  = (*status.Service)(nil)
-	_ wallet.StatusEntryFunc  = (*status.Service)(nil).Entry
-	_ credshare.StatusRevoker = (*status.Service)(nil)
-	_ vc.StatusChecker        = (*status.Checker)(nil)
+	_ wallet.StatusAllocator = (*status.Service)(nil)
+	_ wallet.StatusEntryFunc = (*status.Service)(nil).Entry
+	_ pipeline.StatusRevoker = (*status.Service)(nil)
+	_ vc.StatusChecker       = (*status.Checker)(nil)
 )
 
 const base = "https://creds.example.edu/status"

@@ -15,10 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/filebus"
 	"github.com/credshare/credshare/eventbus/kafkabus"
@@ -186,7 +186,7 @@ some were invalid or failed; 1 on usage errors.`,
 				return err
 			}
 			defer st.Close()
-			rules, err := credshare.LoadRules(ctx, st.Config())
+			rules, err := pipeline.LoadRules(ctx, st.Config())
 			if err != nil {
 				return fmt.Errorf("loading badge rules from the store: %w", err)
 			}
@@ -197,7 +197,7 @@ some were invalid or failed; 1 on usage errors.`,
 			reader := sdkmetric.NewManualReader()
 			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 			defer mp.Shutdown(context.Background())
-			p, err := credshare.New(credshare.Config{
+			p, err := pipeline.New(pipeline.Config{
 				Store: st, Group: group, Rules: rules, Providers: provs,
 				Logger: slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
 				Meter:  mp.Meter("credshare-replay"),
@@ -302,7 +302,7 @@ func countLines(path string) int64 {
 // skipped, retryable failures are retried a few times and then reported
 // (replaying again picks them up); permanent ones go back to the source,
 // which dead-letters them into run.
-func fileHandler(p *credshare.Pipeline, run *replayRun, from, to time.Time, bar *progressbar.ProgressBar) eventbus.Handler {
+func fileHandler(p *pipeline.Pipeline, run *replayRun, from, to time.Time, bar *progressbar.ProgressBar) eventbus.Handler {
 	h := eventbus.Chain(p.Handle, eventbus.Recover(), eventbus.Retry(eventbus.RetryPolicy{MaxAttempts: 4}))
 	return func(ctx context.Context, e eventbus.Event) error {
 		run.read.Add(1)
@@ -335,7 +335,7 @@ func lineOf(e eventbus.Event) int {
 
 // replayFile replays a JSON-lines file through filebus (stdin, "-", is read
 // here line by line with filebus.Decode).
-func replayFile(ctx context.Context, g *globals, p *credshare.Pipeline, run *replayRun, path, checkpoint string, stdin io.Reader,
+func replayFile(ctx context.Context, g *globals, p *pipeline.Pipeline, run *replayRun, path, checkpoint string, stdin io.Reader,
 	from, to time.Time, progress bool) error {
 	if path != "-" {
 		bar := newBar(g, progress, countLines(path), "replaying "+path)
@@ -395,7 +395,7 @@ func inRange(e eventbus.Event, from, to time.Time) bool {
 	return (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || !e.Time.After(to))
 }
 
-func replayKafka(ctx context.Context, g *globals, p *credshare.Pipeline, run *replayRun, cfg kafkabus.SourceConfig,
+func replayKafka(ctx context.Context, g *globals, p *pipeline.Pipeline, run *replayRun, cfg kafkabus.SourceConfig,
 	from, to time.Time, idle time.Duration, progress bool) error {
 	cfg.DeadLetter = run
 	cfg.Logger = slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))

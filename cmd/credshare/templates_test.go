@@ -90,7 +90,7 @@ func TestTemplatesSyncAccredible(t *testing.T) {
 func TestTemplatesLoad(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "c.db")
-	rules, _ := filepath.Abs("../../testdata/rules.json")
+	rules, _ := filepath.Abs("../../credential/pipeline/testdata/rules.json")
 	out, err := run(t, "--db", db, "templates", "load", "--check", rules)
 	if err != nil || !strings.Contains(out, "no problems") {
 		t.Fatalf("load --check: %v\n%s", err, out)

@@ -13,13 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/mysqlstore"
+	"github.com/credshare/credshare/store/outbox"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/metric"
@@ -48,8 +49,8 @@ type App struct {
 	cfg  Config
 	log  *slog.Logger
 	st   store.Store
-	pipe *credshare.Pipeline
-	disp *credshare.Dispatcher
+	pipe *pipeline.Pipeline
+	disp *outbox.Dispatcher
 	bus  string             // busKafka or busRedis
 	pub  eventbus.Publisher // also the dead-letter queue of Kafka
 	src  eventbus.Source    // nil with consumers disabled
@@ -58,7 +59,7 @@ type App struct {
 	srv  *http.Server
 	ln   net.Listener
 
-	rulesEng  *credshare.Rules
+	rulesEng  *pipeline.Rules
 	handleDur metric.Float64Histogram
 	stopping  atomic.Bool
 	consuming atomic.Bool
@@ -136,14 +137,14 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	if cfg.Bus.PublishBadgeEvents || cfg.Bus.PublishProgramEvents {
 		pub = typeFilter{next: a.pub, badges: cfg.Bus.PublishBadgeEvents}
 	}
-	if a.pipe, err = credshare.New(credshare.Config{
+	if a.pipe, err = pipeline.New(pipeline.Config{
 		Store: a.st, Group: cfg.Bus.ConsumerGroup, Rules: rules, Providers: providers, Publisher: pub,
-		TopicPrefix: cfg.Bus.TopicPrefix, PublishProgramEvents: cfg.Bus.PublishProgramEvents, Logger: log, Meter: meter,
+		PublishProgramEvents: cfg.Bus.PublishProgramEvents, Logger: log, Meter: meter,
 	}); err != nil {
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	if a.disp, err = credshare.NewDispatcher(credshare.DispatcherConfig{Store: a.st, Owner: fmt.Sprintf("%s-%d", host, os.Getpid()),
+	if a.disp, err = outbox.NewDispatcher(outbox.Config{Store: a.st, Owner: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		Logger: log, Meter: meter}); err != nil {
 		return nil, err
 	}

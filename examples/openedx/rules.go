@@ -9,15 +9,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential/pipeline"
 	"go.opentelemetry.io/otel/attribute"
 	"go.yaml.in/yaml/v3"
 )
 
 // rules stores the templates of the rules file (or of def when no file is
 // configured) and returns the rules the pipeline applies.
-func (a *App) rules(ctx context.Context, def []byte) (*credshare.Rules, error) {
+func (a *App) rules(ctx context.Context, def []byte) (*pipeline.Rules, error) {
 	b, name := def, "the bundled example rules"
 	if a.cfg.Badges.RulesFile != "" {
 		var err error
@@ -41,7 +41,7 @@ func (a *App) rules(ctx context.Context, def []byte) (*credshare.Rules, error) {
 		}
 		a.log.Info("badge rules loaded", "file", name, "templates", len(ts))
 	}
-	rules, err := credshare.LoadRules(ctx, a.st.Config())
+	rules, err := pipeline.LoadRules(ctx, a.st.Config())
 	if err != nil {
 		return nil, fmt.Errorf("loading the badge templates and rules from the store: %w", err)
 	}

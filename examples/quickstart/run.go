@@ -19,15 +19,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/obv3"
 	"github.com/credshare/credshare/badge/rulesyaml"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/membus"
 	"github.com/credshare/credshare/status"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/outbox"
 	"github.com/credshare/credshare/store/sqlitestore"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
@@ -59,8 +60,8 @@ type app struct {
 	lists   *status.Publisher
 	lcw     *lcw.Wallet
 	mux     *http.ServeMux
-	pipe    *credshare.Pipeline
-	disp    *credshare.Dispatcher
+	pipe    *pipeline.Pipeline
+	disp    *outbox.Dispatcher
 	bus     *membus.Bus
 	verify  *verify.Verifier
 	didDoc  []byte
@@ -189,7 +190,7 @@ func (a *app) assemble(ctx context.Context) error {
 	profile := vc.Profile{ID: didKey, Type: vc.Types{"Profile"}, Name: orgName, URL: "https://academy.example.org",
 		Email: "credentials@academy.example.org"}
 	vci, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{Profile: profile, Signer: iss,
-		Achievement: credshare.AchievementSource(a.st, orgName), Status: a.status.Entry})
+		Achievement: pipeline.AchievementSource(a.st, orgName), Status: a.status.Entry})
 	if err != nil {
 		return err
 	}
@@ -207,11 +208,11 @@ func (a *app) assemble(ctx context.Context) error {
 		return err
 	}
 	a.bus = membus.New(membus.Config{Partitions: 4, RedeliveryDelay: 20 * time.Millisecond})
-	if a.pipe, err = credshare.New(credshare.Config{Store: a.st, Group: group, Rules: rules, Providers: providers,
+	if a.pipe, err = pipeline.New(pipeline.Config{Store: a.st, Group: group, Rules: rules, Providers: providers,
 		Publisher: a.bus, Status: a.status, CertificateProvider: obv3.ID, PublishProgramEvents: true, Logger: a.log}); err != nil {
 		return err
 	}
-	if a.disp, err = credshare.NewDispatcher(credshare.DispatcherConfig{Store: a.st, Logger: a.log,
+	if a.disp, err = outbox.NewDispatcher(outbox.Config{Store: a.st, Logger: a.log,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, MaxAttempts: 40}); err != nil {
 		return err
 	}
@@ -237,7 +238,7 @@ func (a *app) assemble(ctx context.Context) error {
 }
 
 // loadRules stores the rules file's templates and builds the engine.
-func (a *app) loadRules(ctx context.Context) (*credshare.Rules, error) {
+func (a *app) loadRules(ctx context.Context) (*pipeline.Rules, error) {
 	b := bundledRules
 	name := "bundled rules"
 	if a.o.rules != "" {
@@ -260,7 +261,7 @@ func (a *app) loadRules(ctx context.Context) (*credshare.Rules, error) {
 	if _, err := badge.PutTemplates(ctx, a.st.Config(), ts); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return credshare.LoadRules(ctx, a.st.Config())
+	return pipeline.LoadRules(ctx, a.st.Config())
 }
 
 // readEvents parses the JSON-lines event file.
@@ -425,7 +426,7 @@ func (a *app) learnerName(ctx context.Context, id int64) string {
 }
 
 func achievementName(ctx context.Context, st store.Store, aw credential.Award) string {
-	ach, err := credshare.AchievementSource(st, orgName)(ctx, nil, aw)
+	ach, err := pipeline.AchievementSource(st, orgName)(ctx, nil, aw)
 	if err != nil || ach.Name == "" {
 		return aw.Achievement.String()
 	}

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/outbox"
 )
 
 // BenchmarkDispatchCredly runs badge.issue outbox items through the
@@ -65,10 +65,10 @@ func BenchmarkDispatchCredly(b *testing.B) {
 				// In the pipeline the limits come from p.Limits() (badge.RateLimited);
 				// here the client does not pace itself, so the dispatcher alone does.
 				lim := tc.limits
-				d, err := credshare.NewDispatcher(credshare.DispatcherConfig{
+				d, err := outbox.NewDispatcher(outbox.Config{
 					Store: st, Batch: 64, PollInterval: 10 * time.Millisecond, MinBackoff: 50 * time.Millisecond,
 					MaxBackoff: 2 * time.Second, MaxAttempts: 20,
-					Limits: map[string]credshare.TargetLimits{p.ID(): {Rate: lim.Rate, Burst: lim.Burst, Concurrency: lim.Concurrency}},
+					Limits: map[string]outbox.Limits{p.ID(): {Rate: lim.Rate, Burst: lim.Burst, Concurrency: lim.Concurrency}},
 					Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 				})
 				if err != nil {
@@ -77,7 +77,7 @@ func BenchmarkDispatchCredly(b *testing.B) {
 				d.Handle("badge.issue", func(ctx context.Context, it store.OutboxItem) error {
 					var req badge.IssueRequest
 					if err := json.Unmarshal(it.Payload, &req); err != nil {
-						return credshare.Permanent(err)
+						return outbox.Permanent(err)
 					}
 					_, err := p.Issue(ctx, req)
 					return err

@@ -1,4 +1,4 @@
-package credshare
+package outbox
 
 import (
 	"context"
@@ -15,11 +15,11 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// OutboxHandler performs one outbox item's call to the outside world. It
+// Handler performs one outbox item's call to the outside world. It
 // returns nil when the call took effect. Errors are retried with backoff
 // unless they are permanent (see Permanent) or the item ran out of
 // attempts; then the item is marked dead with the error as the reason.
-type OutboxHandler func(ctx context.Context, item store.OutboxItem) error
+type Handler func(ctx context.Context, item store.OutboxItem) error
 
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }
@@ -37,7 +37,7 @@ func Permanent(err error) error {
 }
 
 // IsPermanent reports whether err (or an error it wraps) was marked with
-// Permanent, or implements Temporary() bool / Retryable() bool returning false.
+// Permanent, or implements Retryable() bool returning false.
 func IsPermanent(err error) bool {
 	var p permanentError
 	if errors.As(err, &p) {
@@ -54,8 +54,8 @@ func IsPermanent(err error) bool {
 // (an HTTP 429's Retry-After); the dispatcher waits at least that long.
 type RetryAfterer interface{ RetryAfter() time.Duration }
 
-// TargetLimits bounds the calls made to one outbox target (a provider, a topic).
-type TargetLimits struct {
+// Limits bounds the calls made to one outbox target (a provider, a topic).
+type Limits struct {
 	// Concurrency is the most calls in flight at once; 0 means 4.
 	Concurrency int
 	// Rate is the most calls per second; 0 means unlimited.
@@ -64,8 +64,8 @@ type TargetLimits struct {
 	Burst int
 }
 
-// DispatcherConfig configures a Dispatcher.
-type DispatcherConfig struct {
+// Config configures a Dispatcher.
+type Config struct {
 	// Store holds the outbox. Required.
 	Store store.Store
 	// Owner names this worker in leases; default "dispatcher-<random>".
@@ -85,9 +85,9 @@ type DispatcherConfig struct {
 	// full jitter); defaults 1s and 10m.
 	MinBackoff, MaxBackoff time.Duration
 	// Limits holds per-target limits; targets not listed get Default.
-	Limits map[string]TargetLimits
+	Limits map[string]Limits
 	// Default applies to targets not in Limits.
-	Default TargetLimits
+	Default Limits
 	// Logger receives one line per failure; default slog.Default().
 	Logger *slog.Logger
 	// Meter records metrics; default none.
@@ -103,10 +103,11 @@ type DispatcherConfig struct {
 // published limits. It is safe to run several dispatchers, in one process or
 // many, against one store: leases make sure an item runs in one place.
 type Dispatcher struct {
-	cfg      DispatcherConfig
-	handlers map[string]OutboxHandler
+	cfg      Config
+	handlers map[string]Handler
 
 	mu      sync.Mutex
+	limits  map[string]Limits // Config.Limits, then what LimitTarget added
 	targets map[string]*targetState
 
 	calls metric.Int64Counter
@@ -118,9 +119,9 @@ type targetState struct {
 }
 
 // NewDispatcher returns a dispatcher; register handlers with Handle before Run.
-func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
+func NewDispatcher(cfg Config) (*Dispatcher, error) {
 	if cfg.Store == nil {
-		return nil, errors.New("credshare: DispatcherConfig.Store is required")
+		return nil, errors.New("outbox: Config.Store is required")
 	}
 	if cfg.Owner == "" {
 		cfg.Owner = fmt.Sprintf("dispatcher-%08x", rand.Uint32())
@@ -144,7 +145,7 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 		cfg.MaxBackoff = 10 * time.Minute
 	}
 	if cfg.MaxBackoff < cfg.MinBackoff {
-		return nil, errors.New("credshare: DispatcherConfig.MaxBackoff is below MinBackoff")
+		return nil, errors.New("outbox: Config.MaxBackoff is below MinBackoff")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -152,7 +153,10 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	d := &Dispatcher{cfg: cfg, handlers: map[string]OutboxHandler{}, targets: map[string]*targetState{}}
+	d := &Dispatcher{cfg: cfg, handlers: map[string]Handler{}, limits: map[string]Limits{}, targets: map[string]*targetState{}}
+	for name, l := range cfg.Limits {
+		d.limits[name] = l
+	}
 	if cfg.Meter != nil {
 		c, err := cfg.Meter.Int64Counter("credshare.outbox.calls",
 			metric.WithDescription("Outbox calls by kind, target and outcome (ok, retry, dead)."))
@@ -169,14 +173,25 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 // knows the kind may take it meanwhile) and dies after MaxAttempts with a
 // reason naming the kind, so it shows in the dead-letter list instead of
 // circulating for ever. Handle must be called before Run.
-func (d *Dispatcher) Handle(kind string, h OutboxHandler) { d.handlers[kind] = h }
+func (d *Dispatcher) Handle(kind string, h Handler) { d.handlers[kind] = h }
+
+// LimitTarget sets the limits of calls to target (a provider's published
+// limits, say) unless target has limits already: those in Config.Limits, or
+// from an earlier LimitTarget, win. Like Handle, it must be called before Run.
+func (d *Dispatcher) LimitTarget(target string, l Limits) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, set := d.limits[target]; !set {
+		d.limits[target] = l
+	}
+}
 
 func (d *Dispatcher) target(name string) *targetState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t, ok := d.targets[name]
 	if !ok {
-		l, ok := d.cfg.Limits[name]
+		l, ok := d.limits[name]
 		if !ok {
 			l = d.cfg.Default
 		}
@@ -292,7 +307,7 @@ func (d *Dispatcher) run(ctx context.Context, t *targetState, it store.OutboxIte
 	d.finish(ctx, it, err)
 }
 
-func safeCall(ctx context.Context, h OutboxHandler, it store.OutboxItem) (err error) {
+func safeCall(ctx context.Context, h Handler, it store.OutboxItem) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = Permanent(fmt.Errorf("outbox handler panicked: %v", r))

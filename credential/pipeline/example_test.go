@@ -1,4 +1,4 @@
-package credshare_test
+package pipeline_test
 
 import (
 	"context"
@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/outbox"
 )
 
 // The pipeline applies Open edX events to the store; a badge whose every
@@ -34,11 +35,11 @@ func ExampleNew() {
 	if _, err := badge.PutTemplates(ctx, st.Config(), ts); err != nil {
 		log.Fatal(err)
 	}
-	engine, err := credshare.LoadRules(ctx, st.Config())
+	engine, err := pipeline.LoadRules(ctx, st.Config())
 	if err != nil {
 		log.Fatal(err)
 	}
-	p, err := credshare.New(credshare.Config{Store: st, Rules: engine, Logger: slog.New(slog.DiscardHandler)})
+	p, err := pipeline.New(pipeline.Config{Store: st, Rules: engine, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func ExampleDispatcher() {
 		IdempotencyKey: "notify:award-1", Payload: []byte(`{"to":"ada@example.org"}`)}); err != nil {
 		log.Fatal(err)
 	}
-	d, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	d, err := outbox.NewDispatcher(outbox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package credshare
+package pipeline
 
 import (
 	"context"
@@ -69,9 +69,6 @@ type Config struct {
 	// certificate events when PublishProgramEvents is set); nil publishes
 	// nothing.
 	Publisher eventbus.Publisher
-	// TopicPrefix is prepended to published topics by the publisher; it is
-	// recorded here only for logs.
-	TopicPrefix string
 	// PublishProgramEvents publishes program certificate events (off by
 	// default, as in Open edX).
 	PublishProgramEvents bool
@@ -130,7 +127,7 @@ type pipelineMetrics struct {
 // New validates cfg and returns a Pipeline.
 func New(cfg Config) (*Pipeline, error) {
 	if cfg.Store == nil {
-		return nil, errors.New("credshare: Config.Store is required")
+		return nil, errors.New("pipeline: Config.Store is required")
 	}
 	if cfg.Group == "" {
 		cfg.Group = "credshare"
@@ -143,15 +140,15 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	for id, p := range cfg.Providers {
 		if p == nil {
-			return nil, fmt.Errorf("credshare: Config.Providers[%q] is nil", id)
+			return nil, fmt.Errorf("pipeline: Config.Providers[%q] is nil", id)
 		}
 		if p.ID() != id {
-			return nil, fmt.Errorf("credshare: Config.Providers[%q] reports id %q", id, p.ID())
+			return nil, fmt.Errorf("pipeline: Config.Providers[%q] reports id %q", id, p.ID())
 		}
 	}
 	if cfg.CertificateProvider != "" {
 		if _, ok := cfg.Providers[cfg.CertificateProvider]; !ok {
-			return nil, fmt.Errorf("credshare: Config.CertificateProvider %q is not in Config.Providers", cfg.CertificateProvider)
+			return nil, fmt.Errorf("pipeline: Config.CertificateProvider %q is not in Config.Providers", cfg.CertificateProvider)
 		}
 	}
 	p := &Pipeline{cfg: cfg}
@@ -252,7 +249,7 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 			outcome = "duplicate"
 			return nil
 		}
-		learner, hasLearner := p.learner(e)
+		learner, hasLearner := e.Learner()
 		if hasLearner {
 			if learner, _, err = tx.Learners().Upsert(ctx, learner); err != nil {
 				if errors.Is(err, credential.ErrInvalid) {
@@ -347,14 +344,6 @@ func (p *Pipeline) count(ctx context.Context, e eventbus.Event, outcome string) 
 	if p.m.events != nil {
 		p.m.events.Add(ctx, 1, metric.WithAttributes(attribute.String("type", e.Type), attribute.String("outcome", outcome)))
 	}
-}
-
-func (p *Pipeline) learner(e eventbus.Event) (credential.Learner, bool) {
-	u, err := e.User()
-	if err != nil || u.ID <= 0 {
-		return LearnerFromTree(e.Tree())
-	}
-	return credential.Learner{UserID: u.ID, Username: u.PII.Username, Email: u.PII.Email, FullName: u.PII.Name, IsActive: u.IsActive}, true
 }
 
 // applyCertificates handles the certificate and program certificate events.

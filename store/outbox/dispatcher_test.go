@@ -1,4 +1,4 @@
-package credshare_test
+package outbox_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/outbox"
 )
 
 func enqueue(t *testing.T, st store.Store, n int, target string) []int64 {
@@ -33,8 +33,8 @@ func enqueue(t *testing.T, st store.Store, n int, target string) []int64 {
 func TestDispatcherStopReleasesUnstartedItems(t *testing.T) {
 	st := memstore.New()
 	ids := enqueue(t, st, 3, "slow")
-	d, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: st, Logger: slog.New(slog.DiscardHandler),
-		Limits: map[string]credshare.TargetLimits{"slow": {Concurrency: 1}}, Lease: time.Hour})
+	d, err := outbox.NewDispatcher(outbox.Config{Store: st, Logger: slog.New(slog.DiscardHandler),
+		Limits: map[string]outbox.Limits{"slow": {Concurrency: 1}}, Lease: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,8 @@ func TestDispatcherPerTargetConcurrency(t *testing.T) {
 	st := memstore.New()
 	enqueue(t, st, 12, "a")
 	enqueue(t, st, 12, "b")
-	d, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: st, Logger: slog.New(slog.DiscardHandler),
-		Limits: map[string]credshare.TargetLimits{"a": {Concurrency: 2}, "b": {Concurrency: 3}}})
+	d, err := outbox.NewDispatcher(outbox.Config{Store: st, Logger: slog.New(slog.DiscardHandler),
+		Limits: map[string]outbox.Limits{"a": {Concurrency: 2}, "b": {Concurrency: 3}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,10 +117,10 @@ func TestDispatcherPerTargetConcurrency(t *testing.T) {
 }
 
 func TestNewDispatcherValidates(t *testing.T) {
-	if _, err := credshare.NewDispatcher(credshare.DispatcherConfig{}); err == nil {
+	if _, err := outbox.NewDispatcher(outbox.Config{}); err == nil {
 		t.Fatal("no store accepted")
 	}
-	if _, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: memstore.New(), MinBackoff: time.Second, MaxBackoff: time.Millisecond}); err == nil {
+	if _, err := outbox.NewDispatcher(outbox.Config{Store: memstore.New(), MinBackoff: time.Second, MaxBackoff: time.Millisecond}); err == nil {
 		t.Fatal("MaxBackoff < MinBackoff accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package credshare_test
+package pipeline_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/membus"
 	"github.com/credshare/credshare/store"
@@ -54,7 +54,7 @@ func scenario() []eventbus.Event {
 	return evs
 }
 
-func loadRules(t testing.TB, st store.Store) *credshare.Rules {
+func loadRules(t testing.TB, st store.Store) *pipeline.Rules {
 	t.Helper()
 	ctx := context.Background()
 	f, err := os.Open(filepath.Join("testdata", "rules.json"))
@@ -69,7 +69,7 @@ func loadRules(t testing.TB, st store.Store) *credshare.Rules {
 	if _, err := badge.PutTemplates(ctx, st.Config(), ts); err != nil {
 		t.Fatal(err)
 	}
-	r, err := credshare.LoadRules(ctx, st.Config())
+	r, err := pipeline.LoadRules(ctx, st.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestEndToEndMembusSQLiteReplayTwice(t *testing.T) {
 	defer st.Close()
 	prov := &fakeProvider{}
 	pub := &recordingPublisher{}
-	p, d := newPipeline(t, st, credshare.Config{Rules: loadRules(t, st),
+	p, d := newPipeline(t, st, pipeline.Config{Rules: loadRules(t, st),
 		Providers: map[string]badge.Provider{"fake": prov}, Publisher: pub})
 
 	bus := membus.New(membus.Config{Partitions: 4})

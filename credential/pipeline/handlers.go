@@ -1,4 +1,4 @@
-package credshare
+package pipeline
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/outbox"
 	"github.com/google/uuid"
 )
 
@@ -44,7 +45,7 @@ func classify(err error) error {
 		return nil
 	}
 	if !badge.IsRetryable(err) {
-		return Permanent(err)
+		return outbox.Permanent(err)
 	}
 	if d := badge.RetryAfter(err); d > 0 {
 		return retryAfterError{err: err, after: d}
@@ -57,16 +58,11 @@ func classify(err error) error {
 // badge id and state on the award) and event publishing. It also turns each
 // provider's published limits (badge.RateLimited) into the dispatcher's
 // per-target limits unless the dispatcher was configured with its own.
-func (p *Pipeline) RegisterHandlers(d *Dispatcher) {
+func (p *Pipeline) RegisterHandlers(d *outbox.Dispatcher) {
 	for id, prov := range p.cfg.Providers {
 		if rl, ok := prov.(badge.RateLimited); ok {
-			if _, set := d.cfg.Limits[id]; !set {
-				l := rl.Limits()
-				if d.cfg.Limits == nil {
-					d.cfg.Limits = map[string]TargetLimits{}
-				}
-				d.cfg.Limits[id] = TargetLimits{Concurrency: l.Concurrency, Rate: l.Rate, Burst: l.Burst}
-			}
+			l := rl.Limits()
+			d.LimitTarget(id, outbox.Limits{Concurrency: l.Concurrency, Rate: l.Rate, Burst: l.Burst})
 		}
 	}
 	d.Handle(KindBadgeIssue, p.runIssue)
@@ -88,7 +84,7 @@ func (p *Pipeline) provider(id string) (badge.Provider, error) {
 func (p *Pipeline) runIssue(ctx context.Context, it store.OutboxItem) error {
 	var req badge.IssueRequest
 	if err := json.Unmarshal(it.Payload, &req); err != nil {
-		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+		return outbox.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
 	prov, err := p.provider(it.Target)
 	if err != nil {
@@ -108,7 +104,7 @@ func (p *Pipeline) runIssue(ctx context.Context, it store.OutboxItem) error {
 func (p *Pipeline) runRevoke(ctx context.Context, it store.OutboxItem) error {
 	var req badge.RevokeRequest
 	if err := json.Unmarshal(it.Payload, &req); err != nil {
-		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+		return outbox.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
 	prov, err := p.provider(it.Target)
 	if err != nil {
@@ -152,11 +148,11 @@ func (p *Pipeline) recordProvider(ctx context.Context, award uuid.UUID, provider
 func (p *Pipeline) runPublish(ctx context.Context, it store.OutboxItem) error {
 	ev, err := decodeEvent(it.Payload)
 	if err != nil {
-		return Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+		return outbox.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
 	err = p.cfg.Publisher.Publish(ctx, it.Target, ev)
 	if eventbus.IsPermanent(err) {
-		return Permanent(err)
+		return outbox.Permanent(err)
 	}
 	return err
 }

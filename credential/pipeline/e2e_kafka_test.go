@@ -1,13 +1,13 @@
-package credshare_test
+package pipeline_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/kafkabus"
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
@@ -59,7 +59,7 @@ func TestEndToEndKafkaMariaDB(t *testing.T) {
 
 	prov := &fakeProvider{}
 	rec := &recordingPublisher{}
-	p, d := newPipeline(t, st, credshare.Config{Rules: loadRules(t, st),
+	p, d := newPipeline(t, st, pipeline.Config{Rules: loadRules(t, st),
 		Providers: map[string]badge.Provider{"fake": prov}, Publisher: teePublisher{pub, rec}})
 	src, err := kafkabus.NewSource(kafkabus.SourceConfig{
 		Client: client, Registry: kafkabus.RegistryConfig{Client: srcl}, Group: "credentials",

@@ -1,4 +1,4 @@
-package credshare_test
+package pipeline_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
@@ -25,7 +25,7 @@ import (
 func benchPipeline(b *testing.B, st store.Store) {
 	ctx := context.Background()
 	rules := loadRules(b, st)
-	p, err := credshare.New(credshare.Config{Store: st, Rules: rules, Logger: slog.New(slog.DiscardHandler),
+	p, err := pipeline.New(pipeline.Config{Store: st, Rules: rules, Logger: slog.New(slog.DiscardHandler),
 		Providers: map[string]badge.Provider{"fake": &fakeProvider{}}, Publisher: &recordingPublisher{}})
 	if err != nil {
 		b.Fatal(err)

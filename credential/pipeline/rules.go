@@ -1,4 +1,4 @@
-package credshare
+package pipeline
 
 import (
 	"context"

@@ -1,10 +1,10 @@
-package credshare_test
+package pipeline_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/credshare/credshare"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store/memstore"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -16,7 +16,7 @@ func TestPipelineRecordsMetrics(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	meter := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)).Meter("test")
 	st := memstore.New()
-	p, _ := newPipeline(t, st, credshare.Config{Meter: meter})
+	p, _ := newPipeline(t, st, pipeline.Config{Meter: meter})
 	u := user(7, "ada@example.org")
 	ev := certEvent(eventbus.TypeCertificateCreated, "m1", u, "course-v1:a+b+c", t0)
 	for range 2 { // applied, then duplicate

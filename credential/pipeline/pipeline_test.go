@@ -1,4 +1,4 @@
-package credshare_test
+package pipeline_test
 
 import (
 	"context"
@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare"
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/outbox"
 	"github.com/google/uuid"
 )
 
@@ -53,17 +54,17 @@ func (r *recordingPublisher) Publish(_ context.Context, topic string, e eventbus
 }
 func (r *recordingPublisher) Close() error { return nil }
 
-func newPipeline(t *testing.T, st store.Store, cfg credshare.Config) (*credshare.Pipeline, *credshare.Dispatcher) {
+func newPipeline(t *testing.T, st store.Store, cfg pipeline.Config) (*pipeline.Pipeline, *outbox.Dispatcher) {
 	t.Helper()
 	cfg.Store = st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	p, err := credshare.New(cfg)
+	p, err := pipeline.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := credshare.NewDispatcher(credshare.DispatcherConfig{Store: st, Logger: cfg.Logger, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxAttempts: 3})
+	d, err := outbox.NewDispatcher(outbox.Config{Store: st, Logger: cfg.Logger, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func newPipeline(t *testing.T, st store.Store, cfg credshare.Config) (*credshare
 func TestCertificateCreatedThenRevoked(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	p, _ := newPipeline(t, st, credshare.Config{})
+	p, _ := newPipeline(t, st, pipeline.Config{})
 	u := user(7, "ada@example.org")
 	course := "course-v1:edX+DemoX+Demo_Course"
 	if err := p.Handle(ctx, certEvent(eventbus.TypeCertificateCreated, "e1", u, course, t0)); err != nil {
@@ -99,7 +100,7 @@ func TestCertificateCreatedThenRevoked(t *testing.T) {
 func TestRevocationOfUnknownCertificateCreatesNothing(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	p, _ := newPipeline(t, st, credshare.Config{})
+	p, _ := newPipeline(t, st, pipeline.Config{})
 	if err := p.Handle(ctx, certEvent(eventbus.TypeCertificateRevoked, "e1", user(3, "x@example.org"), "course-v1:a+b+c", t0)); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestRevocationOfUnknownCertificateCreatesNothing(t *testing.T) {
 func TestLearnerPIIRefreshedFromEveryEvent(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	p, _ := newPipeline(t, st, credshare.Config{})
+	p, _ := newPipeline(t, st, pipeline.Config{})
 	if err := p.Handle(ctx, certEvent(eventbus.TypeCertificateCreated, "e1", user(9, "old@example.org"), "course-v1:a+b+c", t0)); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestLearnerPIIRefreshedFromEveryEvent(t *testing.T) {
 }
 
 func TestEventWithoutIDIsPermanent(t *testing.T) {
-	p, _ := newPipeline(t, memstore.New(), credshare.Config{})
+	p, _ := newPipeline(t, memstore.New(), pipeline.Config{})
 	err := p.Handle(context.Background(), certEvent(eventbus.TypeCertificateCreated, "", user(1, "a@example.org"), "course-v1:a+b+c", t0))
 	if !eventbus.IsPermanent(err) {
 		t.Fatalf("err = %v, want permanent", err)
@@ -136,7 +137,7 @@ func TestProgramCertificatePublishedOnceWhenEnabled(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
 	pub := &recordingPublisher{}
-	p, d := newPipeline(t, st, credshare.Config{Publisher: pub, PublishProgramEvents: true})
+	p, d := newPipeline(t, st, pipeline.Config{Publisher: pub, PublishProgramEvents: true})
 	ev := eventbus.ProgramCertificateEvent(eventbus.TypeProgramCertificateAwarded, eventbus.ProgramCertificateData{
 		User: user(4, "p@example.org"), Program: eventbus.ProgramData{UUID: uuid.NewString(), Title: "Data Science", ProgramType: "MicroMasters"},
 		UUID: uuid.NewString(), Status: "awarded"})
@@ -197,14 +198,14 @@ func TestDispatcherRetriesThenRecordsProviderRef(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
 	prov := &fakeProvider{fail: 2}
-	p, d := newPipeline(t, st, credshare.Config{Providers: map[string]badge.Provider{"fake": prov}})
+	p, d := newPipeline(t, st, pipeline.Config{Providers: map[string]badge.Provider{"fake": prov}})
 	_ = p
 	a, _ := credential.NewAward(5, credential.Badge(uuid.NewString()), credential.Cause{EventID: "x", EventTime: t0})
 	if _, _, err := st.Awards().Put(ctx, a); err != nil {
 		t.Fatal(err)
 	}
 	body, _ := json.Marshal(badge.IssueRequest{IdempotencyKey: "k1", AwardUUID: a.UUID, Recipient: credential.Learner{UserID: 5, Email: "e@example.org"}})
-	if _, _, err := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: credshare.KindBadgeIssue, Target: "fake", IdempotencyKey: "k1", Payload: body}); err != nil {
+	if _, _, err := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: pipeline.KindBadgeIssue, Target: "fake", IdempotencyKey: "k1", Payload: body}); err != nil {
 		t.Fatal(err)
 	}
 	for range 10 {
@@ -226,9 +227,9 @@ func TestDispatcherKillsAfterMaxAttemptsAndRequeue(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
 	prov := &fakeProvider{fail: 100}
-	_, d := newPipeline(t, st, credshare.Config{Providers: map[string]badge.Provider{"fake": prov}})
+	_, d := newPipeline(t, st, pipeline.Config{Providers: map[string]badge.Provider{"fake": prov}})
 	body, _ := json.Marshal(badge.IssueRequest{IdempotencyKey: "k", AwardUUID: uuid.New()})
-	id, _, _ := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: credshare.KindBadgeIssue, Target: "fake", IdempotencyKey: "k", Payload: body})
+	id, _, _ := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: pipeline.KindBadgeIssue, Target: "fake", IdempotencyKey: "k", Payload: body})
 	for range 10 {
 		_, _ = d.Drain(ctx)
 		time.Sleep(3 * time.Millisecond)
@@ -246,8 +247,8 @@ func TestDispatcherKillsAfterMaxAttemptsAndRequeue(t *testing.T) {
 func TestDispatcherPermanentErrorDiesAtOnce(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	_, d := newPipeline(t, st, credshare.Config{})
-	id, _, _ := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: credshare.KindBadgeIssue, Target: "x", IdempotencyKey: "k", Payload: json.RawMessage(`"not an object"`)})
+	_, d := newPipeline(t, st, pipeline.Config{})
+	id, _, _ := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: pipeline.KindBadgeIssue, Target: "x", IdempotencyKey: "k", Payload: json.RawMessage(`"not an object"`)})
 	_, _ = d.Drain(ctx)
 	it, _ := st.Outbox().Get(ctx, id)
 	if it.Status != store.OutboxDead || it.Attempts != 1 {
@@ -263,12 +264,12 @@ func TestOwnBadgeEventsDoNotFeedTheRules(t *testing.T) {
 	if _, err := badge.PutTemplates(ctx, st.Config(), []badge.Template{tpl}); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := credshare.LoadRules(ctx, st.Config())
+	rules, err := pipeline.LoadRules(ctx, st.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	pub := &recordingPublisher{}
-	p, d := newPipeline(t, st, credshare.Config{Rules: rules, Publisher: pub})
+	p, d := newPipeline(t, st, pipeline.Config{Rules: rules, Publisher: pub})
 	// A badge awarded elsewhere (another system's award) counts.
 	foreign := eventbus.BadgeEvent(eventbus.TypeBadgeAwarded, eventbus.BadgeData{UUID: uuid.NewString(), User: user(8, "c@example.org"),
 		Template: eventbus.BadgeTemplateData{UUID: uuid.NewString(), Origin: "credly"}})
