@@ -16,19 +16,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// namespace for ids derived from idempotency keys (a random, fixed UUID).
-var idNamespace = uuid.MustParse("5b0c2f7e-4d1a-4f39-9d7e-2a6c1e8b9f01")
-
-func stableUUID(key string) uuid.UUID { return uuid.NewSHA1(idNamespace, []byte(key)) }
-
-func parseUUID(s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, credential.Invalid("uuid", fmt.Sprintf("%q is not a UUID", s))
-	}
-	return id, nil
-}
-
 // retryAfterError carries a provider's Retry-After hint to the dispatcher.
 type retryAfterError struct {
 	err   error

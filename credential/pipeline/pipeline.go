@@ -14,6 +14,7 @@ import (
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -44,6 +45,22 @@ type Transition struct {
 	Award credential.Award
 	// Revoked is true for a revocation, false for a grant.
 	Revoked bool
+}
+
+// namespace for ids derived from idempotency keys (a random, fixed UUID).
+var idNamespace = uuid.MustParse("5b0c2f7e-4d1a-4f39-9d7e-2a6c1e8b9f01")
+
+// stableUUID derives an id from an idempotency key (published event ids).
+func stableUUID(key string) uuid.UUID { return uuid.NewSHA1(idNamespace, []byte(key)) }
+
+// parseUUID parses an award's or template's UUID, invalid input being a
+// credential.ErrInvalid.
+func parseUUID(s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, credential.Invalid("uuid", fmt.Sprintf("%q is not a UUID", s))
+	}
+	return id, nil
 }
 
 // StatusRevoker sets the revocation bits of every credential issued for an

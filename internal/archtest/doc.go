@@ -1,7 +1,10 @@
 // Package archtest holds tests that guard the architecture of the module:
-// which packages may import what, that every package is documented, and
-// that outbound HTTP goes through vc/netguard — no non-test file outside
-// it uses http.DefaultClient, http.DefaultTransport or http.Get/Head/Post/
-// PostForm, or builds an http.Client or http.Transport (checked with
-// go/parser and go/ast, not text search).
+// which packages may import what (the core packages, and the layers above
+// them: store/outbox knows only the store, credential/pipeline assembles the
+// core and only programs import it), that the root package is doc.go only,
+// that every package is documented, and that outbound HTTP goes through
+// vc/netguard — no non-test file outside it uses http.DefaultClient,
+// http.DefaultTransport or http.Get/Head/Post/PostForm, or builds an
+// http.Client or http.Transport (checked with go/parser and go/ast, not text
+// search).
 package archtest

@@ -1,0 +1,109 @@
+package archtest
+
+import (
+	"go/build"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// layers lists, for the packages above the core, the packages of this
+// module their non-test files may import. Neither is core (both use the
+// OpenTelemetry API; the dispatcher uses golang.org/x/time/rate), so they
+// are held here instead:
+//   - store/outbox is a generic runner of store.Outbox items: it knows the
+//     store, never the pipeline or what an item means;
+//   - credential/pipeline assembles the core packages and registers its
+//     handlers with the dispatcher; it imports no adapter (no bus, store
+//     or provider implementation: the host chooses those).
+var layers = map[string][]string{
+	"store/outbox":        {"credential", "store"},
+	"credential/pipeline": append(slices.Clone(corePackages), "store/outbox"),
+}
+
+// topOnly lists the packages only programs (cmd/..., examples/...) and
+// internal test plumbing may import from non-test files: the pipeline is
+// the top of the library.
+var topOnly = []string{"credential/pipeline"}
+
+func moduleImports(pkg *build.Package) []string {
+	var out []string
+	for _, imp := range pkg.Imports {
+		if rel, ok := strings.CutPrefix(imp, module+"/"); ok {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+func TestLayers(t *testing.T) {
+	root := repoRoot(t)
+	ctx := build.Default
+	ctx.CgoEnabled = false
+	for p, may := range layers {
+		pkg, err := ctx.ImportDir(filepath.Join(root, p), build.ImportComment)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, imp := range moduleImports(pkg) {
+			if !slices.Contains(may, imp) {
+				t.Errorf("%s imports %s; it may import only %v from this module", p, imp, may)
+			}
+		}
+	}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if rel == "cmd" || rel == "examples" || rel == "internal" {
+			return filepath.SkipDir
+		}
+		pkg, err := ctx.ImportDir(path, build.ImportComment)
+		if err != nil {
+			return nil
+		}
+		for _, imp := range moduleImports(pkg) {
+			if slices.Contains(topOnly, imp) {
+				t.Errorf("library package %s imports %s, which only programs (cmd/..., examples/...) may import", rel, imp)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRootHoldsDocOnly: the module's root package is the design card's
+// top level, documentation only (go doc lists no symbols).
+func TestRootHoldsDocOnly(t *testing.T) {
+	pkg, err := build.Default.ImportDir(repoRoot(t), build.ImportComment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := slices.Concat(pkg.GoFiles, pkg.TestGoFiles, pkg.XTestGoFiles, pkg.IgnoredGoFiles)
+	if !reflect.DeepEqual(files, []string{"doc.go"}) {
+		t.Errorf("the root package holds %v; it must hold doc.go only", files)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(pkg.Dir, "doc.go"), nil, parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := parser.ParseFile(token.NewFileSet(), filepath.Join(pkg.Dir, "doc.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Decls) != 0 || f.Name.Name != "credshare" {
+		t.Errorf("the root package (%s) declares %d things; it holds documentation only", f.Name.Name, len(full.Decls))
+	}
+}
