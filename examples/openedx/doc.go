@@ -14,10 +14,10 @@
 // learning-badges-lifecycle and learning-certificate-lifecycle (and
 // optionally learning-program-certificate-lifecycle), prefixed with
 // EVENT_BUS_TOPIC_PREFIX, in one consumer group (consume_events -g). Each event is
-// applied by credshare.Pipeline in one store transaction (MySQL/MariaDB
+// applied by pipeline.Pipeline in one store transaction (MySQL/MariaDB
 // through mysqlstore, or SQLite through sqlitestore): course certificate
 // awards and revocations, badge progress and awards from the badge rules,
-// and outbox rows for every call to the outside world. A credshare.Dispatcher
+// and outbox rows for every call to the outside world. An outbox.Dispatcher
 // runs those rows: Credly and Accredible issue and revoke calls with
 // idempotency keys, and badge.awarded / badge.revoked events published back
 // to learning-badges-lifecycle on the same bus, in its Open edX format, as

@@ -10,7 +10,7 @@
 // # What it does
 //
 // The bundled events (data/events.jsonl) are published to an in-memory bus
-// and consumed by a consumer group into credshare.Pipeline, one store
+// and consumed by a consumer group into pipeline.Pipeline, one store
 // transaction per event. The rules (data/rules.yaml) award three badges;
 // certificates are issued too (Config.CertificateProvider). The outbox
 // dispatcher issues every award through the native Open Badges 3.0 provider
