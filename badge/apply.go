@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
 )
@@ -381,7 +382,7 @@ func (r *run) fulfil(s *badgeState, q *compiledReq) (bool, error) {
 	if !ok || v == nil {
 		return false, nil
 	}
-	val := PyStr(v)
+	val := eventbus.PyStr(v)
 	if val == "" {
 		return false, nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
 )
@@ -359,7 +360,7 @@ func TestEditingRulesKeepsProgressOnItsVersion(t *testing.T) {
 // under it (LoadEngine indexes older versions).
 func TestOlderVersionEventTypeStillIndexed(t *testing.T) {
 	v1 := mkTemplate("Cert then pass", badge.RuleSet{Requirements: []badge.Requirement{
-		{ID: "cert", Group: "A", EventType: badge.EventCertificateCreated, Rules: []badge.DataRule{{Path: "mode", Operator: "eq", Value: "verified"}}},
+		{ID: "cert", Group: "A", EventType: eventbus.TypeCertificateCreated, Rules: []badge.DataRule{{Path: "mode", Operator: "eq", Value: "verified"}}},
 		passReq("b", "B", "cb")}})
 	h := newRulesHarness(t, v1)
 	h.apply(passEvent("e1", learner, at(1), "cb", true))

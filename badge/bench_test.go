@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
 )
@@ -27,7 +28,7 @@ func benchTemplates(n int) ([]badge.Template, []string) {
 			Provider: "obv3", ExternalID: fmt.Sprint(i), State: badge.StateActive, RulesVersion: 1,
 			RuleSet: badge.RuleSet{Requirements: []badge.Requirement{
 				passReq("a", "A", c(0)), passReq("b", "B", c(1)),
-				{ID: "c", Group: "C", EventType: badge.EventCertificateCreated, Rules: []badge.DataRule{
+				{ID: "c", Group: "C", EventType: eventbus.TypeCertificateCreated, Rules: []badge.DataRule{
 					{Path: "course.course_key", Operator: badge.OpEq, Value: c(2)},
 					{Path: "mode", Operator: badge.OpIn, Value: []any{"verified", "professional"}},
 				}},

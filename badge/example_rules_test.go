@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 )
@@ -72,7 +73,7 @@ func ExampleEngine_Apply() {
 
 	pass := func(id string, minute int, course string, passing bool) badge.Event {
 		return badge.Event{
-			ID: id, Type: badge.EventCoursePassingStatusUpdated, LearnerID: 42,
+			ID: id, Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 42,
 			Time: time.Date(2026, 5, 1, 9, minute, 0, 0, time.UTC),
 			Data: map[string]any{
 				"is_passing": passing,
@@ -120,7 +121,7 @@ func ExampleEngine_Apply() {
 func ExampleEngine_Match() {
 	templates, _ := badge.ParseRulesFile([]byte(exampleRules))
 	eng, _ := badge.NewEngine(templates)
-	ev := badge.Event{Type: badge.EventCoursePassingStatusUpdated, Data: map[string]any{
+	ev := badge.Event{Type: eventbus.TypeCoursePassingStatusUpdated, Data: map[string]any{
 		"is_passing": false, "course": map[string]any{"course_key": "course-v1:X+PY1+2026"}}}
 	for _, m := range eng.Match(ev, nil) {
 		fmt.Println("requirement:", m.RequirementID, "penalty:", m.PenaltyID)

@@ -9,12 +9,13 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/google/uuid"
 )
 
-const passingType = badge.EventCoursePassingStatusUpdated
+const passingType = eventbus.TypeCoursePassingStatusUpdated
 
 // t0 is the time of the first event in the tests.
 var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
@@ -44,7 +45,7 @@ func certEvent(id string, learner int64, at time.Time, course, mode, grade strin
 	delete(d, "is_passing")
 	d["mode"], d["grade"], d["name"] = mode, grade, "Ada Learner"
 	d["current_status"], d["previous_status"], d["download_url"] = "downloadable", "", ""
-	return badge.Event{ID: id, Type: badge.EventCertificateCreated, Time: at, LearnerID: learner, Data: d}
+	return badge.Event{ID: id, Type: eventbus.TypeCertificateCreated, Time: at, LearnerID: learner, Data: d}
 }
 
 // passReq is a requirement "pass course".

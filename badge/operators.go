@@ -9,90 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/credshare/credshare/eventbus"
 )
-
-// PyStr renders a data-tree value as Python's str() does, which is how Open
-// edX turns event values into strings before comparing them: "True" /
-// "False" for booleans, "None" for nil, decimal integers, floats with a
-// decimal point ("1.0", "0.1", "1e+20"), strings unchanged, datetimes as
-// "2024-05-01 10:00:00+00:00".
-func PyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case int16:
-		return strconv.FormatInt(int64(x), 10)
-	case int8:
-		return strconv.FormatInt(int64(x), 10)
-	case uint:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10)
-	case float64:
-		return pyFloat(x)
-	case float32:
-		return pyFloat(float64(x))
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return strconv.FormatInt(i, 10)
-		}
-		if f, err := x.Float64(); err == nil {
-			return pyFloat(f)
-		}
-		return x.String()
-	case time.Time:
-		if x.Nanosecond()/1000 != 0 {
-			return x.Format("2006-01-02 15:04:05.000000-07:00")
-		}
-		return x.Format("2006-01-02 15:04:05-07:00")
-	case []byte:
-		return "b'" + string(x) + "'"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
-
-// pyFloat formats f as Python's repr/str of a float.
-func pyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // shortest digits, d.ddde±XX
-	_, expS, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expS)
-	if exp < -4 || exp >= 16 {
-		// Python: 1e+16, 1.5e-05 (two-digit exponent at least), like Go.
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
 
 // Open edX's boolean normalisation of rule values (DataRule._value_to_bool).
 var (
@@ -120,7 +39,7 @@ func NormalizeRuleValue(v any) string {
 	case json.Number:
 		return x.String()
 	}
-	return PyStr(v)
+	return eventbus.PyStr(v)
 }
 
 // compiledRule is a DataRule ready to evaluate.
@@ -294,7 +213,7 @@ func (c *compiledRule) matchValue(v any, present bool) bool {
 		if !present || v == nil {
 			return false
 		}
-		return c.re.MatchString(PyStr(v))
+		return c.re.MatchString(eventbus.PyStr(v))
 	case OpGt, OpGte, OpLt, OpLte:
 		if !present || v == nil {
 			return false
@@ -326,7 +245,7 @@ func eventString(v any, present bool) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	return PyStr(v)
+	return eventbus.PyStr(v)
 }
 
 // compare returns the sign of (event value - rule value).
@@ -425,7 +344,7 @@ func (c *compiledRule) describe(tree map[string]any) matchedRule {
 	if ok {
 		switch v.(type) {
 		case map[string]any, []any:
-			m.Actual = PyStr(v)
+			m.Actual = eventbus.PyStr(v)
 		default:
 			m.Actual = v
 		}

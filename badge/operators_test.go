@@ -3,9 +3,7 @@ package badge_test
 import (
 	"encoding/json"
 	"errors"
-	"math"
 	"testing"
-	"time"
 
 	"github.com/credshare/credshare/badge"
 )
@@ -148,39 +146,5 @@ func TestDataRuleErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v and ErrInvalidRules", err, c.kind)
 			}
 		})
-	}
-}
-
-func TestPyStr(t *testing.T) {
-	cases := []struct {
-		v    any
-		want string
-	}{
-		{nil, "None"}, {true, "True"}, {false, "False"}, {"x", "x"},
-		{int64(-3), "-3"}, {42, "42"}, {1.5, "1.5"}, {2.0, "2.0"}, {0.0001, "0.0001"},
-		{0.00001, "1e-05"}, {1e16, "1e+16"}, {123456789012345.0, "123456789012345.0"},
-		{math.Inf(1), "inf"}, {math.NaN(), "nan"}, {json.Number("7"), "7"},
-		{time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC), "2026-05-01 10:00:00+00:00"},
-		{time.Date(2026, 5, 1, 10, 0, 0, 1500, time.UTC), "2026-05-01 10:00:00.000001+00:00"},
-	}
-	for _, c := range cases {
-		if got := badge.PyStr(c.v); got != c.want {
-			t.Errorf("PyStr(%#v) = %q, want %q", c.v, got, c.want)
-		}
-	}
-}
-
-func TestLookup(t *testing.T) {
-	tree := passData(42, "course-v1:X+Y+Z", true)
-	if v, ok := badge.Lookup(tree, "user.pii.email"); !ok || v != "learner@example.org" {
-		t.Fatalf("user.pii.email = %v, %v", v, ok)
-	}
-	if v, ok := badge.Lookup(tree, "course.end"); !ok || v != nil {
-		t.Fatalf("course.end = %v, %v; want a present null", v, ok)
-	}
-	for _, p := range []string{"", "user.nope", "course_passing_status.is_passing", "is_passing.x", "user."} {
-		if _, ok := badge.Lookup(tree, p); ok {
-			t.Errorf("Lookup(%q) found something", p)
-		}
 	}
 }

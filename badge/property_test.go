@@ -13,6 +13,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
@@ -38,7 +39,7 @@ func propertyTemplates() []badge.Template {
 		Count: &badge.Count{Path: "course.course_key", Distinct: 3},
 	}}})
 	anyCert := mkTemplate("P any certificate", badge.RuleSet{
-		Requirements: []badge.Requirement{{ID: "cert", Group: "A", EventType: badge.EventCertificateCreated}, passReq("c4", "B", "c4")},
+		Requirements: []badge.Requirement{{ID: "cert", Group: "A", EventType: eventbus.TypeCertificateCreated}, passReq("c4", "B", "c4")},
 		Window:       badge.Duration(30 * time.Minute),
 	})
 	both := mkTemplate("P both", badge.RuleSet{Requires: []uuid.UUID{twoGroups.UUID, count.UUID}})

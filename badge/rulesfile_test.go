@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store/memstore"
 )
 
@@ -141,7 +142,7 @@ func FuzzLookup(f *testing.F) {
 	f.Add("is_passing", "True")
 	f.Fuzz(func(t *testing.T, path, value string) {
 		tree := passData(1, "c", true)
-		badge.Lookup(tree, path)
+		eventbus.LookupPath(tree, path)
 		for _, op := range badge.Operators() {
 			var v any = value
 			if op == badge.OpIn || op == badge.OpNotIn {
@@ -167,7 +168,7 @@ func FuzzLookup(f *testing.F) {
 			cur[s] = next
 			cur = next
 		}
-		got, ok := badge.Lookup(built, path)
+		got, ok := eventbus.LookupPath(built, path)
 		if !ok || got != value {
 			t.Fatalf("Lookup(%q) = %v, %v; want %q", path, got, ok, value)
 		}

@@ -2,6 +2,8 @@ package badge
 
 import (
 	"strings"
+
+	"github.com/credshare/credshare/eventbus"
 )
 
 // FieldKind is the type of a field in an Open edX event payload.
@@ -38,19 +40,6 @@ func (k FieldKind) String() string {
 	return "unknown"
 }
 
-// Standard Open edX event types whose payload shapes the validator knows.
-const (
-	EventCoursePassingStatusUpdated    = "org.openedx.learning.course.passing.status.updated.v1"
-	EventCcxCoursePassingStatusUpdated = "org.openedx.learning.ccx.course.passing.status.updated.v1"
-	EventCertificateCreated            = "org.openedx.learning.certificate.created.v1"
-	EventCertificateChanged            = "org.openedx.learning.certificate.changed.v1"
-	EventCertificateRevoked            = "org.openedx.learning.certificate.revoked.v1"
-	EventBadgeAwarded                  = "org.openedx.learning.badge.awarded.v1"
-	EventBadgeRevoked                  = "org.openedx.learning.badge.revoked.v1"
-	EventProgramCertificateAwarded     = "org.openedx.learning.program.certificate.awarded.v1"
-	EventProgramCertificateRevoked     = "org.openedx.learning.program.certificate.revoked.v1"
-)
-
 // shape is a payload record: field name to its kind and, for records, its
 // fields.
 type shape map[string]field
@@ -83,19 +72,19 @@ func courseShape() shape {
 // payloadShape returns the shape of a known event type's payload tree.
 func payloadShape(eventType string) (shape, bool) {
 	switch eventType {
-	case EventCoursePassingStatusUpdated:
+	case eventbus.TypeCoursePassingStatusUpdated:
 		return shape{"is_passing": fBool, "course": rec(courseShape()), "user": rec(userShape())}, true
-	case EventCcxCoursePassingStatusUpdated:
+	case eventbus.TypeCcxCoursePassingStatusUpdated:
 		return shape{"is_passing": fBool, "user": rec(userShape()), "course": rec(shape{
 			"ccx_course_key": fString, "master_course_key": fString, "display_name": fString,
 			"coach_email": fString, "start": fDateTime, "end": fDateTime, "max_students_allowed": fLong})}, true
-	case EventCertificateCreated, EventCertificateChanged, EventCertificateRevoked:
+	case eventbus.TypeCertificateCreated, eventbus.TypeCertificateChanged, eventbus.TypeCertificateRevoked:
 		return shape{"user": rec(userShape()), "course": rec(courseShape()), "mode": fString, "grade": fString,
 			"download_url": fString, "name": fString, "current_status": fString, "previous_status": fString}, true
-	case EventBadgeAwarded, EventBadgeRevoked:
+	case eventbus.TypeBadgeAwarded, eventbus.TypeBadgeRevoked:
 		return shape{"uuid": fString, "user": rec(userShape()), "template": rec(shape{
 			"uuid": fString, "origin": fString, "name": fString, "description": fString, "image_url": fString})}, true
-	case EventProgramCertificateAwarded, EventProgramCertificateRevoked:
+	case eventbus.TypeProgramCertificateAwarded, eventbus.TypeProgramCertificateRevoked:
 		return shape{"user": rec(userShape()), "uuid": fString, "status": fString, "url": fString,
 			"certificate_available_date": fDateTime,
 			"program":                    rec(shape{"uuid": fString, "title": fString, "program_type": fString})}, true
@@ -135,48 +124,15 @@ func PathKind(eventType, path string) (kind FieldKind, known, ok bool) {
 	return 0, true, false
 }
 
-// dataKeys maps the known event types to their data key, used to explain a
-// path that wrongly starts with it.
+// dataKey returns a known event type's data key (used to explain a path
+// that wrongly starts with it), or "".
 func dataKey(eventType string) string {
-	switch eventType {
-	case EventCoursePassingStatusUpdated, EventCcxCoursePassingStatusUpdated:
-		return "course_passing_status"
-	case EventCertificateCreated, EventCertificateChanged, EventCertificateRevoked:
-		return "certificate"
-	case EventBadgeAwarded, EventBadgeRevoked:
-		return "badge"
-	case EventProgramCertificateAwarded, EventProgramCertificateRevoked:
-		return "program_certificate"
-	}
-	return ""
+	info, _ := eventbus.LookupType(eventType)
+	return info.DataKey
 }
 
-// Lookup resolves a dotted path ("user.pii.email") in a data tree the way
-// Open edX's keypath does: each segment must be a key of a map. It reports
-// whether the path exists; a present null value gives (nil, true).
-func Lookup(tree map[string]any, path string) (any, bool) {
-	if tree == nil || path == "" {
-		return nil, false
-	}
-	var cur any = tree
-	for {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		seg, rest, more := strings.Cut(path, ".")
-		v, ok := m[seg]
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return v, true
-		}
-		cur, path = v, rest
-	}
-}
-
-// lookupSegs is Lookup with a pre-split path (no allocation).
+// lookupSegs is eventbus.LookupPath with the path split once when the rules
+// are compiled: the engine resolves every rule of every event through it.
 func lookupSegs(tree map[string]any, segs []string) (any, bool) {
 	if tree == nil || len(segs) == 0 {
 		return nil, false

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/google/uuid"
 )
 
@@ -37,7 +38,7 @@ func TestValidationNamesFieldAndKind(t *testing.T) {
 				Rules: []badge.DataRule{{Path: "user.pii", Operator: "eq", Value: "x"}}}}},
 			badge.ErrBadPath, "requirements[r].rules[0].path", "is a record"},
 		{"comparison on a boolean field",
-			badge.RuleSet{Requirements: []badge.Requirement{{ID: "r", EventType: badge.EventCertificateCreated,
+			badge.RuleSet{Requirements: []badge.Requirement{{ID: "r", EventType: eventbus.TypeCertificateCreated,
 				Rules: []badge.DataRule{{Path: "user.is_active", Operator: "gt", Value: json.Number("1")}}}}},
 			badge.ErrBadValue, "requirements[r].rules[0].operator", "compares numbers and times"},
 		{"date-time field compared with a number",

@@ -1,7 +1,9 @@
 package eventbus
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,8 +128,8 @@ func NewEvent(typ string, data map[string]any) Event {
 		Data:        data,
 	}
 	if info, ok := LookupType(typ); ok {
-		if v, ok := lookupPath(data, info.KeyField); ok {
-			e.Key = stringify(v)
+		if v, ok := LookupPath(data, info.KeyField); ok && v != nil {
+			e.Key = PyStr(v)
 		}
 	}
 	return e
@@ -190,10 +192,10 @@ func (e Event) Tree() map[string]any {
 // the path starts with the data key ("certificate.mode"), it is resolved
 // against the whole Data instead. ok is false when the path does not exist.
 func (e Event) Lookup(path string) (v any, ok bool) {
-	if v, ok := lookupPath(e.Tree(), path); ok {
+	if v, ok := LookupPath(e.Tree(), path); ok {
 		return v, true
 	}
-	return lookupPath(e.Data, path)
+	return LookupPath(e.Data, path)
 }
 
 // LookupString is Lookup with the value turned into a string the way
@@ -207,63 +209,112 @@ func (e Event) LookupString(path string) (string, bool) {
 	return PyStr(v), true
 }
 
-// PyStr renders a tree value as Python's str() would: "True"/"False" for
-// booleans, "None" for nil, decimal numbers, strings unchanged.
+// PyStr renders a data-tree value as Python's str() does, which is how Open
+// edX turns event values into strings before comparing them: "True" /
+// "False" for booleans, "None" for nil, decimal integers, floats with a
+// decimal point ("1.0", "0.1", "1e+20"), strings unchanged, datetimes as
+// "2024-05-01 10:00:00+00:00".
 func PyStr(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "None"
+	case string:
+		return x
 	case bool:
 		if x {
 			return "True"
 		}
 		return "False"
-	default:
-		return stringify(v)
-	}
-}
-
-func stringify(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
 	case int:
 		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
 	case int32:
 		return strconv.FormatInt(int64(x), 10)
+	case int16:
+		return strconv.FormatInt(int64(x), 10)
+	case int8:
+		return strconv.FormatInt(int64(x), 10)
+	case uint:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10)
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		return pyFloat(x)
 	case float32:
-		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+		return pyFloat(float64(x))
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return strconv.FormatInt(i, 10)
+		}
+		if f, err := x.Float64(); err == nil {
+			return pyFloat(f)
+		}
+		return x.String()
+	case time.Time:
+		if x.Nanosecond()/1000 != 0 {
+			return x.Format("2006-01-02 15:04:05.000000-07:00")
+		}
+		return x.Format("2006-01-02 15:04:05-07:00")
 	case []byte:
-		return string(x)
-	default:
+		return "b'" + string(x) + "'"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
 		return fmt.Sprint(v)
 	}
+	return string(b)
 }
 
-func lookupPath(tree map[string]any, path string) (any, bool) {
+// pyFloat formats f as Python's repr/str of a float.
+func pyFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // shortest digits, d.ddde±XX
+	_, expS, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expS)
+	if exp < -4 || exp >= 16 {
+		// Python: 1e+16, 1.5e-05 (two-digit exponent at least), like Go.
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// LookupPath resolves a dotted path ("user.pii.email") in a data tree the
+// way Open edX's keypath does: each segment must be a key of a map. It
+// reports whether the path exists; a present null value gives (nil, true).
+func LookupPath(tree map[string]any, path string) (any, bool) {
 	if tree == nil || path == "" {
 		return nil, false
 	}
 	var cur any = tree
-	for part := range strings.SplitSeq(path, ".") {
+	for {
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		cur, ok = m[part]
+		seg, rest, more := strings.Cut(path, ".")
+		v, ok := m[seg]
 		if !ok {
 			return nil, false
 		}
+		if !more {
+			return v, true
+		}
+		cur, path = v, rest
 	}
-	return cur, true
 }
 
 // FormatTime formats t as Python's datetime.isoformat() does for an aware

@@ -1,7 +1,9 @@
 package eventbus_test
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -165,5 +167,43 @@ func TestNormalizeJSON(t *testing.T) {
 	want := map[string]any{"a": int64(3), "b": []any{1.5, int64(2)}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("NormalizeJSON = %#v", got)
+	}
+}
+
+func TestPyStr(t *testing.T) {
+	cases := []struct {
+		v    any
+		want string
+	}{
+		{nil, "None"}, {true, "True"}, {false, "False"}, {"x", "x"},
+		{int64(-3), "-3"}, {42, "42"}, {1.5, "1.5"}, {2.0, "2.0"}, {0.0001, "0.0001"},
+		{0.00001, "1e-05"}, {1e16, "1e+16"}, {123456789012345.0, "123456789012345.0"},
+		{math.Inf(1), "inf"}, {math.NaN(), "nan"}, {json.Number("7"), "7"},
+		{time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC), "2026-05-01 10:00:00+00:00"},
+		{time.Date(2026, 5, 1, 10, 0, 0, 1500, time.UTC), "2026-05-01 10:00:00.000001+00:00"},
+	}
+	for _, c := range cases {
+		if got := eventbus.PyStr(c.v); got != c.want {
+			t.Errorf("PyStr(%#v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
+
+func TestLookupPath(t *testing.T) {
+	tree := map[string]any{
+		"user":       map[string]any{"pii": map[string]any{"email": "learner@example.org"}},
+		"course":     map[string]any{"course_key": "course-v1:X+Y+Z", "end": nil},
+		"is_passing": true,
+	}
+	if v, ok := eventbus.LookupPath(tree, "user.pii.email"); !ok || v != "learner@example.org" {
+		t.Fatalf("user.pii.email = %v, %v", v, ok)
+	}
+	if v, ok := eventbus.LookupPath(tree, "course.end"); !ok || v != nil {
+		t.Fatalf("course.end = %v, %v; want a present null", v, ok)
+	}
+	for _, p := range []string{"", "user.nope", "course_passing_status.is_passing", "is_passing.x", "user."} {
+		if _, ok := eventbus.LookupPath(tree, p); ok {
+			t.Errorf("LookupPath(%q) found something", p)
+		}
 	}
 }

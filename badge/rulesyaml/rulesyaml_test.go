@@ -9,6 +9,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/rulesyaml"
+	"github.com/credshare/credshare/eventbus"
 )
 
 const sampleYAML = `
@@ -85,7 +86,7 @@ func TestParseMatchesJSONForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := badge.Event{ID: "e", Type: badge.EventCoursePassingStatusUpdated, LearnerID: 1, Data: map[string]any{
+	ev := badge.Event{ID: "e", Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 1, Data: map[string]any{
 		"is_passing": true, "course": map[string]any{"course_key": "course-v1:X+PY1+2026"}}}
 	if m := eng.Match(ev, nil); len(m) != 1 || m[0].RequirementID != "py1" {
 		t.Fatalf("Match = %+v", m)
