@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
-	"github.com/google/uuid"
 )
 
 // Outcome is what applying one event changed. The pipeline turns each

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
-	"github.com/google/uuid"
 )
 
 const learner = int64(42)

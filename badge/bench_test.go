@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
-	"github.com/google/uuid"
 )
 
 // benchTemplates returns n templates of three requirements each: pass

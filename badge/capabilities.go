@@ -6,8 +6,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
+
+	"github.com/credshare/credshare/store"
 )
 
 // RemoteTemplate is a badge template (Credly) or group (Accredible) as the

@@ -89,8 +89,9 @@
 // Apply returns ErrInvalidEvent for an event without id, type, time or
 // learner, and store errors unchanged. Provider calls fail with *Error,
 // classified by the sentinels ErrNotFound, ErrUnauthorized, ErrInvalid,
-// ErrConflict, ErrRateLimited and ErrUnavailable; IsRetryable and
-// RetryAfter give the dispatcher's verdict.
+// ErrConflict, ErrRateLimited and ErrUnavailable; retry.IsPermanent and
+// retry.Delay (package credential/retry, the one verdict the outbox and the
+// event bus share) say whether and when to try again.
 //
 // Providers. Provider issues and revokes; TemplateLister, StateGetter,
 // WebhookProvider and RateLimited are optional capabilities found by type

@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
-	"github.com/google/uuid"
 )
 
 // Event is what the engine evaluates: an Open edX event reduced to what

@@ -12,26 +12,30 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 )
 
 // Sentinel errors. Provider errors wrap one of them so callers can branch
-// with errors.Is without knowing the provider.
+// with errors.Is without knowing the provider. ErrNotFound, ErrUnauthorized,
+// ErrInvalid and ErrConflict, and errors wrapping them, are permanent
+// (retry.IsPermanent from credential/retry); ErrRateLimited and
+// ErrUnavailable are not.
 var (
 	// ErrNotFound reports that the provider does not know the badge,
 	// template, account or event.
-	ErrNotFound = errors.New("badge: not found")
+	ErrNotFound = retry.Permanent(errors.New("badge: not found"))
 	// ErrUnauthorized reports a missing, invalid or expired API token, or
 	// a token without the needed permission. Retrying does not help; the
 	// token must be replaced.
-	ErrUnauthorized = errors.New("badge: unauthorized (API token invalid, expired or lacking permission)")
+	ErrUnauthorized = retry.Permanent(errors.New("badge: unauthorized (API token invalid, expired or lacking permission)"))
 	// ErrInvalid reports a request the provider (or the adapter, before
 	// sending) refused as invalid. Errors matching it also match
 	// credential.ErrInvalid.
-	ErrInvalid = fmt.Errorf("badge: %w", credential.ErrInvalid)
+	ErrInvalid = retry.Permanent(fmt.Errorf("badge: %w", credential.ErrInvalid))
 	// ErrConflict reports a request that clashes with the provider's state
 	// in a way the adapter could not resolve (e.g. a duplicate badge that
 	// is revoked and cannot be re-issued).
-	ErrConflict = errors.New("badge: conflict")
+	ErrConflict = retry.Permanent(errors.New("badge: conflict"))
 	// ErrRateLimited reports that the provider throttled the call (HTTP
 	// 429). The error's RetryAfter says how long to wait when the provider
 	// said so.
@@ -126,38 +130,6 @@ func (e *Error) Retryable() bool { return e.Temporary }
 
 // RetryAfter returns the wait the provider asked for, or 0.
 func (e *Error) RetryAfter() time.Duration { return e.RetryDelay }
-
-// IsRetryable reports whether retrying the call that returned err can help.
-// nil is not retryable. An error with a Retryable() bool method (such as
-// *Error) decides for itself; context errors, network errors and errors
-// matching ErrUnavailable or ErrRateLimited are retryable; errors matching
-// ErrNotFound, ErrUnauthorized, ErrInvalid or ErrConflict are not. Anything
-// else is treated as retryable, since the outbox gives up after its attempts
-// anyway and a lost award is worse than a wasted call.
-func IsRetryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	switch {
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrUnauthorized),
-		errors.Is(err, ErrInvalid), errors.Is(err, ErrConflict):
-		return false
-	}
-	return true
-}
-
-// RetryAfter returns the wait a provider asked for in err (see Error), or 0.
-func RetryAfter(err error) time.Duration {
-	var r interface{ RetryAfter() time.Duration }
-	if errors.As(err, &r) {
-		return r.RetryAfter()
-	}
-	return 0
-}
 
 // HTTPError classifies a provider's HTTP error response. It is what the
 // Credly and Accredible adapters use, and plugin authors may use it too:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 )
 
 func TestHTTPErrorClassification(t *testing.T) {
@@ -25,8 +26,8 @@ func TestHTTPErrorClassification(t *testing.T) {
 		{502, badge.ErrUnavailable, true}, {503, badge.ErrUnavailable, true},
 	} {
 		err := badge.HTTPError("p", "op", tc.status, nil, nil, "", "")
-		if !errors.Is(err, tc.kind) || badge.IsRetryable(err) != tc.retryable {
-			t.Errorf("%d: %v retryable=%v", tc.status, err, badge.IsRetryable(err))
+		if !errors.Is(err, tc.kind) || !retry.IsPermanent(err) != tc.retryable {
+			t.Errorf("%d: %v retryable=%v", tc.status, err, !retry.IsPermanent(err))
 		}
 	}
 	if !errors.Is(badge.HTTPError("p", "op", 422, nil, nil, "", ""), credential.ErrInvalid) {
@@ -45,8 +46,8 @@ func TestErrorRedactsAndBounds(t *testing.T) {
 	if len(err.Body) > badge.MaxErrorBody+8 {
 		t.Errorf("body not bounded: %d bytes", len(err.Body))
 	}
-	if badge.RetryAfter(err) != 12*time.Second || err.RetryAfter() != 12*time.Second {
-		t.Errorf("RetryAfter = %v", badge.RetryAfter(err))
+	if retry.Delay(err) != 12*time.Second || err.RetryAfter() != 12*time.Second {
+		t.Errorf("RetryAfter = %v", retry.Delay(err))
 	}
 	if !strings.Contains(err.Error(), "HTTP 429 (E1)") {
 		t.Errorf("message: %v", err)
@@ -57,10 +58,9 @@ func TestErrorRedactsAndBounds(t *testing.T) {
 	}
 }
 
-func TestIsRetryable(t *testing.T) {
+func TestProviderErrorVerdict(t *testing.T) {
 	wrapped := fmt.Errorf("dispatch: %w", &badge.Error{Kind: badge.ErrUnauthorized})
 	for err, want := range map[error]bool{
-		nil:                      false,
 		wrapped:                  false,
 		badge.ErrNotFound:        false,
 		badge.ErrInvalid:         false,
@@ -69,8 +69,8 @@ func TestIsRetryable(t *testing.T) {
 		errors.New("mystery"):    true,
 		badge.TransportError("p", "op", context.Canceled): true,
 	} {
-		if got := badge.IsRetryable(err); got != want {
-			t.Errorf("IsRetryable(%v) = %v, want %v", err, got, want)
+		if got := !retry.IsPermanent(err); got != want {
+			t.Errorf("retryable(%v) = %v, want %v", err, got, want)
 		}
 	}
 	if !strings.Contains(wrapped.Error(), "token") {
@@ -98,7 +98,7 @@ func TestRequestValidate(t *testing.T) {
 	}
 	bad := ok
 	bad.Recipient.UserID = 0
-	if err := bad.Validate(); !errors.Is(err, badge.ErrInvalid) || badge.IsRetryable(err) {
+	if err := bad.Validate(); !errors.Is(err, badge.ErrInvalid) || !retry.IsPermanent(err) {
 		t.Errorf("bad learner: %v", err)
 	}
 	if err := (badge.RevokeRequest{IdempotencyKey: "k", ExternalID: "x"}).Validate(); err != nil {

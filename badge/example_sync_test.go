@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 )
@@ -30,12 +31,13 @@ func ExampleSyncTemplates() {
 	// credly/org-1: 2 listed, 2 created, 0 updated, 0 deactivated, 0 unchanged
 }
 
-// Deciding what to do with a provider error.
-func ExampleIsRetryable() {
+// Deciding what to do with a provider error: credential/retry gives the
+// verdict the outbox acts on.
+func Example_retryVerdict() {
 	err := badge.HTTPError("credly", "issue", 429, nil, nil, "", "Too many requests")
-	fmt.Println(badge.IsRetryable(err), errors.Is(err, badge.ErrRateLimited))
+	fmt.Println(!retry.IsPermanent(err), errors.Is(err, badge.ErrRateLimited))
 	err = badge.HTTPError("credly", "issue", 401, nil, nil, "", "Authorization token has expired")
-	fmt.Println(badge.IsRetryable(err), errors.Is(err, badge.ErrUnauthorized))
+	fmt.Println(!retry.IsPermanent(err), errors.Is(err, badge.ErrUnauthorized))
 	fmt.Println(err)
 	// Output:
 	// true true

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
-	"github.com/google/uuid"
 )
 
 const passingType = eventbus.TypeCoursePassingStatusUpdated

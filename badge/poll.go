@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
-	"github.com/google/uuid"
 )
 
 // RefreshOptions says which awards RefreshStates checks.

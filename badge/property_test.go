@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
@@ -18,7 +20,6 @@ import (
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
 	"github.com/credshare/credshare/store/sqlitestore"
-	"github.com/google/uuid"
 )
 
 // propertyTemplates exercise every feature: groups, penalties, repeatable

@@ -4,8 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/credshare/credshare/credential"
 	"github.com/google/uuid"
+
+	"github.com/credshare/credshare/credential"
 )
 
 // TemplateRef identifies a badge template at a provider.
@@ -108,8 +109,9 @@ type Result struct {
 // Implementations must be safe for concurrent use.
 //
 // Errors should be *Error values (or wrap one of the sentinels) so that
-// IsRetryable gives the right verdict: the outbox retries retryable errors
-// with backoff (waiting at least RetryAfter) and dead-letters the others.
+// retry.IsPermanent (credential/retry) gives the right verdict: the outbox
+// retries the others with backoff (waiting at least retry.Delay) and
+// dead-letters the permanent ones.
 // A cancelled or expired ctx must end the call promptly with an error that
 // matches ctx.Err(). Optional capabilities are separate interfaces
 // (TemplateLister, StateGetter, WebhookProvider, RateLimited).
@@ -118,7 +120,7 @@ type Provider interface {
 	ID() string
 	// Issue issues a badge. Called again with the same IdempotencyKey (a
 	// retry), it must return the badge already issued rather than a second
-	// one. Errors say whether a retry can help (see IsRetryable).
+	// one. Errors say whether a retry can help (see retry.IsPermanent).
 	Issue(ctx context.Context, req IssueRequest) (Result, error)
 	// Revoke revokes a badge. Revoking a badge that is already revoked
 	// succeeds. A badge the provider never issued gives an error matching

@@ -7,8 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
+
+	"github.com/credshare/credshare/store"
 )
 
 // RulesFile is the declarative form of badge templates and their rules that

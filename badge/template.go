@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
+
+	"github.com/credshare/credshare/store"
 )
 
 // Template states (the same strings as store.Template.State).

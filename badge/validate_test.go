@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
-	"github.com/google/uuid"
 )
 
 func TestValidationNamesFieldAndKind(t *testing.T) {

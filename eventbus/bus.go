@@ -4,24 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/credshare/credshare/credential/retry"
 )
 
-// Sentinel errors.
+// Sentinel errors. ErrInvalidEvent and ErrDecode, and every error wrapping
+// them, are permanent (retry.IsPermanent).
 var (
 	// ErrInvalidEvent reports an event that lacks a required attribute or
 	// whose data does not fit its type.
-	ErrInvalidEvent = errors.New("eventbus: invalid event")
+	ErrInvalidEvent = retry.Permanent(errors.New("eventbus: invalid event"))
 	// ErrDecode reports a message that cannot be decoded into an event (bad
 	// framing, unknown schema, truncated data, missing ce_id, oversized
 	// value). Sources dead-letter such messages and carry on.
-	ErrDecode = errors.New("eventbus: cannot decode message")
+	ErrDecode = retry.Permanent(errors.New("eventbus: cannot decode message"))
 	// ErrClosed reports use of a closed source or publisher.
 	ErrClosed = errors.New("eventbus: closed")
 )
 
 // Handler handles one event. It returns nil when the event's effects are
 // committed; only then does the source acknowledge the message. An error
-// marked with Permanent sends the message to the dead-letter queue (then it
+// that is permanent (retry.IsPermanent: marked with retry.Permanent, or
+// wrapping ErrDecode or ErrInvalidEvent) sends the message to the dead-letter queue (then it
 // is acknowledged); any other error leaves the message unacknowledged, so it
 // is delivered again. Handlers may be called concurrently for events of
 // different partitions or streams, never for two events of one partition.
@@ -82,44 +86,6 @@ type DeadLetterer interface {
 	// DeadLetter stores e with reason. It returns nil only once the message
 	// is durably stored in the dead-letter queue.
 	DeadLetter(ctx context.Context, e Event, reason error) error
-}
-
-// permanentError marks an error that redelivery cannot fix.
-type permanentError struct{ err error }
-
-func (p permanentError) Error() string { return p.err.Error() }
-func (p permanentError) Unwrap() error { return p.err }
-
-// Permanent marks err as permanent: retrying or redelivering the event
-// cannot succeed, so it goes to the dead-letter queue. Permanent(nil) is nil.
-func Permanent(err error) error {
-	if err == nil || IsPermanent(err) {
-		return err
-	}
-	return permanentError{err}
-}
-
-// IsPermanent reports whether err is permanent: marked with Permanent,
-// matching ErrDecode or ErrInvalidEvent, or implementing Retryable() bool
-// that returns false. Everything else — context errors and network errors
-// included — is retryable. (Temporary() is deliberately not consulted:
-// net/url errors report false for a cancelled request.)
-func IsPermanent(err error) bool {
-	if err == nil {
-		return false
-	}
-	var p permanentError
-	if errors.As(err, &p) {
-		return true
-	}
-	if errors.Is(err, ErrDecode) || errors.Is(err, ErrInvalidEvent) {
-		return true
-	}
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return !r.Retryable()
-	}
-	return false
 }
 
 // DecodeError returns an error matching ErrDecode (and so permanent) with a

@@ -27,8 +27,10 @@
 //
 // A Source delivers events to a Handler. The handler returns nil once the
 // event's effects are committed; only then is the message acknowledged. A
-// Permanent error sends the message to the dead-letter queue (then it is
-// acknowledged); any other error leaves it unacknowledged so it is delivered
+// permanent error (retry.IsPermanent from credential/retry: marked with
+// retry.Permanent, or wrapping ErrDecode or ErrInvalidEvent) sends the
+// message to the dead-letter queue (then it is acknowledged); any other
+// error leaves it unacknowledged so it is delivered
 // again. Middleware adds policy: Retry (capped exponential backoff with
 // jitter), Dedup (skip events a consumer group already applied, checked
 // through a ProcessedChecker such as store.Events), DeadLetter, Timeout and
@@ -62,5 +64,7 @@
 // # Errors
 //
 // ErrDecode (poison messages), ErrInvalidEvent, ErrClosed and ErrTimeout are
-// sentinels for errors.Is. IsPermanent is the single verdict sources act on.
+// sentinels for errors.Is. retry.IsPermanent (credential/retry) is the single
+// verdict sources act on, the same one the outbox dispatcher and the badge
+// providers use.
 package eventbus

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 )
 
@@ -28,7 +29,7 @@ func ExampleEvent_Lookup() {
 func ExampleChain() {
 	apply := func(ctx context.Context, e eventbus.Event) error {
 		if _, err := e.Certificate(); err != nil {
-			return eventbus.Permanent(err) // bad data: straight to the DLQ
+			return retry.Permanent(err) // bad data: straight to the DLQ
 		}
 		return nil
 	}
@@ -38,6 +39,6 @@ func ExampleChain() {
 		eventbus.Timeout(time.Second),
 	)
 	err := h(context.Background(), eventbus.NewEvent(eventbus.TypeCertificateCreated, map[string]any{}))
-	fmt.Println(eventbus.IsPermanent(err), errors.Is(err, eventbus.ErrInvalidEvent))
+	fmt.Println(retry.IsPermanent(err), errors.Is(err, eventbus.ErrInvalidEvent))
 	// Output: true true
 }

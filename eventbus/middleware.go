@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"time"
+
+	"github.com/credshare/credshare/credential/retry"
 )
 
 // RetryPolicy configures Retry: capped exponential backoff with jitter.
@@ -86,7 +88,7 @@ func Retry(p RetryPolicy) Middleware {
 			var err error
 			for attempt := 1; ; attempt++ {
 				err = next(ctx, e)
-				if err == nil || IsPermanent(err) {
+				if err == nil || retry.IsPermanent(err) {
 					return err
 				}
 				if attempt >= p.MaxAttempts {
@@ -102,7 +104,7 @@ func Retry(p RetryPolicy) Middleware {
 			}
 			err = fmt.Errorf("eventbus: %d attempts failed: %w", p.MaxAttempts, err)
 			if p.GiveUp {
-				return Permanent(err)
+				return retry.Permanent(err)
 			}
 			return err
 		}
@@ -142,7 +144,7 @@ func DeadLetter(dl DeadLetterer) Middleware {
 	return func(next Handler) Handler {
 		return func(ctx context.Context, e Event) error {
 			err := next(ctx, e)
-			if err == nil || !IsPermanent(err) {
+			if err == nil || !retry.IsPermanent(err) {
 				return err
 			}
 			if dlErr := dl.DeadLetter(ctx, e, err); dlErr != nil {

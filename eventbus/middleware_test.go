@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 )
@@ -31,9 +32,9 @@ func TestRetryRetriesRetryableOnly(t *testing.T) {
 	calls = 0
 	perm := eventbus.Retry(fast)(func(context.Context, eventbus.Event) error {
 		calls++
-		return eventbus.Permanent(errors.New("bad data"))
+		return retry.Permanent(errors.New("bad data"))
 	})
-	if err := perm(context.Background(), eventbus.Event{}); !eventbus.IsPermanent(err) || calls != 1 {
+	if err := perm(context.Background(), eventbus.Event{}); !retry.IsPermanent(err) || calls != 1 {
 		t.Fatalf("permanent: err=%v calls=%d", err, calls)
 	}
 }
@@ -41,12 +42,12 @@ func TestRetryRetriesRetryableOnly(t *testing.T) {
 func TestRetryExhaustion(t *testing.T) {
 	fail := func(context.Context, eventbus.Event) error { return errors.New("still down") }
 	err := eventbus.Retry(fast)(fail)(context.Background(), eventbus.Event{})
-	if err == nil || eventbus.IsPermanent(err) || !strings.Contains(err.Error(), "3 attempts") {
+	if err == nil || retry.IsPermanent(err) || !strings.Contains(err.Error(), "3 attempts") {
 		t.Fatalf("without GiveUp: %v", err)
 	}
 	p := fast
 	p.GiveUp = true
-	if err := eventbus.Retry(p)(fail)(context.Background(), eventbus.Event{}); !eventbus.IsPermanent(err) {
+	if err := eventbus.Retry(p)(fail)(context.Background(), eventbus.Event{}); !retry.IsPermanent(err) {
 		t.Fatalf("with GiveUp: %v", err)
 	}
 }
@@ -120,7 +121,7 @@ func TestDeadLetterAndRecover(t *testing.T) {
 		case "panic":
 			panic("boom")
 		case "perm":
-			return eventbus.Permanent(errors.New("bad"))
+			return retry.Permanent(errors.New("bad"))
 		case "retry":
 			return errors.New("later")
 		}
@@ -131,14 +132,14 @@ func TestDeadLetterAndRecover(t *testing.T) {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
-	if err := h(context.Background(), eventbus.Event{ID: "retry"}); err == nil || eventbus.IsPermanent(err) {
+	if err := h(context.Background(), eventbus.Event{ID: "retry"}); err == nil || retry.IsPermanent(err) {
 		t.Errorf("retry: %v", err)
 	}
 	if len(dlq.reasons) != 2 || !strings.Contains(dlq.reasons[0], "panicked: boom") || !strings.Contains(dlq.reasons[1], "perm: bad") {
 		t.Fatalf("reasons = %q", dlq.reasons)
 	}
 	dlq.fail = true
-	if err := h(context.Background(), eventbus.Event{ID: "perm"}); err == nil || eventbus.IsPermanent(err) {
+	if err := h(context.Background(), eventbus.Event{ID: "perm"}); err == nil || retry.IsPermanent(err) {
 		t.Fatalf("failing DLQ must give a retryable error, got %v", err)
 	}
 }
@@ -149,28 +150,28 @@ func TestTimeout(t *testing.T) {
 		return ctx.Err()
 	})
 	err := h(context.Background(), eventbus.Event{})
-	if !errors.Is(err, eventbus.ErrTimeout) || eventbus.IsPermanent(err) {
+	if !errors.Is(err, eventbus.ErrTimeout) || retry.IsPermanent(err) {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestIsPermanent(t *testing.T) {
 	for err, want := range map[error]bool{
-		nil:                                 false,
-		errors.New("x"):                     false,
-		eventbus.Permanent(errors.New("x")): true,
-		eventbus.DecodeError("bad magic"):   true,
-		&eventbus.PanicError{Value: 1}:      true,
-		eventbus.ErrInvalidEvent:            true,
-		context.DeadlineExceeded:            false,
+		nil:                               false,
+		errors.New("x"):                   false,
+		retry.Permanent(errors.New("x")):  true,
+		eventbus.DecodeError("bad magic"): true,
+		&eventbus.PanicError{Value: 1}:    true,
+		eventbus.ErrInvalidEvent:          true,
+		context.DeadlineExceeded:          false,
 		&url.Error{Op: "Get", URL: "http://registry", Err: context.Canceled}: false,
 	} {
-		if got := eventbus.IsPermanent(err); got != want {
-			t.Errorf("IsPermanent(%v) = %v", err, got)
+		if got := retry.IsPermanent(err); got != want {
+			t.Errorf("retry.IsPermanent(%v) = %v", err, got)
 		}
 	}
-	if eventbus.Permanent(nil) != nil {
-		t.Error("Permanent(nil) != nil")
+	if retry.Permanent(nil) != nil {
+		t.Error("retry.Permanent(nil) != nil")
 	}
 }
 

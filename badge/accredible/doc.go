@@ -36,7 +36,8 @@
 // Errors are *badge.Error values classified like Credly's (see package
 // badge): 401/403 → badge.ErrUnauthorized, 404 → badge.ErrNotFound, 400/422
 // → badge.ErrInvalid, 429 → badge.ErrRateLimited with RetryAfter, 5xx and
-// timeouts → badge.ErrUnavailable; badge.IsRetryable gives the verdict.
+// timeouts → badge.ErrUnavailable; retry.IsPermanent (credential/retry)
+// gives the verdict.
 //
 // # Rate limits
 //

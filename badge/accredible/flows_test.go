@@ -6,15 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/accredible/accrediblefake"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // Two API accounts on one fake: syncing one must never touch the other's
@@ -71,7 +73,7 @@ func TestFlowRevokedKey(t *testing.T) {
 	srv.RemoveAccount(testKey)
 	_, err := p.Issue(context.Background(), badgetest.IssueRequest(badge.TemplateRef{AccountID: testAccount, ExternalID: badgeID(g.ID)}))
 	require.ErrorIs(t, err, badge.ErrUnauthorized)
-	assert.False(t, badge.IsRetryable(err))
+	assert.False(t, !retry.IsPermanent(err))
 	assert.Contains(t, err.Error(), "Access denied")
 	assert.NotContains(t, err.Error(), testKey)
 }

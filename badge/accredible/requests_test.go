@@ -7,13 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/accredible"
-	"github.com/credshare/credshare/credential"
 	"github.com/google/uuid"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/accredible"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 )
 
 const api = "https://api.accredible.com/v1/"
@@ -108,7 +110,7 @@ func TestRequestIssueNotRepeatedAfterAmbiguousFailure(t *testing.T) {
 	mt.RegisterResponder("POST", api+"credentials", httpmock.NewStringResponder(502, `{"errors":"Bad gateway"}`))
 	_, err := p.Issue(context.Background(), issueReq())
 	require.ErrorIs(t, err, badge.ErrUnavailable)
-	assert.True(t, badge.IsRetryable(err))
+	assert.True(t, !retry.IsPermanent(err))
 	assert.Equal(t, 1, mt.GetCallCountInfo()["POST "+api+"credentials"], "a create that may have happened is not repeated blindly")
 
 	mt.RegisterResponder("POST", api+"credentials", httpmock.NewStringResponder(429, `{"errors":"slow down"}`).HeaderSet(http.Header{"Retry-After": {"0"}}))

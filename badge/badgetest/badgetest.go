@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
-	"github.com/google/uuid"
+	"github.com/credshare/credshare/credential/retry"
 )
 
 // Env is one provider under test with its backend.
@@ -255,8 +257,8 @@ func testIssueLostResponse(t *testing.T, h Harness) {
 		t.Fatal("Issue succeeded although every response was malformed")
 	}
 	checkSecrets(t, h, err)
-	if !badge.IsRetryable(err) {
-		t.Errorf("malformed response: IsRetryable = false, want true (err: %v)", err)
+	if retry.IsPermanent(err) {
+		t.Errorf("malformed response: permanent, want retryable (err: %v)", err)
 	}
 	// The retry must find the badge created by the lost call.
 	issue(t, env, req)
@@ -278,8 +280,8 @@ func testIssueSlowResponse(t *testing.T, h Harness) {
 		t.Fatal("Issue succeeded although every response was slower than the timeout")
 	}
 	checkSecrets(t, h, err)
-	if !badge.IsRetryable(err) {
-		t.Errorf("timeout: IsRetryable = false, want true (err: %v)", err)
+	if retry.IsPermanent(err) {
+		t.Errorf("timeout: permanent, want retryable (err: %v)", err)
 	}
 	// Slow handlers may still be finishing; wait until they are done so
 	// the count below sees every badge they created.
@@ -323,7 +325,7 @@ func testRevokeUnknown(t *testing.T, h Harness) {
 	if !errors.Is(err, badge.ErrNotFound) {
 		t.Fatalf("revoking unknown badge: err = %v, want ErrNotFound", err)
 	}
-	if badge.IsRetryable(err) {
+	if !retry.IsPermanent(err) {
 		t.Errorf("ErrNotFound must not be retryable: %v", err)
 	}
 	// Without ExternalID and with no badge for the learner, too.
@@ -348,7 +350,7 @@ func testBadInput(t *testing.T, h Harness) {
 		if !errors.Is(err, badge.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
-		if badge.IsRetryable(err) {
+		if !retry.IsPermanent(err) {
 			t.Errorf("%s: invalid input must not be retryable: %v", name, err)
 		}
 	}
@@ -361,7 +363,7 @@ func testBadInput(t *testing.T, h Harness) {
 	if !errors.Is(err, badge.ErrInvalid) && !errors.Is(err, badge.ErrNotFound) {
 		t.Errorf("unknown template: err = %v, want ErrInvalid or ErrNotFound", err)
 	}
-	if badge.IsRetryable(err) {
+	if !retry.IsPermanent(err) {
 		t.Errorf("unknown template must not be retryable: %v", err)
 	}
 	_, err = env.Provider.Revoke(ctxT(t), badge.RevokeRequest{IdempotencyKey: "r"})
@@ -396,7 +398,7 @@ func testContextCancelled(t *testing.T, h Harness) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Issue past its deadline: err = %v, want context.DeadlineExceeded", err)
 	}
-	if !badge.IsRetryable(err) {
+	if retry.IsPermanent(err) {
 		t.Errorf("deadline exceeded should be retryable: %v", err)
 	}
 }
@@ -410,7 +412,7 @@ func testServerBurst(t *testing.T, h Harness) {
 	// as a retryable error; either way a later call succeeds once.
 	req := IssueRequest(env.Template)
 	env.Faults.Burst(2, 503)
-	if _, err := env.Provider.Issue(ctxT(t), req); err != nil && !badge.IsRetryable(err) {
+	if _, err := env.Provider.Issue(ctxT(t), req); err != nil && retry.IsPermanent(err) {
 		t.Errorf("short 503 burst: err = %v, want success or a retryable error", err)
 	}
 	env.Faults.Reset()
@@ -419,7 +421,7 @@ func testServerBurst(t *testing.T, h Harness) {
 	_, err := env.Provider.Issue(ctxT(t), IssueRequest(env.Template))
 	env.Faults.Reset()
 	checkSecrets(t, h, err)
-	if !errors.Is(err, badge.ErrUnavailable) || !badge.IsRetryable(err) {
+	if !errors.Is(err, badge.ErrUnavailable) || retry.IsPermanent(err) {
 		t.Errorf("500 burst: err = %v, want retryable ErrUnavailable", err)
 	}
 	issue(t, env, req)
@@ -437,10 +439,10 @@ func testRateLimited(t *testing.T, h Harness) {
 	_, err := env.Provider.Issue(ctxT(t), IssueRequest(env.Template))
 	env.Faults.Reset()
 	checkSecrets(t, h, err)
-	if !errors.Is(err, badge.ErrRateLimited) || !badge.IsRetryable(err) {
+	if !errors.Is(err, badge.ErrRateLimited) || retry.IsPermanent(err) {
 		t.Fatalf("429: err = %v, want retryable ErrRateLimited", err)
 	}
-	if d := badge.RetryAfter(err); d < 100*time.Second {
+	if d := retry.Delay(err); d < 100*time.Second {
 		t.Errorf("429 with Retry-After 120: RetryAfter(err) = %v, want about 2m", d)
 	}
 }
@@ -457,7 +459,7 @@ func testUnauthorized(t *testing.T, h Harness) {
 	if !errors.Is(err, badge.ErrUnauthorized) {
 		t.Fatalf("401: err = %v, want ErrUnauthorized", err)
 	}
-	if badge.IsRetryable(err) {
+	if !retry.IsPermanent(err) {
 		t.Errorf("401 must not be retryable: %v", err)
 	}
 	if !strings.Contains(strings.ToLower(err.Error()), "token") {

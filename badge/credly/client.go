@@ -12,9 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-resty/resty/v2"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/internal/httpapi"
-	"github.com/go-resty/resty/v2"
 )
 
 // Credly API roots.

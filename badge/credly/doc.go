@@ -44,7 +44,7 @@
 // badge.ErrUnavailable (5xx, timeouts, connection errors, unreadable
 // answers), carries the HTTP status, Credly's message and at most
 // badge.MaxErrorBody bytes of the body, and says through
-// badge.IsRetryable whether a retry can help.
+// retry.IsPermanent (credential/retry) whether a retry can help.
 //
 // # Rate limits
 //

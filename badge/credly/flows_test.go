@@ -7,14 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestFlowBurstOf500IsAbsorbedByRetries(t *testing.T) {
@@ -40,7 +42,7 @@ func TestFlowRetryAfterHonoured(t *testing.T) {
 	srv.Faults.Queue(badgetest.Fault{Status: 429, RetryAfter: "30"})
 	_, err = p.Issue(context.Background(), badgetest.IssueRequest(badge.TemplateRef{AccountID: testOrg, ExternalID: tpl.ID}))
 	require.ErrorIs(t, err, badge.ErrRateLimited)
-	assert.Equal(t, 30*time.Second, badge.RetryAfter(err))
+	assert.Equal(t, 30*time.Second, retry.Delay(err))
 	assert.Equal(t, 3, srv.Faults.Requests(), "no retry inside the call")
 }
 
@@ -49,7 +51,7 @@ func TestFlowExpiredToken(t *testing.T) {
 	srv.ExpireToken(testOrg)
 	_, err := p.Issue(context.Background(), badgetest.IssueRequest(badge.TemplateRef{AccountID: testOrg, ExternalID: tpl.ID}))
 	require.ErrorIs(t, err, badge.ErrUnauthorized)
-	assert.False(t, badge.IsRetryable(err))
+	assert.False(t, !retry.IsPermanent(err))
 	assert.Contains(t, err.Error(), "expired")
 	assert.NotContains(t, err.Error(), testToken)
 	assert.Equal(t, 1, srv.Faults.Requests(), "401 is not retried")
@@ -70,7 +72,7 @@ func TestFlowUnknownOrganisation(t *testing.T) {
 	_, p, tpl := newFake(t)
 	_, err := p.Issue(context.Background(), badgetest.IssueRequest(badge.TemplateRef{AccountID: "nope", ExternalID: tpl.ID}))
 	require.ErrorIs(t, err, badge.ErrInvalid)
-	assert.False(t, badge.IsRetryable(err))
+	assert.False(t, !retry.IsPermanent(err))
 }
 
 func TestFlowMalformedListPage(t *testing.T) {
@@ -172,7 +174,7 @@ func TestFlowRevokeWithoutExternalID(t *testing.T) {
 	// error says why and is not retried forever.
 	_, err = p.Issue(context.Background(), req)
 	require.ErrorIs(t, err, badge.ErrConflict)
-	assert.False(t, badge.IsRetryable(err))
+	assert.False(t, !retry.IsPermanent(err))
 }
 
 func TestFlowIssuedAtIsAwardTime(t *testing.T) {

@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/credly"
-	"github.com/credshare/credshare/credential"
 	"github.com/google/uuid"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 )
 
 const api = "https://api.credly.com/v1/organizations/" + testOrg
@@ -150,7 +152,7 @@ func TestRequestIssueInvalidNotRetried(t *testing.T) {
 	_, err := p.Issue(context.Background(), issueRequest())
 	require.Error(t, err)
 	assert.ErrorIs(t, err, badge.ErrInvalid)
-	assert.False(t, badge.IsRetryable(err))
+	assert.False(t, !retry.IsPermanent(err))
 	assert.Contains(t, err.Error(), "is not an active badge template")
 	var e *badge.Error
 	require.True(t, errors.As(err, &e))
@@ -212,7 +214,7 @@ func TestRequestErrors(t *testing.T) {
 		_, err := c.Badge(context.Background(), "9f8e7d6c-5b4a-4321-8fed-cba987654321")
 		require.Error(t, err, tc.status)
 		assert.ErrorIs(t, err, tc.kind, tc.status)
-		assert.Equal(t, tc.retryable, badge.IsRetryable(err), tc.status)
+		assert.Equal(t, tc.retryable, !retry.IsPermanent(err), tc.status)
 		assert.Contains(t, err.Error(), tc.wantText, tc.status)
 		var e *badge.Error
 		require.True(t, errors.As(err, &e))

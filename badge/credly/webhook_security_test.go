@@ -15,14 +15,16 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/credly"
-	"github.com/credshare/credshare/badge/credly/credlyfake"
-	"github.com/credshare/credshare/store"
-	"github.com/credshare/credshare/store/memstore"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/badge/credly/credlyfake"
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/memstore"
 )
 
 const otherOrg = "9d4c2b1a-0f3e-4d5c-8b7a-6e5f4d3c2b1a"
@@ -129,7 +131,7 @@ func TestClientRefusesMalformedIDs(t *testing.T) {
 		_, err := c.Event(ctx, id)
 		assert.ErrorIs(t, err, credly.ErrInvalidID, name)
 		assert.ErrorIs(t, err, badge.ErrInvalid, name)
-		assert.False(t, badge.IsRetryable(err), name)
+		assert.False(t, !retry.IsPermanent(err), name)
 		_, err = c.Badge(ctx, id)
 		assert.ErrorIs(t, err, credly.ErrInvalidID, name)
 		_, err = c.RevokeBadge(ctx, id, "r", false)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/obv3"
 	"github.com/credshare/credshare/credential"
@@ -17,7 +19,6 @@ import (
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
 	"github.com/credshare/credshare/vc/wallet"
-	"github.com/google/uuid"
 )
 
 type env struct {

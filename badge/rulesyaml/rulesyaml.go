@@ -30,8 +30,9 @@ import (
 	"io"
 	"math"
 
-	"github.com/credshare/credshare/badge"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/credshare/credshare/badge"
 )
 
 // Parse parses and validates a YAML rules file; see badge.ParseRulesFile.

@@ -15,20 +15,22 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/accredible"
-	"github.com/credshare/credshare/badge/credly"
-	"github.com/credshare/credshare/credential/pipeline"
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/eventbus/filebus"
-	"github.com/credshare/credshare/eventbus/kafkabus"
-	"github.com/credshare/credshare/store"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"golang.org/x/term"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/accredible"
+	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/credential/pipeline"
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/filebus"
+	"github.com/credshare/credshare/eventbus/kafkabus"
+	"github.com/credshare/credshare/store"
 )
 
 func init() { extraCommands = append(extraCommands, newReplayCmd) }
@@ -314,11 +316,11 @@ func fileHandler(p *pipeline.Pipeline, run *replayRun, from, to time.Time, bar *
 			return nil
 		}
 		err := h(ctx, e)
-		if err != nil && !eventbus.IsPermanent(err) && ctx.Err() == nil {
+		if err != nil && !retry.IsPermanent(err) && ctx.Err() == nil {
 			run.problem(replayProblem{Line: lineOf(e), ID: e.ID, Type: e.Type, Reason: err.Error(), Failed: true})
 			return nil
 		}
-		if err != nil && eventbus.IsPermanent(err) {
+		if err != nil && retry.IsPermanent(err) {
 			return handledError{err}
 		}
 		return err

@@ -6,39 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/outbox"
-	"github.com/google/uuid"
 )
-
-// retryAfterError carries a provider's Retry-After hint to the dispatcher.
-type retryAfterError struct {
-	err   error
-	after time.Duration
-}
-
-func (e retryAfterError) Error() string             { return e.err.Error() }
-func (e retryAfterError) Unwrap() error             { return e.err }
-func (e retryAfterError) RetryAfter() time.Duration { return e.after }
-
-// classify turns a provider error into the dispatcher's verdict.
-func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	if !badge.IsRetryable(err) {
-		return outbox.Permanent(err)
-	}
-	if d := badge.RetryAfter(err); d > 0 {
-		return retryAfterError{err: err, after: d}
-	}
-	return err
-}
 
 // RegisterHandlers installs on d the outbox handlers for the items the
 // pipeline writes: provider issue and revoke calls (recording the provider's
@@ -71,7 +48,7 @@ func (p *Pipeline) provider(id string) (badge.Provider, error) {
 func (p *Pipeline) runIssue(ctx context.Context, it store.OutboxItem) error {
 	var req badge.IssueRequest
 	if err := json.Unmarshal(it.Payload, &req); err != nil {
-		return outbox.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+		return retry.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
 	prov, err := p.provider(it.Target)
 	if err != nil {
@@ -83,7 +60,7 @@ func (p *Pipeline) runIssue(ctx context.Context, it store.OutboxItem) error {
 	}
 	res, err := prov.Issue(ctx, req)
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	return p.recordProvider(ctx, req.AwardUUID, it.Target, res)
 }
@@ -91,7 +68,7 @@ func (p *Pipeline) runIssue(ctx context.Context, it store.OutboxItem) error {
 func (p *Pipeline) runRevoke(ctx context.Context, it store.OutboxItem) error {
 	var req badge.RevokeRequest
 	if err := json.Unmarshal(it.Payload, &req); err != nil {
-		return outbox.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+		return retry.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
 	prov, err := p.provider(it.Target)
 	if err != nil {
@@ -115,7 +92,7 @@ func (p *Pipeline) runRevoke(ctx context.Context, it store.OutboxItem) error {
 		return fmt.Errorf("revoke of award %s at %s waits for its issue call (%v)", req.AwardUUID, it.Target, err)
 	}
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	return p.recordProvider(ctx, req.AwardUUID, it.Target, res)
 }
@@ -135,11 +112,11 @@ func (p *Pipeline) recordProvider(ctx context.Context, award uuid.UUID, provider
 func (p *Pipeline) runPublish(ctx context.Context, it store.OutboxItem) error {
 	ev, err := decodeEvent(it.Payload)
 	if err != nil {
-		return outbox.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
+		return retry.Permanent(fmt.Errorf("outbox item %d: bad payload: %w", it.ID, err))
 	}
 	err = p.cfg.Publisher.Publish(ctx, it.Target, ev)
-	if eventbus.IsPermanent(err) {
-		return outbox.Permanent(err)
+	if retry.IsPermanent(err) {
+		return retry.Permanent(err)
 	}
 	return err
 }

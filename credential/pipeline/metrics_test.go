@@ -4,11 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"github.com/credshare/credshare/credential/pipeline"
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/store/memstore"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/credshare/credshare/credential/pipeline"
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store/memstore"
 )
 
 func TestPipelineRecordsMetrics(t *testing.T) {
@@ -24,7 +26,7 @@ func TestPipelineRecordsMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := p.Handle(ctx, certEvent(eventbus.TypeCertificateCreated, "", u, "course-v1:a+b+c", t0)); !eventbus.IsPermanent(err) {
+	if err := p.Handle(ctx, certEvent(eventbus.TypeCertificateCreated, "", u, "course-v1:a+b+c", t0)); !retry.IsPermanent(err) {
 		t.Fatalf("no id: %v", err)
 	}
 	var rm metricdata.ResourceMetrics

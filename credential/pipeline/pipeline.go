@@ -10,13 +10,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/credential"
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/store"
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store"
 )
 
 // Outbox item kinds written by the pipeline and run by the dispatcher
@@ -249,7 +251,7 @@ func (p *Pipeline) dedup(next eventbus.Handler) eventbus.Handler {
 func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 	if strings.TrimSpace(e.ID) == "" {
 		p.count(ctx, e, "invalid")
-		return eventbus.Permanent(fmt.Errorf("event of type %q has no id", e.Type))
+		return retry.Permanent(fmt.Errorf("event of type %q has no id", e.Type))
 	}
 	if e.Time.IsZero() {
 		e.Time = p.cfg.Now().UTC()
@@ -270,7 +272,7 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 		if hasLearner {
 			if learner, _, err = tx.Learners().Upsert(ctx, learner); err != nil {
 				if errors.Is(err, credential.ErrInvalid) {
-					return eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+					return retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
 				}
 				return err
 			}
@@ -298,7 +300,7 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 		return nil
 	})
 	if err != nil {
-		if eventbus.IsPermanent(err) {
+		if retry.IsPermanent(err) {
 			p.count(ctx, e, "invalid")
 		} else {
 			p.count(ctx, e, "failed")
@@ -374,7 +376,7 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 	case eventbus.TypeCertificateCreated, eventbus.TypeCertificateChanged, eventbus.TypeCertificateRevoked:
 		c, err := e.Certificate()
 		if err != nil {
-			return nil, eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+			return nil, retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
 		}
 		ref = credential.CourseCertificate(c.Course.CourseKey)
 		evidence = map[string]string{}
@@ -401,7 +403,7 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 	case eventbus.TypeProgramCertificateAwarded, eventbus.TypeProgramCertificateRevoked:
 		pc, err := e.ProgramCertificate()
 		if err != nil {
-			return nil, eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+			return nil, retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
 		}
 		ref = credential.ProgramCertificate(pc.Program.UUID)
 		evidence = map[string]string{}
@@ -415,10 +417,10 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 		return nil, nil
 	}
 	if !hasLearner {
-		return nil, eventbus.Permanent(fmt.Errorf("event %s (%s) carries no learner", e.ID, e.Type))
+		return nil, retry.Permanent(fmt.Errorf("event %s (%s) carries no learner", e.ID, e.Type))
 	}
 	if err := ref.Validate(); err != nil {
-		return nil, eventbus.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+		return nil, retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
 	}
 	cause := credential.Cause{EventID: e.ID, EventTime: e.Time}
 	a, err := tx.Awards().Get(ctx, l.UserID, ref)
@@ -429,7 +431,7 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 		}
 		a, err = credential.NewAward(l.UserID, ref, cause)
 		if err != nil {
-			return nil, eventbus.Permanent(err)
+			return nil, retry.Permanent(err)
 		}
 		a.Evidence = evidence
 		if _, _, err := tx.Awards().Put(ctx, a); err != nil {
@@ -448,7 +450,7 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 		cause.Reason = "certificate awarded by the LMS"
 		// The LMS re-issues certificates: a revoked one may be awarded again.
 		if changed, err = a.Grant(cause, false, true); err != nil {
-			return nil, eventbus.Permanent(err)
+			return nil, retry.Permanent(err)
 		}
 	} else {
 		cause.Reason = "certificate revoked by the LMS"
@@ -560,7 +562,7 @@ func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.
 	a := t.Award
 	tplID, err := parseUUID(a.Achievement.ID)
 	if err != nil {
-		return eventbus.Permanent(fmt.Errorf("badge award %s: template id: %w", a.UUID, err))
+		return retry.Permanent(fmt.Errorf("badge award %s: template id: %w", a.UUID, err))
 	}
 	tpl, err := tx.Config().GetTemplate(ctx, tplID)
 	if err != nil {

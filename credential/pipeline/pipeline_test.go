@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/outbox"
-	"github.com/google/uuid"
 )
 
 var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
@@ -128,7 +130,7 @@ func TestLearnerPIIRefreshedFromEveryEvent(t *testing.T) {
 func TestEventWithoutIDIsPermanent(t *testing.T) {
 	p, _ := newPipeline(t, memstore.New(), pipeline.Config{})
 	err := p.Handle(context.Background(), certEvent(eventbus.TypeCertificateCreated, "", user(1, "a@example.org"), "course-v1:a+b+c", t0))
-	if !eventbus.IsPermanent(err) {
+	if !retry.IsPermanent(err) {
 		t.Fatalf("err = %v, want permanent", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 )
@@ -59,7 +60,7 @@ func (r *Rules) ApplyRules(ctx context.Context, tx store.Repos, e eventbus.Event
 	out, err := eng.Apply(ctx, tx, badge.Event{ID: e.ID, Type: e.Type, Time: e.Time, LearnerID: l.UserID, Data: e.Tree()})
 	if err != nil {
 		if errors.Is(err, credential.ErrInvalid) {
-			return nil, eventbus.Permanent(err)
+			return nil, retry.Permanent(err)
 		}
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 )
 
@@ -29,7 +31,7 @@ func Retry(cfg Config) eventbus.Middleware {
 			var last error
 			err := backoff.Retry(func() error {
 				last = next(ctx, e)
-				if last != nil && eventbus.IsPermanent(last) {
+				if last != nil && retry.IsPermanent(last) {
 					return backoff.Permanent(last)
 				}
 				return last
@@ -41,11 +43,11 @@ func Retry(cfg Config) eventbus.Middleware {
 				last = err // the context ended before the first call
 			}
 			var perm *backoff.PermanentError
-			if errors.As(err, &perm) || eventbus.IsPermanent(last) {
+			if errors.As(err, &perm) || retry.IsPermanent(last) {
 				return last
 			}
 			if cfg.GiveUp {
-				return eventbus.Permanent(last)
+				return retry.Permanent(last)
 			}
 			return last
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/backoffretry"
 )
@@ -34,19 +36,19 @@ func TestPermanentStopsAndExhaustion(t *testing.T) {
 	bad := errors.New("bad data")
 	h := backoffretry.Retry(backoffretry.Config{NewBackOff: policy})(func(context.Context, eventbus.Event) error {
 		calls++
-		return eventbus.Permanent(bad)
+		return retry.Permanent(bad)
 	})
-	if err := h(context.Background(), eventbus.Event{}); !errors.Is(err, bad) || !eventbus.IsPermanent(err) || calls != 1 {
+	if err := h(context.Background(), eventbus.Event{}); !errors.Is(err, bad) || !retry.IsPermanent(err) || calls != 1 {
 		t.Fatalf("err=%v calls=%d", err, calls)
 	}
 	calls = 0
 	down := func(context.Context, eventbus.Event) error { calls++; return errors.New("down") }
 	err := backoffretry.Retry(backoffretry.Config{NewBackOff: policy})(down)(context.Background(), eventbus.Event{})
-	if err == nil || eventbus.IsPermanent(err) || calls != 4 {
+	if err == nil || retry.IsPermanent(err) || calls != 4 {
 		t.Fatalf("exhausted: err=%v calls=%d", err, calls)
 	}
 	err = backoffretry.Retry(backoffretry.Config{NewBackOff: policy, GiveUp: true})(down)(context.Background(), eventbus.Event{})
-	if !eventbus.IsPermanent(err) {
+	if !retry.IsPermanent(err) {
 		t.Fatalf("GiveUp: %v", err)
 	}
 }

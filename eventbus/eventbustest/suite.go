@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 )
 
@@ -437,7 +438,7 @@ func (s suite) deadLetter(t *testing.T) {
 	r := start(t, s.source(t, h, "g-dlq"), func(_ context.Context, e eventbus.Event) error {
 		c.add(e)
 		if e.ID == bad {
-			return eventbus.Permanent(errors.New("template 42 does not exist"))
+			return retry.Permanent(errors.New("template 42 does not exist"))
 		}
 		return nil
 	})

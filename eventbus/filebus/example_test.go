@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/filebus"
 )
@@ -31,7 +32,7 @@ func Example() {
 	err = src.Receive(context.Background(), func(_ context.Context, e eventbus.Event) error {
 		p, err := e.CoursePassingStatus()
 		if err != nil {
-			return eventbus.Permanent(err)
+			return retry.Permanent(err)
 		}
 		fmt.Println(e.Key, p.IsPassing, p.User.ID)
 		return nil

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 )
@@ -221,7 +222,7 @@ func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
 			if herr == nil {
 				break
 			}
-			if eventbus.IsPermanent(herr) {
+			if retry.IsPermanent(herr) {
 				if s.cfg.DeadLetter.DeadLetter(ctx, e, herr) == nil {
 					break
 				}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/eventbustest"
 	"github.com/credshare/credshare/eventbus/filebus"
@@ -79,7 +80,7 @@ func TestPoisonLinesAndRetries(t *testing.T) {
 		case e.ID == events[1].ID && calls[e.ID] < 3:
 			return errors.New("database busy")
 		case e.ID == events[2].ID:
-			return eventbus.Permanent(errors.New("bad template"))
+			return retry.Permanent(errors.New("bad template"))
 		}
 		return nil
 	})

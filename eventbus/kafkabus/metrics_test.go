@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/eventbus/eventbustest"
-	"github.com/credshare/credshare/eventbus/kafkabus"
 	"github.com/twmb/franz-go/pkg/kgo"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/eventbustest"
+	"github.com/credshare/credshare/eventbus/kafkabus"
 )
 
 // collect reads every data point as "name{k=v,...}" → value.
@@ -87,7 +89,7 @@ func TestMetrics(t *testing.T) {
 			case events[0].ID:
 				panic("boom")
 			case events[1].ID:
-				return eventbus.Permanent(errors.New("no such course"))
+				return retry.Permanent(errors.New("no such course"))
 			case events[6].ID:
 				close(holding)
 				<-ctx.Done()

@@ -8,12 +8,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/eventbus/internal/lifecycle"
-	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/lifecycle"
+	"github.com/credshare/credshare/eventbus/internal/oeavro"
 )
 
 // SourceConfig configures a Source.
@@ -326,7 +328,7 @@ func (s *Source) retryLater(r *kgo.Record) {
 func (s *Source) process(ctx context.Context, h eventbus.Handler, r *kgo.Record) bool {
 	e, err := s.decode(ctx, r)
 	if err != nil {
-		if !eventbus.IsPermanent(err) {
+		if !retry.IsPermanent(err) {
 			s.log.Warn("kafkabus: cannot decode yet; will retry", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
 			return false
 		}
@@ -337,7 +339,7 @@ func (s *Source) process(ctx context.Context, h eventbus.Handler, r *kgo.Record)
 		s.m.countDelivered(ctx, r.Topic)
 		return true
 	}
-	if !eventbus.IsPermanent(err) {
+	if !retry.IsPermanent(err) {
 		return false
 	}
 	return s.deadLetter(ctx, e, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/membus"
 )
@@ -29,7 +30,7 @@ func Example() {
 	err = src.Receive(ctx, func(ctx context.Context, e eventbus.Event) error {
 		c, err := e.Certificate()
 		if err != nil {
-			return eventbus.Permanent(err)
+			return retry.Permanent(err)
 		}
 		fmt.Println(e.Type, c.User.PII.Email, c.Course.CourseKey)
 		cancel()

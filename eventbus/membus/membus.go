@@ -10,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
-	"go.opentelemetry.io/otel/metric"
 )
 
 // Config configures a Bus. The zero value is usable.
@@ -446,7 +448,7 @@ func (s *Source) handle(ctx context.Context, h eventbus.Handler, e eventbus.Even
 		s.m.countDelivered(ctx, msgTopic(e))
 		return true
 	}
-	if !eventbus.IsPermanent(err) {
+	if !retry.IsPermanent(err) {
 		return false
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/eventbustest"
 	"github.com/credshare/credshare/eventbus/membus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // collect reads every data point as "name{k=v,...}" → value.
@@ -81,7 +83,7 @@ func TestMetrics(t *testing.T) {
 			case events[1].ID:
 				panic("boom")
 			case events[2].ID:
-				return eventbus.Permanent(errors.New("no such course"))
+				return retry.Permanent(errors.New("no such course"))
 			case events[7].ID:
 				close(holding)
 				<-ctx.Done()

@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/eventbus/eventbustest"
-	"github.com/credshare/credshare/eventbus/redisbus"
 	"github.com/redis/go-redis/v9"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/eventbustest"
+	"github.com/credshare/credshare/eventbus/redisbus"
 )
 
 // collect reads every data point as "name{k=v,...}" → value.
@@ -98,7 +100,7 @@ func testMetrics(t *testing.T, rdb redis.UniversalClient, count int64) {
 			case events[0].ID:
 				panic("boom")
 			case events[1].ID:
-				return eventbus.Permanent(errors.New("no such course"))
+				return retry.Permanent(errors.New("no such course"))
 			case events[6].ID:
 				close(holding)
 				<-ctx.Done()

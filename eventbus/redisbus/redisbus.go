@@ -12,13 +12,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/credshare/credshare/eventbus"
-	"github.com/credshare/credshare/eventbus/internal/lifecycle"
-	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/lifecycle"
+	"github.com/credshare/credshare/eventbus/internal/oeavro"
 )
 
 // schemas holds the Avro schemas of event types beyond the built-in ones.
@@ -342,7 +344,7 @@ func (s *Source) process(ctx context.Context, stream string, h eventbus.Handler,
 	} else {
 		s.cfg.Logger.Warn("redisbus: poison entry", "stream", stream, "id", m.ID, "err", err)
 	}
-	if !eventbus.IsPermanent(err) {
+	if !retry.IsPermanent(err) {
 		return false
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

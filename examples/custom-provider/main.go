@@ -35,10 +35,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/vc/netguard"
-	"github.com/google/uuid"
 )
 
 // ProviderID is the id of the webhook provider.
@@ -336,10 +338,10 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "revoked badge %s (state %s)\n", rv.ExternalID, rv.State)
 	_, err = p.Revoke(ctx, badge.RevokeRequest{IdempotencyKey: "x", ExternalID: "no-such-badge"})
-	fmt.Fprintf(out, "revoking an unknown badge: %v (not found: %v, retryable: %v)\n", err, errors.Is(err, badge.ErrNotFound), badge.IsRetryable(err))
+	fmt.Fprintf(out, "revoking an unknown badge: %v (not found: %v, retryable: %v)\n", err, errors.Is(err, badge.ErrNotFound), !retry.IsPermanent(err))
 	bad, _ := NewWebhookProvider("http://"+ln.Addr().String()+"/", "wrong-token", 5*time.Second)
 	_, err = bad.Issue(ctx, req)
-	fmt.Fprintf(out, "with a wrong token: %v (retryable: %v)\n", err, badge.IsRetryable(err))
+	fmt.Fprintf(out, "with a wrong token: %v (retryable: %v)\n", err, !retry.IsPermanent(err))
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/vc/netguard"
 )
 
@@ -71,8 +72,8 @@ func TestProviderClientIsGuarded(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p.BadgeState(context.Background(), badge.BadgeRef{ExternalID: "b1"})
-	if !errors.Is(err, netguard.ErrDenied) || badge.IsRetryable(err) || strings.Contains(err.Error(), token) {
-		t.Fatalf("a redirecting endpoint: want a refused, permanent error without the token, got %v (retryable %v)", err, badge.IsRetryable(err))
+	if !errors.Is(err, netguard.ErrDenied) || !retry.IsPermanent(err) || strings.Contains(err.Error(), token) {
+		t.Fatalf("a redirecting endpoint: want a refused, permanent error without the token, got %v (retryable %v)", err, !retry.IsPermanent(err))
 	}
 	if n := stolen.Load(); n != 0 {
 		t.Errorf("the redirect target received %d requests", n)

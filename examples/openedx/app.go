@@ -13,18 +13,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/credential/pipeline"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/mysqlstore"
 	"github.com/credshare/credshare/store/outbox"
 	"github.com/credshare/credshare/store/sqlitestore"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // meterName is the instrumentation scope of this program's own metrics.
@@ -325,7 +327,7 @@ func (a *App) handler() eventbus.Handler {
 			if err != nil {
 				lvl := slog.LevelWarn
 				msg := "event failed; it will be delivered again"
-				if eventbus.IsPermanent(err) {
+				if retry.IsPermanent(err) {
 					lvl, msg = slog.LevelError, "event cannot be applied; sent to the dead-letter topic"
 				}
 				a.log.Log(ctx, lvl, msg, "bus", a.bus, "event", e.ID, "type", e.Type, "err", err)

@@ -13,7 +13,7 @@ const module = "github.com/credshare/credshare"
 // corePackages may import only the standard library, github.com/google/uuid
 // and each other, so that a plugin author or a host using one adapter does
 // not inherit every adapter's dependencies.
-var corePackages = []string{"credential", "eventbus", "store", "badge", "vc", "status"}
+var corePackages = []string{"credential", "credential/retry", "eventbus", "store", "badge", "vc", "status"}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()

@@ -22,7 +22,7 @@ import (
 //     handlers with the dispatcher; it imports no adapter (no bus, store
 //     or provider implementation: the host chooses those).
 var layers = map[string][]string{
-	"store/outbox":        {"credential", "store"},
+	"store/outbox":        {"credential", "credential/retry", "store"},
 	"credential/pipeline": append(slices.Clone(corePackages), "store/outbox"),
 }
 

@@ -9,50 +9,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/credshare/credshare/store"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/time/rate"
+
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/store"
 )
 
 // Handler performs one outbox item's call to the outside world. It
 // returns nil when the call took effect. Errors are retried with backoff
-// unless they are permanent (see Permanent) or the item ran out of
+// unless they are permanent (retry.IsPermanent from credential/retry) or the item ran out of
 // attempts; then the item is marked dead with the error as the reason.
 type Handler func(ctx context.Context, item store.OutboxItem) error
-
-// permanentError marks an error that retrying cannot fix.
-type permanentError struct{ err error }
-
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-// Permanent wraps err so the dispatcher marks the item dead at once instead
-// of retrying it.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return permanentError{err}
-}
-
-// IsPermanent reports whether err (or an error it wraps) was marked with
-// Permanent, or implements Retryable() bool returning false.
-func IsPermanent(err error) bool {
-	var p permanentError
-	if errors.As(err, &p) {
-		return true
-	}
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return !r.Retryable()
-	}
-	return false
-}
-
-// RetryAfterer is implemented by errors that carry a server's retry hint
-// (an HTTP 429's Retry-After); the dispatcher waits at least that long.
-type RetryAfterer interface{ RetryAfter() time.Duration }
 
 // Limits bounds the calls made to one outbox target (a provider, a topic).
 type Limits struct {
@@ -310,7 +279,7 @@ func (d *Dispatcher) run(ctx context.Context, t *targetState, it store.OutboxIte
 func safeCall(ctx context.Context, h Handler, it store.OutboxItem) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = Permanent(fmt.Errorf("outbox handler panicked: %v", r))
+			err = retry.Permanent(fmt.Errorf("outbox handler panicked: %v", r))
 		}
 	}()
 	return h(ctx, it)
@@ -323,10 +292,10 @@ func (d *Dispatcher) finish(ctx context.Context, it store.OutboxItem, err error)
 	switch {
 	case err == nil:
 		serr = ob.Complete(ctx, it.ID, d.cfg.Owner)
-	case IsPermanent(err) || it.Attempts >= d.cfg.MaxAttempts:
+	case retry.IsPermanent(err) || it.Attempts >= d.cfg.MaxAttempts:
 		outcome = "dead"
 		reason := err.Error()
-		if !IsPermanent(err) {
+		if !retry.IsPermanent(err) {
 			reason = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, reason)
 		}
 		serr = ob.Kill(ctx, it.ID, d.cfg.Owner, reason)
@@ -334,10 +303,7 @@ func (d *Dispatcher) finish(ctx context.Context, it store.OutboxItem, err error)
 	default:
 		outcome = "retry"
 		delay := d.backoff(it.Attempts)
-		var ra RetryAfterer
-		if errors.As(err, &ra) && ra.RetryAfter() > delay {
-			delay = ra.RetryAfter()
-		}
+		delay = max(delay, retry.Delay(err))
 		serr = ob.Reschedule(ctx, it.ID, d.cfg.Owner, d.cfg.Now().Add(delay), err.Error())
 		d.cfg.Logger.Warn("outbox call failed; will retry", "id", it.ID, "kind", it.Kind, "target", it.Target, "attempt", it.Attempts, "retry_in", delay, "err", err)
 	}

@@ -4,9 +4,10 @@
 //
 // A [Dispatcher] claims due items with a lease, calls the [Handler]
 // registered for each item's kind with [Dispatcher.Handle], and completes,
-// reschedules (capped exponential backoff with jitter, honouring a
-// [RetryAfterer]'s hint) or kills the item; an error marked with [Permanent]
-// kills it at once. Per-target [Limits] (concurrency, rate, burst) come from
+// reschedules (capped exponential backoff with jitter, honouring the wait an
+// error asks for through retry.Delay) or kills the item; a permanent error
+// (retry.IsPermanent, from credential/retry: the verdict the event bus and
+// the badge providers share) kills it at once. Per-target [Limits] (concurrency, rate, burst) come from
 // [Config.Limits] or from [Dispatcher.LimitTarget]. Several dispatchers, in
 // one process or many, may run against one store: leases make sure an item
 // runs in one place.

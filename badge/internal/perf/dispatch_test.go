@@ -15,6 +15,7 @@ import (
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
+	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 	"github.com/credshare/credshare/store/outbox"
@@ -77,7 +78,7 @@ func BenchmarkDispatchCredly(b *testing.B) {
 				d.Handle("badge.issue", func(ctx context.Context, it store.OutboxItem) error {
 					var req badge.IssueRequest
 					if err := json.Unmarshal(it.Payload, &req); err != nil {
-						return outbox.Permanent(err)
+						return retry.Permanent(err)
 					}
 					_, err := p.Issue(ctx, req)
 					return err
