@@ -92,6 +92,13 @@ func newEnv(t testing.TB, st store.Store, mut ...func(*oid4vci.Config)) *env {
 // publishes under /status.
 func newEnvWith(t testing.TB, st store.Store, parts *parts, mut ...func(*oid4vci.Config)) *env {
 	t.Helper()
+	return newEnvConfig(t, st, parts, nil, mut...)
+}
+
+// newEnvConfig is newEnvWith with svcMut, when set, changing the service's
+// Config (a logger, a request timeout) before NewService.
+func newEnvConfig(t testing.TB, st store.Store, parts *parts, svcMut func(*wallet.Config), mut ...func(*oid4vci.Config)) *env {
+	t.Helper()
 	e := &env{t: t, st: st, clk: &clock{}}
 	e.clk.ns.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixNano())
 	var handler atomic.Value
@@ -105,11 +112,15 @@ func newEnvWith(t testing.TB, st store.Store, parts *parts, mut ...func(*oid4vci
 		parts = newParts(t, e.srv.URL+"/status", !mem)
 	}
 	e.parts = parts
-	svc, err := wallet.NewService(wallet.Config{
+	sc := wallet.Config{
 		Store: st, Resolver: parts.resolver, Issuer: parts.issuer, Status: parts.status, Verifier: parts.verifier,
 		IssuerID: parts.issuerID, TTL: 10 * time.Minute, Now: e.clk.Now,
 		Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	if svcMut != nil {
+		svcMut(&sc)
+	}
+	svc, err := wallet.NewService(sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +138,7 @@ func newEnvWith(t testing.TB, st store.Store, parts *parts, mut ...func(*oid4vci
 	if e.oid, err = oid4vci.New(oc); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := wallet.NewRegistry([]vc.Wallet{e.lcw, e.vcapi, e.oid}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+	reg, err := wallet.NewRegistry([]vc.Wallet{e.lcw, e.vcapi, e.oid}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID), wallet.WithLogger(sc.Logger))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,8 @@ type parts struct {
 // jcs, VC 2.0 credentials are signed with eddsa-jcs-2022 instead of
 // eddsa-rdfc-2022: the SQL store runs test the stores, and RDF
 // canonicalisation under the race detector would only slow them down.
-func newParts(t testing.TB, statusBase string, jcs bool) *parts {
+// ropts configure the resolver of holders' DIDs (a netguard client).
+func newParts(t testing.TB, statusBase string, jcs bool, ropts ...did.ResolverOption) *parts {
 	priv, issuerDID, vm, err := did.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func newParts(t testing.TB, statusBase string, jcs bool) *parts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolver := did.NewResolver()
+	resolver := did.NewResolver(ropts...)
 	st, err := status.New(status.Config{BaseURL: statusBase, Suspension: true})
 	if err != nil {
 		t.Fatal(err)
