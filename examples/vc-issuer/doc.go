@@ -21,6 +21,11 @@
 //	-issuer-name, -issuer-url, -issuer-image, -issuer-email   the issuer's Open Badges profile
 //	-tokens FILE       [CREDSHARE_LEARNER_TOKENS] JSON {"<bearer token>": <LMS user id>} (demo auth)
 //	-tls-cert, -tls-key                           serve HTTPS directly
+//	-request-timeout D [CREDSHARE_REQUEST_TIMEOUT] deadline of one wallet request; 503 after it (default 10s)
+//	-shutdown-grace D  [CREDSHARE_SHUTDOWN_GRACE] how long SIGINT/SIGTERM wait for in-flight requests (default 15s)
+//	-fetch-allow LIST  [CREDSHARE_FETCH_ALLOW]   hosts (*.example.edu) and CIDRs holders' did:web documents may be
+//	                                             fetched from although internal (default: public addresses only)
+//	-fetch-ca FILE     [CREDSHARE_FETCH_CA]      PEM file of extra CA certificates for such an internal https host
 //	-demo                                         temporary SQLite store, a generated key, a seeded
 //	                                             learner with two awards; prints the token and how to ask for an offer
 //
@@ -62,5 +67,18 @@
 //
 // The store is shared: run as many replicas as needed behind a load
 // balancer (with MySQL/MariaDB); every protocol step may land on any of
-// them. SIGINT or SIGTERM drain in-flight requests, then close the store.
+// them. SIGINT or SIGTERM stop accepting connections and give in-flight
+// requests -shutdown-grace to finish; the requests still running then are
+// cancelled (a wallet gets a 503) and the store is closed.
+//
+// # Limits
+//
+// The server bounds reading a request's header (10s) and the whole request
+// (30s), writing the answer (60s, or longer with a long -request-timeout),
+// idle connections (2 minutes), headers (64 KiB) and bodies (1 MiB; the
+// wallet endpoints 64 KiB). Each wallet request has -request-timeout. A
+// holder's did:web document is fetched through vc/netguard: https, public
+// addresses only, unless -fetch-allow names the host or its range;
+// -demo adds loopback and plain http. Refusals sent to wallets and
+// /readyz's 503 are generic; the detail goes to the log (JSON on stderr).
 package main

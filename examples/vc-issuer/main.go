@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -27,6 +30,7 @@ import (
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
+	"github.com/credshare/credshare/vc/netguard"
 	"github.com/credshare/credshare/vc/verify"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
@@ -54,7 +58,30 @@ type config struct {
 	listen, publicURL, db, didWeb, keys, tokens, tlsCert, tlsKey string
 	name, url, image, email                                      string
 	demo                                                         bool
+	// requestTimeout bounds one wallet request (wallet.Config.RequestTimeout);
+	// shutdownGrace is how long SIGINT/SIGTERM wait for in-flight requests
+	// before cancelling them.
+	requestTimeout, shutdownGrace time.Duration
+	// fetchAllow lists hosts and CIDRs holders' did:web documents may be
+	// fetched from although the default policy refuses them; fetchCA is a
+	// PEM file of extra roots for such an internal https host.
+	fetchAllow, fetchCA string
+	// fetch is the netguard policy and TLS roots built from the above.
+	fetch netguard.Config
 }
+
+// Server limits (see http.Server): a slow or huge request cannot hold a
+// connection or memory for long.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	minWriteTimeout   = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+	// maxRequestBody caps every request body; the wallet endpoints have
+	// their own, smaller cap (wallet.DefaultMaxBody).
+	maxRequestBody = 1 << 20
+)
 
 type configError struct{ problems []string }
 
@@ -86,6 +113,10 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", env("CREDSHARE_TLS_CERT", ""), "TLS certificate (PEM) to serve HTTPS")
 	fs.StringVar(&c.tlsKey, "tls-key", env("CREDSHARE_TLS_KEY", ""), "TLS key (PEM)")
 	fs.BoolVar(&c.demo, "demo", false, "temporary store, generated key, a seeded learner with two awards")
+	fs.StringVar(&c.fetchAllow, "fetch-allow", env("CREDSHARE_FETCH_ALLOW", ""), "comma-separated hosts (*.example.edu) and CIDRs holders' did:web documents may be fetched from although internal")
+	fs.StringVar(&c.fetchCA, "fetch-ca", env("CREDSHARE_FETCH_CA", ""), "PEM file of extra CA certificates for fetching holders' did:web documents (an internal host)")
+	requestTimeout := fs.String("request-timeout", env("CREDSHARE_REQUEST_TIMEOUT", wallet.DefaultRequestTimeout.String()), "deadline of one wallet request (503 after it)")
+	shutdownGrace := fs.String("shutdown-grace", env("CREDSHARE_SHUTDOWN_GRACE", "15s"), "how long SIGINT/SIGTERM wait for in-flight requests before cancelling them")
 	// -help prints each default; one taken from CREDSHARE_DB may hold a
 	// password, so the help shows it redacted.
 	fs.Lookup("db").DefValue = storeurl.Redact(c.db)
@@ -113,6 +144,16 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if c.name == "" {
 		problems = append(problems, "-issuer-name / CREDSHARE_ISSUER_NAME must not be empty")
 	}
+	var err error
+	if c.requestTimeout, err = time.ParseDuration(*requestTimeout); err != nil || c.requestTimeout <= 0 {
+		problems = append(problems, fmt.Sprintf("-request-timeout / CREDSHARE_REQUEST_TIMEOUT: %q is not a positive duration", *requestTimeout))
+	}
+	if c.shutdownGrace, err = time.ParseDuration(*shutdownGrace); err != nil || c.shutdownGrace < 0 {
+		problems = append(problems, fmt.Sprintf("-shutdown-grace / CREDSHARE_SHUTDOWN_GRACE: %q is not a duration", *shutdownGrace))
+	}
+	var fetchProblems []string
+	c.fetch, fetchProblems = fetchConfig(c.fetchAllow, c.fetchCA, c.demo)
+	problems = append(problems, fetchProblems...)
 	if len(problems) > 0 {
 		return c, configError{problems}
 	}
@@ -131,6 +172,60 @@ type server struct {
 	auth     *bearerAuth
 	statuses *status.Service
 	doc      *did.Document
+	// resolver resolves holders' DIDs; did:web documents are fetched
+	// through a netguard client (fetchConfig).
+	resolver *did.Resolver
+	// http is the server run serves with (its limits: newHTTPServer).
+	http *http.Server
+	log  *slog.Logger
+}
+
+// fetchConfig builds the netguard configuration of the client that fetches
+// holders' did:web documents: the default policy (https, public addresses
+// only), plus the hosts and CIDRs of allow, plus loopback and plain http
+// under -demo only; caFile adds roots to the system's. It returns the
+// problems found in the flags.
+func fetchConfig(allow, caFile string, demo bool) (netguard.Config, []string) {
+	var cfg netguard.Config
+	var problems []string
+	if demo {
+		cfg.Policy = netguard.Localhost()
+	}
+	for _, a := range strings.Split(allow, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		if strings.Contains(a, "/") {
+			pr, err := netip.ParsePrefix(a)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("-fetch-allow / CREDSHARE_FETCH_ALLOW: %q is not a CIDR", a))
+				continue
+			}
+			cfg.Policy.AllowPrefixes = append(cfg.Policy.AllowPrefixes, pr)
+			continue
+		}
+		cfg.Policy.AllowHosts = append(cfg.Policy.AllowHosts, a)
+	}
+	if _, err := netguard.New(netguard.Config{Policy: cfg.Policy}); err != nil {
+		problems = append(problems, "-fetch-allow / CREDSHARE_FETCH_ALLOW: "+strings.TrimPrefix(err.Error(), "netguard: Policy.AllowHosts: "))
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("-fetch-ca / CREDSHARE_FETCH_CA: %v", err))
+			return cfg, problems
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			problems = append(problems, fmt.Sprintf("-fetch-ca / CREDSHARE_FETCH_CA: %s holds no PEM certificate", caFile))
+			return cfg, problems
+		}
+		cfg.TLS = &tls.Config{RootCAs: roots}
+	}
+	return cfg, problems
 }
 
 // identity loads the issuer keys and builds its DID document.
@@ -213,8 +308,13 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 		return nil, err
 	}
 	// The issuer's own document is known locally; other DIDs (holders)
-	// resolve as usual (did:key offline, did:web over HTTPS).
-	resolver := did.NewResolver(did.WithDocument(doc))
+	// resolve as usual (did:key offline, did:web over HTTPS), every fetch
+	// through the guarded client.
+	fetch, err := netguard.New(c.fetch)
+	if err != nil {
+		return nil, configError{[]string{"-fetch-allow: " + err.Error()}}
+	}
+	resolver := did.NewResolver(did.WithDocument(doc), did.WithHTTPClient(fetch))
 	ver, err := verify.New(verify.Config{Resolver: resolver})
 	if err != nil {
 		return nil, err
@@ -229,7 +329,7 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 		return nil, err
 	}
 	svc, err := wallet.NewService(wallet.Config{Store: st, Issuer: vci, Status: statuses, Verifier: ver,
-		Resolver: resolver, IssuerID: issuerDID, Logger: log})
+		Resolver: resolver, IssuerID: issuerDID, Logger: log, RequestTimeout: c.requestTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +346,8 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 	if err != nil {
 		return nil, err
 	}
-	reg, err := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+	reg, err := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID),
+		wallet.WithRequestTimeout(c.requestTimeout), wallet.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +356,7 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 		return nil, configError{[]string{err.Error()}}
 	}
 	s := &server{st: st, issuer: issuerDID, svc: svc, registry: reg, lcw: l, mux: http.NewServeMux(), verifier: ver, auth: auth,
-		statuses: statuses, doc: doc}
+		statuses: statuses, doc: doc, resolver: resolver, log: log}
 	s.mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth)))
 	s.mux.Handle("GET /.well-known/openid-credential-issuer", o.MetadataHandler())
 	s.mux.Handle("/status/", lists)
@@ -276,7 +377,10 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if _, err := st.Outbox().Stats(ctx); err != nil {
-			http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+			// The store's error may name a host, a path or a user: log it,
+			// answer generically.
+			log.ErrorContext(ctx, "readiness check failed: the store does not answer", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")
@@ -361,8 +465,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 			return err
 		}
 	}
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Every request's context derives from base: cancelling it ends the
+	// requests still running when the shutdown grace has passed.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := newHTTPServer(s.mux, c.requestTimeout, base)
+	s.http = srv
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
@@ -380,7 +488,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	return shutdown(srv, cancelBase, c.shutdownGrace, log)
+}
+
+// newHTTPServer returns the server of h with its limits: header and body
+// read deadlines, a write deadline beyond the wallet request timeout, an
+// idle timeout, a header size cap, request bodies capped at
+// maxRequestBody, and base as every request's parent context.
+func newHTTPServer(h http.Handler, requestTimeout time.Duration, base context.Context) *http.Server {
+	return &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+			h.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      max(minWriteTimeout, requestTimeout+readTimeout),
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+}
+
+// stuckWait bounds the wait for requests after their context was
+// cancelled at the end of the shutdown grace.
+const stuckWait = 5 * time.Second
+
+// shutdown stops srv: no new connections, in-flight requests get grace to
+// finish; then the requests still running are cancelled (cancelBase: their
+// wallet requests answer 503) and get stuckWait to return before their
+// connections are closed.
+func shutdown(srv *http.Server, cancelBase context.CancelFunc, grace time.Duration, log *slog.Logger) error {
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Warn("shutdown: requests still running after the grace period; cancelling them", "grace", grace.String())
+	cancelBase()
+	wctx, wcancel := context.WithTimeout(context.Background(), stuckWait)
+	defer wcancel()
+	if err := srv.Shutdown(wctx); err != nil {
+		log.Error("shutdown: requests did not return after cancellation; closing their connections", "err", err)
+		return srv.Close()
+	}
+	return nil
 }
