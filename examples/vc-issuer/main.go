@@ -175,9 +175,9 @@ type server struct {
 	// resolver resolves holders' DIDs; did:web documents are fetched
 	// through a netguard client (fetchConfig).
 	resolver *did.Resolver
-	// http is the server run serves with (its limits: newHTTPServer).
-	http *http.Server
-	log  *slog.Logger
+	// httpSrv is the server run serves with (its limits: newHTTPServer).
+	httpSrv *http.Server
+	log     *slog.Logger
 }
 
 // fetchConfig builds the netguard configuration of the client that fetches
@@ -470,7 +470,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	srv := newHTTPServer(s.mux, c.requestTimeout, base)
-	s.http = srv
+	s.httpSrv = srv
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {

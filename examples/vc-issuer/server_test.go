@@ -280,7 +280,7 @@ func TestFetchFlagsValidated(t *testing.T) {
 // wallet service and registry.
 func TestServerLimits(t *testing.T) {
 	p := launch(t, "-listen", "127.0.0.1:0", "-db", "mem:", "-request-timeout", "7s")
-	srv := p.s.http
+	srv := p.s.httpSrv
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 7*time.Second || srv.IdleTimeout <= 0 ||
 		srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 || srv.BaseContext == nil {
 		t.Fatalf("server limits: header %s read %s write %s idle %s max header %d", srv.ReadHeaderTimeout, srv.ReadTimeout,
