@@ -16,6 +16,7 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
+	"github.com/credshare/credshare/vc/netguard"
 )
 
 func TestBase58RoundTrip(t *testing.T) {
@@ -128,7 +129,7 @@ func TestWebHandlerAndResolver(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := did.NewResolver(did.WithHTTPClient(srv.Client()), did.WithTimeout(2*time.Second))
+	r := did.NewResolver(did.WithNetPolicy(netguard.Localhost()), did.WithTLSConfig(tlsOf(srv)), did.WithTimeout(2*time.Second))
 	ctx := context.Background()
 	for _, d := range []string{root, sub} {
 		for i, pub := range []ed25519.PublicKey{pub1, pub2} {
@@ -176,7 +177,7 @@ func TestResolverLimits(t *testing.T) {
 	defer srv.Close()
 	defer close(slow)
 	u, _ := url.Parse(srv.URL)
-	r := did.NewResolver(did.WithHTTPClient(srv.Client()), did.WithTimeout(200*time.Millisecond), did.WithMaxSize(1024))
+	r := did.NewResolver(did.WithNetPolicy(netguard.Localhost()), did.WithTLSConfig(tlsOf(srv)), did.WithTimeout(200*time.Millisecond), did.WithMaxSize(1024))
 	ctx := context.Background()
 	if _, err := r.Resolve(ctx, did.WebDID(u.Host)); !errors.Is(err, vc.ErrResolve) {
 		t.Fatalf("slow server: %v", err)
@@ -187,7 +188,8 @@ func TestResolverLimits(t *testing.T) {
 	if _, err := r.Resolve(ctx, did.WebDID(u.Host, "other")); !errors.Is(err, vc.ErrResolve) {
 		t.Fatalf("document of another DID: %v", err)
 	}
-	if _, err := r.Resolve(ctx, did.WebDID(u.Host, "moved")); !errors.Is(err, vc.ErrResolve) || !strings.Contains(err.Error(), "redirect") {
+	var fe *did.FetchError
+	if _, err := r.Resolve(ctx, did.WebDID(u.Host, "moved")); !errors.As(err, &fe) || !strings.Contains(fe.Detail(), "redirect") {
 		t.Fatalf("redirect to another host: %v", err)
 	}
 	if _, err := r.Resolve(ctx, "did:example:1"); !errors.Is(err, vc.ErrUnsupported) {

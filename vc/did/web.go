@@ -2,7 +2,10 @@ package did
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/netguard"
 )
 
 // WebPrefix starts every did:web.
@@ -119,8 +123,26 @@ const (
 // ResolverOption configures a Resolver.
 type ResolverOption func(*Resolver)
 
-// WithHTTPClient sets the client that fetches did:web documents (its
-// Timeout is lowered to the resolver's when larger or unset).
+// WithNetPolicy sets where did:web fetches may go. The default, the zero
+// netguard.Policy, fetches over https from public unicast addresses only,
+// checked on the address dialled. netguard.Localhost() allows loopback
+// and plain http (programs and tests on one machine); Policy.AllowHosts
+// and AllowPrefixes name internal hosts and ranges a deployment trusts.
+// An invalid policy makes every did:web resolution fail.
+func WithNetPolicy(p netguard.Policy) ResolverOption {
+	return func(r *Resolver) { r.policy = p }
+}
+
+// WithTLSConfig sets the TLS configuration of did:web fetches (the root
+// CAs of a private authority or of a test server); default the system
+// roots.
+func WithTLSConfig(c *tls.Config) ResolverOption { return func(r *Resolver) { r.tls = c } }
+
+// WithHTTPClient replaces the guarded client built from WithNetPolicy:
+// did:web documents are fetched with a copy of c, which then decides
+// where a fetch may go — pass a client made by netguard.New, never one
+// without its policy. Its Timeout is lowered to the resolver's when larger
+// or unset, and redirects are limited to the DID's https host.
 func WithHTTPClient(c *http.Client) ResolverOption { return func(r *Resolver) { r.client = c } }
 
 // WithTimeout bounds one did:web fetch; default DefaultTimeout.
@@ -139,30 +161,87 @@ func WithDocument(d *Document) ResolverOption {
 // cache).
 func WithCacheTTL(ttl time.Duration) ResolverOption { return func(r *Resolver) { r.ttl = ttl } }
 
+// WithCacheSize bounds the did:web document cache to entries documents
+// and about bytes bytes of memory (the documents' size plus a fixed
+// overhead per entry); the least recently used go first, expired ones
+// before them. Zero or negative values keep the defaults,
+// DefaultCacheEntries and DefaultCacheBytes.
+func WithCacheSize(entries int, bytes int64) ResolverOption {
+	return func(r *Resolver) { r.cacheN, r.cacheBytes = entries, bytes }
+}
+
+// WithClock sets the clock of cache expiry; default time.Now.
+func WithClock(now func() time.Time) ResolverOption { return func(r *Resolver) { r.now = now } }
+
+// FetchError reports a did:web document that could not be fetched: the
+// policy refused the destination, the connection or the request failed,
+// the host answered other than 200 OK, or the document is over the size
+// limit. Its Error text is generic, fit for a remote caller; Detail names
+// the DID, the URL and the cause, for logs. It matches vc.ErrResolve (and
+// Kind, vc.ErrTooLarge for a document over the limit) and unwraps to the
+// cause: a *netguard.DeniedError when the policy refused.
+type FetchError struct {
+	// DID is the DID being resolved, URL its document's URL.
+	DID, URL string
+	// Kind is vc.ErrResolve or vc.ErrTooLarge.
+	Kind error
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error with a text that names no address or cause.
+func (e *FetchError) Error() string { return "did:web document could not be fetched" }
+
+// Detail says what failed, for logs (not for remote callers: it can name
+// internal addresses and network errors).
+func (e *FetchError) Detail() string {
+	s := "did: fetching " + clip(e.DID)
+	if e.URL != "" {
+		s += " from " + clip(e.URL)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is vc.ErrResolve or e's Kind.
+func (e *FetchError) Is(target error) bool { return target == vc.ErrResolve || target == e.Kind }
+
+// Unwrap returns the cause.
+func (e *FetchError) Unwrap() error { return e.Err }
+
 // Resolver resolves did:key (locally) and did:web (over HTTPS) DIDs and
 // verification methods. It implements vc.Resolver and is safe for
 // concurrent use.
+//
+// did:web documents are fetched through a vc/netguard client: by default
+// https only, from public unicast addresses only (loopback, private,
+// link-local, CGNAT, multicast, unspecified, broadcast, documentation and
+// IPv4-mapped addresses are refused on the address dialled, redirects
+// included); WithNetPolicy widens that for internal hosts or local
+// development. Fetched documents are cached (WithCacheTTL) within
+// WithCacheSize's bounds.
 type Resolver struct {
-	client  *http.Client
-	timeout time.Duration
-	max     int64
-	ttl     time.Duration
-	pinned  map[string]*Document
-
-	mu    sync.Mutex
-	cache map[string]cachedDoc
-}
-
-type cachedDoc struct {
-	doc *Document
-	exp time.Time
+	client     *http.Client
+	policy     netguard.Policy
+	tls        *tls.Config
+	err        error // an invalid policy
+	timeout    time.Duration
+	max        int64
+	ttl        time.Duration
+	cacheN     int
+	cacheBytes int64
+	now        func() time.Time
+	pinned     map[string]*Document
+	cache      *docCache
 }
 
 var _ vc.Resolver = (*Resolver)(nil)
 
 // NewResolver returns a Resolver.
 func NewResolver(opts ...ResolverOption) *Resolver {
-	r := &Resolver{timeout: DefaultTimeout, max: DefaultMaxSize, pinned: map[string]*Document{}, cache: map[string]cachedDoc{}}
+	r := &Resolver{timeout: DefaultTimeout, max: DefaultMaxSize, pinned: map[string]*Document{}, now: time.Now}
 	for _, o := range opts {
 		o(r)
 	}
@@ -172,18 +251,37 @@ func NewResolver(opts ...ResolverOption) *Resolver {
 	if r.max <= 0 {
 		r.max = DefaultMaxSize
 	}
-	c := http.Client{}
-	if r.client != nil {
-		c = *r.client
+	if r.cacheN <= 0 {
+		r.cacheN = DefaultCacheEntries
 	}
+	if r.cacheBytes <= 0 {
+		r.cacheBytes = DefaultCacheBytes
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	r.cache = newDocCache(r.cacheN, r.cacheBytes)
+	base := r.client
+	if base == nil {
+		// One byte over the limit passes the client, so that the size
+		// check below reports it.
+		g, err := netguard.New(netguard.Config{Policy: r.policy, Timeout: r.timeout, MaxBytes: r.max + 1, TLS: r.tls})
+		if err != nil {
+			r.err = err
+			g = netguard.Default()
+		}
+		base = g
+	}
+	c := *base
 	if c.Timeout == 0 || c.Timeout > r.timeout {
 		c.Timeout = r.timeout
 	}
 	// A did:web document lives at one URL: a redirect to another host
 	// would let that host speak for the DID (and reach internal ones).
+	// The guarded client's transport re-checks each hop's address too.
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 3 || req.URL.Scheme != "https" || req.URL.Host != via[0].URL.Host {
-			return vc.Errorf(vc.ErrResolve, "did: refusing redirect to %s", clip(req.URL.String()))
+			return fmt.Errorf("refusing a redirect to %s", clip(req.URL.String()))
 		}
 		return nil
 	}
@@ -192,7 +290,8 @@ func NewResolver(opts ...ResolverOption) *Resolver {
 }
 
 // Resolve returns the DID document of did (did:key or did:web). Errors
-// match vc.ErrResolve, vc.ErrMalformed or vc.ErrUnsupported.
+// match vc.ErrResolve, vc.ErrMalformed or vc.ErrUnsupported; a did:web
+// document that could not be fetched is a *FetchError.
 func (r *Resolver) Resolve(ctx context.Context, did string) (*Document, error) {
 	if d, ok := r.pinned[did]; ok {
 		return d, nil
@@ -208,38 +307,45 @@ func (r *Resolver) Resolve(ctx context.Context, did string) (*Document, error) {
 
 func (r *Resolver) resolveWeb(ctx context.Context, did string) (*Document, error) {
 	if r.ttl > 0 {
-		r.mu.Lock()
-		c, ok := r.cache[did]
-		r.mu.Unlock()
-		if ok && time.Now().Before(c.exp) {
-			return c.doc, nil
+		if d, ok := r.cache.get(did, r.now()); ok {
+			return d, nil
 		}
 	}
 	u, err := WebURL(did)
 	if err != nil {
 		return nil, err
 	}
+	fail := func(kind, cause error) error { return &FetchError{DID: did, URL: u, Kind: kind, Err: cause} }
+	if r.err != nil {
+		return nil, fail(vc.ErrResolve, r.err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, vc.Wrap(vc.ErrResolve, err, "did: "+clip(did))
+		return nil, fail(vc.ErrResolve, err)
 	}
 	req.Header.Set("Accept", "application/did+json, application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, vc.Wrap(vc.ErrResolve, err, "did: fetching "+clip(did))
+		if errors.Is(err, netguard.ErrTooLarge) {
+			return nil, fail(vc.ErrTooLarge, err)
+		}
+		return nil, fail(vc.ErrResolve, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, vc.Errorf(vc.ErrResolve, "did: fetching %s: HTTP %d", clip(did), resp.StatusCode)
+		return nil, fail(vc.ErrResolve, fmt.Errorf("HTTP %d", resp.StatusCode))
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, r.max+1))
 	if err != nil {
-		return nil, vc.Wrap(vc.ErrResolve, err, "did: reading "+clip(did))
+		if errors.Is(err, netguard.ErrTooLarge) {
+			return nil, fail(vc.ErrTooLarge, err)
+		}
+		return nil, fail(vc.ErrResolve, err)
 	}
 	if int64(len(b)) > r.max {
-		return nil, vc.Errorf(vc.ErrTooLarge, "did: document of %s is over %d bytes", clip(did), r.max)
+		return nil, fail(vc.ErrTooLarge, fmt.Errorf("the document is over %d bytes", r.max))
 	}
 	d, err := ParseDocument(b)
 	if err != nil {
@@ -251,9 +357,9 @@ func (r *Resolver) resolveWeb(ctx context.Context, did string) (*Document, error
 		return nil, vc.Errorf(vc.ErrResolve, "did: document at %s is for %s, not %s", u, clip(d.ID), clip(did))
 	}
 	if r.ttl > 0 {
-		r.mu.Lock()
-		r.cache[did] = cachedDoc{doc: d, exp: time.Now().Add(r.ttl)}
-		r.mu.Unlock()
+		now := r.now()
+		// The parsed document takes about twice its JSON.
+		r.cache.put(did, d, 2*int64(len(b)), now.Add(r.ttl), now)
 	}
 	return d, nil
 }
