@@ -164,5 +164,5 @@ func itoa(n int) string {
 }
 
 func newBenchChecker(srv *httptest.Server) (*status.Checker, error) {
-	return statusproofChecker(status.WithHTTPClient(srv.Client()))
+	return statusproofChecker(localNet(srv)...)
 }

@@ -2,19 +2,24 @@ package status
 
 import (
 	"bytes"
+	"container/list"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/netguard"
 )
 
 // ProofVerifier verifies the proof on a status list credential. The
@@ -73,8 +78,24 @@ const (
 // CheckerOption configures a Checker.
 type CheckerOption func(*Checker)
 
-// WithHTTPClient fetches lists with c (a copy of it: the Checker installs
-// its own redirect policy and timeout). Default: a new client.
+// WithNetPolicy sets where list fetches may go. The default, the zero
+// netguard.Policy, fetches over https from public unicast addresses only,
+// checked on the address dialled, redirects included. netguard.Localhost()
+// allows loopback and plain http (programs and tests on one machine);
+// Policy.AllowHosts and AllowPrefixes name internal hosts and ranges a
+// deployment trusts. NewChecker refuses an invalid policy.
+func WithNetPolicy(p netguard.Policy) CheckerOption { return func(k *Checker) { k.policy = p } }
+
+// WithTLSConfig sets the TLS configuration of list fetches (the root CAs
+// of a private authority or of a test server); default the system roots.
+func WithTLSConfig(c *tls.Config) CheckerOption { return func(k *Checker) { k.tls = c } }
+
+// WithHTTPClient replaces the guarded client built from WithNetPolicy:
+// lists are fetched with a copy of c (the Checker installs its own
+// redirect rule and timeout), which then decides which addresses a fetch
+// may reach — pass a client made by netguard.New, never one without its
+// policy. The policy's AllowHTTP still decides whether http list URLs are
+// accepted.
 func WithHTTPClient(c *http.Client) CheckerOption { return func(k *Checker) { k.base = c } }
 
 // WithTimeout bounds one fetch, redirects included; default
@@ -94,9 +115,22 @@ func WithMaxListBytes(n int) CheckerOption { return func(k *Checker) { k.maxList
 // not at all) and its validUntil. Default DefaultMaxCacheTTL.
 func WithMaxCacheTTL(d time.Duration) CheckerOption { return func(k *Checker) { k.maxTTL = d } }
 
-// WithAllowHTTP accepts http:// list URLs and redirects (for tests and
-// local development); by default only https is fetched.
-func WithAllowHTTP() CheckerOption { return func(k *Checker) { k.allowHTTP = true } }
+// WithCacheSize bounds the list cache to lists verified lists and about
+// bytes bytes of memory (their bits, URL, issuer and a fixed overhead per
+// list); the least recently used go first, expired ones before them.
+// Zero keeps the defaults, DefaultCacheLists and DefaultCacheBytes;
+// NewChecker refuses negative values. WithMaxCacheTTL(0) turns the cache
+// off.
+func WithCacheSize(lists int, bytes int64) CheckerOption {
+	return func(k *Checker) { k.cacheN, k.cacheBytes = lists, bytes }
+}
+
+// WithAllowHTTP accepts http:// list URLs and loopback addresses (tests
+// and local development): it adds netguard.Localhost()'s exceptions to
+// the policy.
+//
+// Deprecated: use WithNetPolicy(netguard.Localhost()).
+func WithAllowHTTP() CheckerOption { return func(k *Checker) { k.legacyHTTP = true } }
 
 // WithClock sets the clock used for validity and cache expiry.
 func WithClock(now func() time.Time) CheckerOption { return func(k *Checker) { k.now = now } }
@@ -108,19 +142,31 @@ func WithClock(now func() time.Time) CheckerOption { return func(k *Checker) { k
 // purpose and validity period, and reads the entry. Verified lists are
 // cached within what Cache-Control, validUntil and WithMaxCacheTTL allow.
 // It implements vc.StatusChecker and is safe for concurrent use.
+//
+// Lists are fetched through a vc/netguard client: by default https only,
+// from public unicast addresses only (loopback, private, link-local,
+// CGNAT, multicast, unspecified, broadcast, documentation and IPv4-mapped
+// addresses are refused on the address dialled, redirects included);
+// WithNetPolicy widens that for internal hosts or local development. The
+// cache is bounded by WithCacheSize.
 type Checker struct {
-	proofs    ProofVerifier
-	base      *http.Client
-	client    *http.Client
-	timeout   time.Duration
-	maxDoc    int64
-	maxList   int
-	maxTTL    time.Duration
-	allowHTTP bool
-	now       func() time.Time
+	proofs     ProofVerifier
+	base       *http.Client
+	client     *http.Client
+	policy     netguard.Policy
+	tls        *tls.Config
+	legacyHTTP bool
+	timeout    time.Duration
+	maxDoc     int64
+	maxList    int
+	maxTTL     time.Duration
+	cacheN     int
+	cacheBytes int64
+	allowHTTP  bool
+	now        func() time.Time
 
-	mu       sync.RWMutex
-	cache    map[string]*cachedList
+	cache    *listCache
+	mu       sync.Mutex
 	inflight map[string]*fetchCall
 }
 
@@ -133,6 +179,12 @@ type cachedList struct {
 	purposes []string
 	raw      []byte // the decoded bits
 	expires  time.Time
+
+	// Kept by listCache.
+	key  string
+	size int64
+	used atomic.Bool
+	elem *list.Element
 }
 
 type fetchCall struct {
@@ -149,18 +201,39 @@ func NewChecker(proofs ProofVerifier, opts ...CheckerOption) (*Checker, error) {
 	k := &Checker{
 		proofs: proofs, timeout: DefaultCheckTimeout, maxDoc: vc.MaxDocumentSize,
 		maxList: DefaultMaxListBytes, maxTTL: DefaultMaxCacheTTL, now: time.Now,
-		cache: map[string]*cachedList{}, inflight: map[string]*fetchCall{},
+		inflight: map[string]*fetchCall{},
 	}
 	for _, o := range opts {
 		o(k)
 	}
-	if k.timeout <= 0 || k.maxDoc <= 0 || k.maxList <= 0 || k.maxTTL < 0 || k.now == nil {
-		return nil, errorf(ErrInvalid, "NewChecker: timeout, sizes must be positive and the cache TTL not negative")
+	if k.timeout <= 0 || k.maxDoc <= 0 || k.maxList <= 0 || k.maxTTL < 0 || k.now == nil || k.cacheN < 0 || k.cacheBytes < 0 {
+		return nil, errorf(ErrInvalid, "NewChecker: timeout, sizes must be positive and the cache TTL and size not negative")
 	}
-	c := &http.Client{}
-	if k.base != nil {
-		*c = *k.base
+	if k.cacheN == 0 {
+		k.cacheN = DefaultCacheLists
 	}
+	if k.cacheBytes == 0 {
+		k.cacheBytes = DefaultCacheBytes
+	}
+	k.cache = newListCache(k.cacheN, k.cacheBytes)
+	if k.legacyHTTP {
+		lh := netguard.Localhost()
+		k.policy.AllowHTTP = true
+		k.policy.AllowPrefixes = append(append([]netip.Prefix(nil), k.policy.AllowPrefixes...), lh.AllowPrefixes...)
+	}
+	k.allowHTTP = k.policy.AllowHTTP
+	base := k.base
+	if base == nil {
+		// One byte over the limit passes the client, so that the size
+		// check in fetch reports it.
+		g, err := netguard.New(netguard.Config{Policy: k.policy, Timeout: k.timeout, MaxBytes: k.maxDoc + 1,
+			MaxRedirects: DefaultMaxRedirects, TLS: k.tls})
+		if err != nil {
+			return nil, wrap(ErrInvalid, err, "NewChecker: the network policy")
+		}
+		base = g
+	}
+	c := *base
 	c.Timeout = k.timeout
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > DefaultMaxRedirects {
@@ -171,7 +244,7 @@ func NewChecker(proofs ProofVerifier, opts ...CheckerOption) (*Checker, error) {
 		}
 		return nil
 	}
-	k.client = c
+	k.client = &c
 	return k, nil
 }
 
@@ -287,10 +360,7 @@ func contains(xs []string, x string) bool {
 // fetch per URL at a time.
 func (k *Checker) list(ctx context.Context, u string) (*cachedList, bool, error) {
 	now := k.now()
-	k.mu.RLock()
-	l := k.cache[u]
-	k.mu.RUnlock()
-	if l != nil && now.Before(l.expires) {
+	if l := k.cache.get(u, now); l != nil {
 		return l, true, nil // only checked URLs are ever cached
 	}
 	pu, err := url.Parse(u)
@@ -298,7 +368,7 @@ func (k *Checker) list(ctx context.Context, u string) (*cachedList, bool, error)
 		return nil, false, errorf(ErrMalformed, "statusListCredential %q is not an https URL", clip(u))
 	}
 	k.mu.Lock()
-	if l := k.cache[u]; l != nil && now.Before(l.expires) {
+	if l := k.cache.get(u, now); l != nil {
 		k.mu.Unlock()
 		return l, true, nil
 	}
@@ -310,10 +380,10 @@ func (k *Checker) list(ctx context.Context, u string) (*cachedList, bool, error)
 		call.list, call.err = k.fetch(context.WithoutCancel(ctx), u)
 		k.mu.Lock()
 		delete(k.inflight, u)
-		if call.err == nil && call.list.expires.After(k.now()) {
-			k.cache[u] = call.list
+		if now := k.now(); call.err == nil && call.list.expires.After(now) {
+			k.cache.put(u, call.list, now)
 		} else {
-			delete(k.cache, u)
+			k.cache.drop(u)
 		}
 		k.mu.Unlock()
 		close(call.done)
@@ -350,21 +420,28 @@ func (k *Checker) fetch(ctx context.Context, u string) (*cachedList, error) {
 		return nil, wrap(ErrMalformed, err, "list URL %q", clip(u))
 	}
 	req.Header.Set("Accept", "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8")
+	fail := func(err error) error {
+		kind := ErrFetch
+		if errors.Is(err, netguard.ErrTooLarge) {
+			kind = ErrTooLarge
+		}
+		return &FetchError{URL: u, Kind: kind, Err: err}
+	}
 	resp, err := k.client.Do(req)
 	if err != nil {
-		return nil, wrap(ErrFetch, err, "fetching %s", clip(u))
+		return nil, fail(err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, errorf(ErrFetch, "fetching %s: HTTP %d", clip(u), resp.StatusCode)
+		return nil, fail(fmt.Errorf("HTTP %d", resp.StatusCode))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, k.maxDoc+1))
 	if err != nil {
-		return nil, wrap(ErrFetch, err, "reading %s", clip(u))
+		return nil, fail(err)
 	}
 	if int64(len(body)) > k.maxDoc {
-		return nil, errorf(ErrTooLarge, "the status list credential at %s is over %d bytes", clip(u), k.maxDoc)
+		return nil, &FetchError{URL: u, Kind: ErrTooLarge, Err: fmt.Errorf("the document is over %d bytes", k.maxDoc)}
 	}
 	now := k.now()
 	ttl := cacheTTL(resp.Header.Get("Cache-Control"), k.maxTTL)
@@ -473,7 +550,5 @@ func cacheTTL(header string, max time.Duration) time.Duration {
 
 // Flush empties the cache.
 func (k *Checker) Flush() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	clear(k.cache)
+	k.cache.flush()
 }

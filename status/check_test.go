@@ -54,7 +54,7 @@ func newCheckFixture(t testing.TB) *checkFixture {
 
 func (f *checkFixture) checker(t testing.TB, opts ...status.CheckerOption) *status.Checker {
 	t.Helper()
-	opts = append([]status.CheckerOption{status.WithHTTPClient(f.srv.Client()), status.WithClock(f.clock.Now)}, opts...)
+	opts = append(append(localNet(f.srv), status.WithClock(f.clock.Now)), opts...)
 	c, err := statusproof.NewChecker(nil, opts...)
 	if err != nil {
 		t.Fatal(err)

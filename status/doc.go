@@ -2,8 +2,8 @@
 // Status List v1.0 (VC 2.0) and StatusList2021 (VC 1.1) — on both sides:
 // the issuer's (allocating entries, revoking, suspending, publishing signed
 // list credentials) and the verifier's (fetching, verifying and reading
-// them). It imports only the standard library, uuid, credential, store
-// and vc; signing and proof verification are plugged in through the
+// them). It imports only the standard library, uuid, credential, store,
+// vc and vc/netguard (the guarded client of list fetches); signing and proof verification are plugged in through the
 // ListSigner and ProofVerifier interfaces, which status/statusproof
 // implements with the vc packages.
 //
@@ -54,13 +54,18 @@
 // URLs 400, store or signing failures 503; never 500.
 //
 // Checking. Checker implements vc.StatusChecker for verifiers: it fetches
-// the list credential over https only (timeouts, a size limit, no
-// redirect to anything but https), verifies its proof and that its issuer
+// the list credential through a vc/netguard client — by default https
+// only and public unicast addresses only, checked on the address dialled
+// (WithNetPolicy widens it), with timeouts, a size limit and no redirect to
+// anything but https — verifies its proof and that its issuer
 // is the credential's issuer and the signer, checks its type, purpose and
 // validity period, and reads the entry: StateValid, StateRevoked,
 // StateSuspended, or StateUnknown with the reason (never valid when the
 // list could not be read). Verified lists are cached while Cache-Control,
-// validUntil and WithMaxCacheTTL allow; 0 turns caching off.
+// validUntil and WithMaxCacheTTL allow (0 turns caching off), in a cache
+// bounded by lists and bytes (WithCacheSize) that drops expired lists. A
+// list that cannot be fetched is a *FetchError whose text is generic and
+// whose Detail is for logs.
 //
 // Open edX migration. Open edX writes one byte per entry instead of one
 // bit, so conformant verifiers miss its revocations. DecodeOpenEdX reads

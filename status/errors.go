@@ -49,3 +49,39 @@ func errorf(kind error, format string, args ...any) error {
 func wrap(kind, err error, format string, args ...any) error {
 	return &Error{Kind: kind, Msg: "status: " + fmt.Sprintf(format, args...), Err: err}
 }
+
+// FetchError reports a status list credential that could not be fetched:
+// the network policy refused the destination, the connection or the
+// request failed, the host answered other than 200 OK, or the document is
+// over the size limit. Its Error text is generic, fit for a remote caller
+// (and Result.Reason); Detail names the URL and the cause, for logs. It
+// matches ErrFetch (and Kind, ErrTooLarge for a document over the limit)
+// and unwraps to the cause: a *netguard.DeniedError when the policy
+// refused.
+type FetchError struct {
+	// URL is the status list credential's URL.
+	URL string
+	// Kind is ErrFetch or ErrTooLarge.
+	Kind error
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error with a text that names no address or cause.
+func (e *FetchError) Error() string { return "status: the status list credential could not be fetched" }
+
+// Detail says what failed, for logs (not for remote callers: it can name
+// internal addresses and network errors).
+func (e *FetchError) Detail() string {
+	s := "status: fetching " + clip(e.URL)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is ErrFetch or e's Kind.
+func (e *FetchError) Is(target error) bool { return target == ErrFetch || target == e.Kind }
+
+// Unwrap returns the cause.
+func (e *FetchError) Unwrap() error { return e.Err }

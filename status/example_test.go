@@ -3,6 +3,7 @@ package status_test
 import (
 	"context"
 	"fmt"
+	"github.com/credshare/credshare/vc/netguard"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -103,7 +104,10 @@ func ExampleChecker() {
 
 	refs, _ := svc.Allocate(ctx, st, issuer)
 	entry, _ := svc.Entry(refs[0], vc.V2)
-	checker, _ := statusproof.NewChecker(nil, status.WithHTTPClient(srv.Client()))
+	checker, _ := statusproof.NewChecker(nil,
+		// The test server is on 127.0.0.1, which the default policy refuses.
+		status.WithNetPolicy(netguard.Localhost()),
+		status.WithTLSConfig(srv.Client().Transport.(*http.Transport).TLSClientConfig))
 	fmt.Println(checker.Check(ctx, issuer, entry).State)
 	_, _ = svc.SetStatus(ctx, st, refs[0], 1)
 	checker.Flush()

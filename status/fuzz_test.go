@@ -26,7 +26,7 @@ func FuzzListCredential(f *testing.F) {
 	var body atomic.Pointer[[]byte]
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(*body.Load()) })
 	cf.override.Store(&h)
-	c, err := statusproofChecker(status.WithHTTPClient(cf.srv.Client()), status.WithMaxCacheTTL(0), status.WithClock(cf.clock.Now))
+	c, err := statusproofChecker(append(localNet(cf.srv), status.WithMaxCacheTTL(0), status.WithClock(cf.clock.Now))...)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func FuzzListCredential(f *testing.F) {
 func FuzzStatusEntry(f *testing.F) {
 	cf := newCheckFixture(f)
 	e, _ := cf.svc.Entry(cf.refs[0], vc.V2)
-	c, err := statusproofChecker(status.WithHTTPClient(cf.srv.Client()), status.WithClock(cf.clock.Now))
+	c, err := statusproofChecker(append(localNet(cf.srv), status.WithClock(cf.clock.Now))...)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -2,7 +2,11 @@ package status_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"github.com/credshare/credshare/vc/netguard"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -106,4 +110,17 @@ func newMem(t testing.TB) *memstore.Store {
 
 func statusproofChecker(opts ...status.CheckerOption) (*status.Checker, error) {
 	return statusproof.NewChecker(nil, opts...)
+}
+
+// localNet lets a checker reach the test server srv on 127.0.0.1 over
+// https and trust its certificate, instead of weakening the default
+// policy: loopback addresses are allowed, plain http is not.
+func localNet(srv *httptest.Server) []status.CheckerOption {
+	pol := netguard.Policy{AllowPrefixes: netguard.Localhost().AllowPrefixes}
+	return []status.CheckerOption{status.WithNetPolicy(pol), status.WithTLSConfig(tlsOf(srv))}
+}
+
+// tlsOf returns the TLS configuration that trusts srv's certificate.
+func tlsOf(srv *httptest.Server) *tls.Config {
+	return srv.Client().Transport.(*http.Transport).TLSClientConfig
 }

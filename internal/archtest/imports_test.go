@@ -3,6 +3,7 @@ package archtest
 import (
 	"go/build"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,14 @@ const module = "github.com/credshare/credshare"
 // and each other, so that a plugin author or a host using one adapter does
 // not inherit every adapter's dependencies.
 var corePackages = []string{"credential", "credential/retry", "eventbus", "store", "badge", "vc", "status"}
+
+// coreExceptions are the other module packages a core package may import,
+// each with why. The status checker fetches lists through the guarded
+// client (issue 16, item 1); vc/netguard is held light by
+// TestGuardedPackagesStayLight.
+var coreExceptions = map[string]map[string]string{
+	"status": {module + "/vc/netguard": "the status checker's list fetches go through the guarded client"},
+}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -27,7 +36,10 @@ func repoRoot(t *testing.T) string {
 	return dir
 }
 
-func allowed(imp string) bool {
+func allowed(core, imp string) bool {
+	if _, ok := coreExceptions[core][imp]; ok {
+		return true
+	}
 	if imp == "github.com/google/uuid" {
 		return true
 	}
@@ -56,7 +68,7 @@ func TestCorePackagesImportOnlyStdlibUUIDAndEachOther(t *testing.T) {
 			t.Fatalf("%s: %v", c, err)
 		}
 		for _, imp := range pkg.Imports {
-			if !allowed(imp) {
+			if !allowed(c, imp) {
 				t.Errorf("core package %s imports %s; core packages may import only the standard library, github.com/google/uuid and other core packages (put it in a sub-package)", c, imp)
 			}
 		}
@@ -73,9 +85,51 @@ func TestAllowed(t *testing.T) {
 		"github.com/hamba/avro/v2":    false,
 		"go.yaml.in/yaml/v3":          false,
 		"golang.org/x/crypto/ed25519": false,
+		module + "/vc/netguard":       false,
 	} {
-		if got := allowed(imp); got != want {
+		if got := allowed("vc", imp); got != want {
 			t.Errorf("allowed(%q) = %v, want %v", imp, got, want)
+		}
+	}
+}
+
+func TestCoreExceptionsAreExact(t *testing.T) {
+	if !allowed("status", module+"/vc/netguard") {
+		t.Error("status may import vc/netguard")
+	}
+	for _, c := range corePackages {
+		if c != "status" && allowed(c, module+"/vc/netguard") {
+			t.Errorf("%s may import vc/netguard: the exception is for status only", c)
+		}
+	}
+	if allowed("status", module+"/vc/did") || allowed("status", "code.dny.dev/ssrf") {
+		t.Error("the status exception opens more than vc/netguard")
+	}
+}
+
+// TestGuardedPackagesStayLight holds vc/netguard, which the core package
+// status and vc/did import, to the standard library and its address
+// registry (code.dny.dev/ssrf), and vc/did and status to that plus the
+// core packages: a library user who verifies credentials does not inherit
+// heavy dependencies through the guarded client.
+func TestGuardedPackagesStayLight(t *testing.T) {
+	light := map[string]bool{
+		"code.dny.dev/ssrf": true, "github.com/google/uuid": true, module + "/vc/netguard": true,
+	}
+	for _, c := range corePackages {
+		light[module+"/"+c] = true
+	}
+	for _, pkg := range []string{"vc/netguard", "vc/did", "status"} {
+		cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./"+pkg)
+		cmd.Dir = repoRoot(t)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep != module+"/"+pkg && !light[dep] {
+				t.Errorf("%s depends on %s; keep it to the standard library, code.dny.dev/ssrf and the core packages", pkg, dep)
+			}
 		}
 	}
 }

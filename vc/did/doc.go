@@ -13,8 +13,12 @@
 // /.well-known/did.json and /<path>/did.json.
 //
 // Resolution. Resolver resolves did:key locally and did:web over HTTPS
-// with a timeout and a size limit (optionally cached, or pinned with
-// WithDocument); it implements vc.Resolver and reports the verification
+// through a vc/netguard client — by default public unicast addresses
+// only, checked on the address dialled (WithNetPolicy widens it) — with a
+// timeout and a size limit (optionally cached in a cache bounded by
+// entries and bytes, or pinned with WithDocument). A document that cannot
+// be fetched is a *FetchError whose text is generic and whose Detail is
+// for logs. It implements vc.Resolver and reports the verification
 // relationships of each method, so a verifier can check that a key may
 // issue (assertionMethod) or authenticate.
 //
