@@ -377,7 +377,47 @@ func (g gatedResolver) ResolveVerificationMethod(ctx context.Context, id string)
 		return vc.VerificationMethod{}, vc.Errorf(vc.ErrResolve,
 			"%s is not resolved offline: pass --allow-network to fetch its DID document, or --did-doc FILE", d)
 	}
-	return g.r.ResolveVerificationMethod(ctx, id)
+	vm, err := g.r.ResolveVerificationMethod(ctx, id)
+	return vm, withDetail(err)
+}
+
+// detailedChecker is a status checker whose fetch errors say what failed.
+type detailedChecker struct{ c vc.StatusChecker }
+
+func (d detailedChecker) CheckStatus(ctx context.Context, issuerID string, entry vc.StatusEntry) (vc.StatusResult, error) {
+	r, err := d.c.CheckStatus(ctx, issuerID, entry)
+	return r, withDetail(err)
+}
+
+// detailedError shows the Detail of a did:web or status list fetch error
+// instead of its generic text. The library keeps the text generic for
+// servers answering remote callers; verify runs on the user's machine, so
+// the address and the network error help and reveal nothing to anyone
+// else.
+type detailedError struct {
+	err    error
+	detail string
+}
+
+func (e *detailedError) Error() string { return e.detail }
+func (e *detailedError) Unwrap() error { return e.err }
+
+func withDetail(err error) error {
+	var de *did.FetchError
+	var se *status.FetchError
+	detail := ""
+	switch {
+	case errors.As(err, &de):
+		detail = de.Detail()
+	case errors.As(err, &se):
+		detail = se.Detail()
+	default:
+		return err
+	}
+	if errors.Is(err, netguard.ErrDenied) {
+		detail += " (to reach a host inside your network, see --allow-host, --allow-cidr, --allow-http and --ca-file)"
+	}
+	return &detailedError{err: err, detail: detail}
 }
 
 // pinnedDocuments reads --did-doc files: resolver options answering their
@@ -421,16 +461,21 @@ func statusChecker(cfg verify.Config, client *http.Client, nf netFlags, files []
 		t.docs[head.ID] = b
 	}
 	// The same guarded client, answering pinned lists itself. Plain http
-	// is accepted by the checker for pinned documents (a local
+	// URLs are accepted by the checker (its policy's AllowHTTP; the
+	// addresses are the client's business) for pinned documents (a local
 	// deployment's lists) and, with --allow-http, for the named hosts; the
 	// transport refuses every other http URL.
 	lc := *client
 	lc.Transport = t
-	opts := []status.CheckerOption{status.WithHTTPClient(&lc), status.WithAllowHTTP()}
+	opts := []status.CheckerOption{status.WithHTTPClient(&lc), status.WithNetPolicy(netguard.Policy{AllowHTTP: true})}
 	if cfg.Now != nil {
 		opts = append(opts, status.WithClock(cfg.Now))
 	}
-	return statusproof.NewChecker(cfg.Resolver, opts...)
+	c, err := statusproof.NewChecker(cfg.Resolver, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return detailedChecker{c}, nil
 }
 
 // listTransport serves pinned status list credentials by URL and, when the

@@ -17,12 +17,8 @@ func newListSigner(_ *issuer.Issuer, s vc.Signer) (status.ListSigner, error) {
 // newStatusChecker reads status lists over HTTP from the quickstart's own
 // server on 127.0.0.1, verifying their proofs offline. The default client
 // refuses loopback and plain http; the quickstart names what it needs — a
-// guarded client with the Localhost policy (loopback, plain http) — instead
-// of weakening the default.
+// Localhost policy (loopback, plain http) — instead of weakening the
+// default.
 func newStatusChecker() (vc.StatusChecker, error) {
-	local, err := netguard.New(netguard.Config{Policy: netguard.Localhost()})
-	if err != nil {
-		return nil, err
-	}
-	return statusproof.NewChecker(nil, status.WithHTTPClient(local), status.WithAllowHTTP())
+	return statusproof.NewChecker(nil, status.WithNetPolicy(netguard.Localhost()))
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"github.com/credshare/credshare/vc/netguard"
 	"io"
 	"net/http"
 	"os"
@@ -121,7 +122,7 @@ func verifier(t *testing.T, r running) *verify.Verifier {
 		t.Fatal(err)
 	}
 	res := did.NewResolver(did.WithDocument(doc))
-	checker, err := statusproof.NewChecker(res, status.WithAllowHTTP(), status.WithMaxCacheTTL(0))
+	checker, err := statusproof.NewChecker(res, status.WithNetPolicy(netguard.Localhost()), status.WithMaxCacheTTL(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"github.com/credshare/credshare/vc/netguard"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -33,7 +35,8 @@ func TestDIDWebIssuerRotation(t *testing.T) {
 	pubs := []ed25519.PublicKey{old.Public().(ed25519.PublicKey), cur.Public().(ed25519.PublicKey)}
 	doc, _ := did.NewDocument(id, pubs, "#2025", "#2026")
 	_ = h.Set(doc)
-	v, _ := verify.New(verify.Config{Resolver: did.NewResolver(did.WithHTTPClient(srv.Client()))})
+	v, _ := verify.New(verify.Config{Resolver: did.NewResolver(did.WithNetPolicy(netguard.Localhost()),
+		did.WithTLSConfig(srv.Client().Transport.(*http.Transport).TLSClientConfig))})
 
 	issue := func(key ed25519.PrivateKey, vm string) []byte {
 		s, err := vc.NewSigner(key, vm)

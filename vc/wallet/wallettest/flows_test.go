@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/credshare/credshare/vc/netguard"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -861,8 +862,7 @@ func testRevocation(t *testing.T, e *env) {
 	ctx := context.Background()
 	aw := e.award(17, "course-v1:edX+Revoke+1")
 	h := e.holder()
-	checker, err := statusproof.NewChecker(e.parts.resolver, status.WithAllowHTTP(), status.WithMaxCacheTTL(0),
-		status.WithHTTPClient(e.srv.Client()))
+	checker, err := statusproof.NewChecker(e.parts.resolver, status.WithNetPolicy(netguard.Localhost()), status.WithMaxCacheTTL(0))
 	if err != nil {
 		t.Fatal(err)
 	}
