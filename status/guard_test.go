@@ -203,7 +203,7 @@ func TestCheckerAllowListLetsExactlyTheNamedHostThrough(t *testing.T) {
 func TestWithAllowHTTPMapsOntoLocalhost(t *testing.T) {
 	plain := httptest.NewServer(http.NotFoundHandler())
 	defer plain.Close()
-	c, err := statusproof.NewChecker(nil, status.WithAllowHTTP()) //lint:ignore SA1019 the deprecated option is under test
+	c, err := statusproof.NewChecker(nil, status.WithAllowHTTP())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,14 +115,14 @@ func TestDefaultResolverRefusesNameResolvingToLoopback(t *testing.T) {
 	checkRefused(t, "localhost", err, de.Target)
 }
 
-// serveDoc serves a did:web document for the DID of the server's own
-// host under the name host, and redirects /to-internal and /to-http.
-func serveDoc(t *testing.T, host func() string) (*httptest.Server, *atomic.Int64) {
+// serveDoc serves the did:web document of the DID each request's URL
+// belongs to, whatever host name it was sent to, and redirects
+// /to-internal/did.json to 127.0.0.1 and /to-http/did.json to plain http.
+func serveDoc(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var fetches atomic.Int64
 	pub := ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey)
-	var srv *httptest.Server
-	srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fetches.Add(1)
 		_, port, _ := net.SplitHostPort(r.Host)
 		switch r.URL.Path {
@@ -144,7 +144,6 @@ func serveDoc(t *testing.T, host func() string) (*httptest.Server, *atomic.Int64
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	_ = host
 	return srv, &fetches
 }
 
@@ -157,7 +156,7 @@ func portOf(srv *httptest.Server) string {
 // TestResolverAllowListLetsExactlyTheNamedHostThrough: AllowHosts opens
 // the named host and nothing else, not even the same server by address.
 func TestResolverAllowListLetsExactlyTheNamedHostThrough(t *testing.T) {
-	srv, _ := serveDoc(t, nil)
+	srv, _ := serveDoc(t)
 	port := portOf(srv)
 	r := did.NewResolver(did.WithNetPolicy(netguard.Policy{AllowHosts: []string{"localhost"}}), did.WithTLSConfig(tlsOf(srv)))
 	ctx := context.Background()
@@ -188,7 +187,7 @@ func TestResolverAllowListLetsExactlyTheNamedHostThrough(t *testing.T) {
 // TestResolverRefusesRedirectsInwardOrToHTTP: a redirect to an internal
 // address or from https to http is refused, with a generic error.
 func TestResolverRefusesRedirectsInwardOrToHTTP(t *testing.T) {
-	srv, _ := serveDoc(t, nil)
+	srv, _ := serveDoc(t)
 	port := portOf(srv)
 	pol := netguard.Policy{AllowHosts: []string{"localhost"}, AllowHTTP: true}
 	ctx := context.Background()
@@ -212,7 +211,7 @@ func TestResolverRefusesRedirectsInwardOrToHTTP(t *testing.T) {
 // TestResolverCacheEvictsAndExpires goes through the fetch path: the
 // cache holds at most WithCacheSize documents and refetches expired ones.
 func TestResolverCacheEvictsAndExpires(t *testing.T) {
-	srv, fetches := serveDoc(t, nil)
+	srv, fetches := serveDoc(t)
 	host := "127.0.0.1:" + portOf(srv)
 	var now atomic.Int64
 	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
