@@ -19,6 +19,26 @@ const (
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool { return s == StatusAwarded || s == StatusRevoked }
 
+// RevokedBy says who revoked an award, which decides whether the badge
+// rules may award the achievement again.
+type RevokedBy string
+
+// Revocation kinds.
+const (
+	// RevokedByRules: the pipeline revoked the award following events — a
+	// badge penalty whose requirements are no longer met, or the LMS
+	// revoking a certificate. The rules award the achievement again (as a
+	// new credential, see Reissue) when its requirements are met again.
+	RevokedByRules RevokedBy = "rules"
+	// RevokedByPerson: a person revoked the award (the CLI, an API call, a
+	// provider's webhook). It stays revoked until a person reverses it; the
+	// rules never override it.
+	RevokedByPerson RevokedBy = "person"
+)
+
+// Valid reports whether r is a known revocation kind.
+func (r RevokedBy) Valid() bool { return r == RevokedByRules || r == RevokedByPerson }
+
 // Cause is the event that caused a transition: its id (CloudEvents ce_id) and
 // its time. Recording both makes every award traceable to its origin.
 type Cause struct {
@@ -52,8 +72,10 @@ type Award struct {
 	Achievement AchievementRef `json:"achievement"`
 	// Status is awarded or revoked.
 	Status Status `json:"status"`
-	// AwardedAt is when the award (last) became awarded: the causing event's
-	// time, not the processing time.
+	// AwardedAt is when the award (last) became awarded. The pipeline sets
+	// it to the time it made the award (its clock), which is the time of the
+	// badge.awarded event it publishes; Awarded.EventTime keeps the causing
+	// event's time. NewAward and Grant set it to the cause's EventTime.
 	AwardedAt time.Time `json:"awarded_at"`
 	// Awarded is the event that caused the last award transition.
 	Awarded Cause `json:"awarded"`
@@ -61,6 +83,15 @@ type Award struct {
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
 	// Revoked is the event that caused the revocation.
 	Revoked Cause `json:"revoked,omitzero"`
+	// RevokedBy says who revoked the award: RevokedByRules or
+	// RevokedByPerson; empty while awarded. A revoked award read from a
+	// store written before this field existed counts as RevokedByRules.
+	RevokedBy RevokedBy `json:"revoked_by,omitempty"`
+	// Generation numbers the credentials issued to the learner for the
+	// achievement: 1 for the first; Reissue makes the next one. A store
+	// keeps every generation and returns the highest as the current award
+	// (store.Awards.Get). Zero is read as 1.
+	Generation int `json:"generation,omitempty"`
 	// Evidence holds supporting facts, e.g. "grade" or "mode".
 	Evidence map[string]string `json:"evidence,omitempty"`
 	// Providers holds what badge providers reported, one entry per provider.
@@ -81,8 +112,41 @@ func NewAward(learnerID int64, a AchievementRef, c Cause) (Award, error) {
 		AwardedAt:   c.EventTime.UTC(),
 		Awarded:     c,
 		Times:       1,
+		Generation:  1,
 	}
 	return aw, aw.Validate()
+}
+
+// Gen returns a's generation, 1 when unset.
+func (a Award) Gen() int { return max(a.Generation, 1) }
+
+// Reissue returns the credential that replaces a revoked award when the
+// achievement is earned again: a new Award (new UUID, Generation+1, Times
+// 1) awarded by c, with a's evidence. a itself is left as it is: the old
+// credential stays revoked, and its provider badge and status entries are
+// not reused (Credly does not un-revoke a badge). It refuses, with a
+// *TransitionError, an award that is not revoked; and one revoked by a
+// person unless byPerson is true (a person reversing a person's
+// revocation) — the rules never override a person.
+func (a Award) Reissue(c Cause, byPerson bool) (Award, error) {
+	if a.Status != StatusRevoked {
+		return Award{}, &TransitionError{From: a.Status, To: StatusAwarded, Reason: "only a revoked award is reissued"}
+	}
+	if a.RevokedBy == RevokedByPerson && !byPerson {
+		return Award{}, &TransitionError{From: a.Status, To: StatusAwarded, Reason: "revoked by a person; only a person reverses it"}
+	}
+	n, err := NewAward(a.LearnerID, a.Achievement, c)
+	if err != nil {
+		return Award{}, err
+	}
+	n.Generation = a.Gen() + 1
+	if len(a.Evidence) > 0 {
+		n.Evidence = make(map[string]string, len(a.Evidence))
+		for k, v := range a.Evidence {
+			n.Evidence[k] = v
+		}
+	}
+	return n, nil
 }
 
 // Validate reports whether a is consistent.
@@ -104,6 +168,12 @@ func (a Award) Validate() error {
 	}
 	if a.Status == StatusRevoked && a.RevokedAt.IsZero() {
 		return Invalid("award.revoked_at", "must be set on a revoked award")
+	}
+	if a.RevokedBy != "" && !a.RevokedBy.Valid() {
+		return Invalid("award.revoked_by", fmt.Sprintf("unknown revocation kind %q", a.RevokedBy))
+	}
+	if a.Generation < 0 {
+		return Invalid("award.generation", "must not be negative")
 	}
 	for k, v := range a.Evidence {
 		if len(k) > 64 || len(v) > 1024 {
@@ -129,6 +199,7 @@ func (a *Award) Grant(c Cause, repeatable, reawardable bool) (changed bool, err 
 		}
 		a.RevokedAt = time.Time{}
 		a.Revoked = Cause{}
+		a.RevokedBy = ""
 	}
 	a.Status = StatusAwarded
 	a.AwardedAt = c.EventTime.UTC()
@@ -137,11 +208,27 @@ func (a *Award) Grant(c Cause, repeatable, reawardable bool) (changed bool, err 
 	return true, nil
 }
 
-// Revoke revokes a. It is a no-op (changed=false) when a is already revoked.
-func (a *Award) Revoke(c Cause) (changed bool) {
+// Revoke revokes a as the rules do (RevokedByRules). It is a no-op
+// (changed=false) when a is already revoked.
+func (a *Award) Revoke(c Cause) (changed bool) { return a.RevokeBy(c, RevokedByRules) }
+
+// RevokeBy revokes a, recording who revoked it. Revoking an award the
+// rules revoked again as a person (by RevokedByPerson) changes the kind
+// and reports changed, so a person's revocation always sticks; otherwise
+// it is a no-op (changed=false) when a is already revoked.
+func (a *Award) RevokeBy(c Cause, by RevokedBy) (changed bool) {
+	if by == "" {
+		by = RevokedByRules
+	}
 	if a.Status == StatusRevoked {
+		if by == RevokedByPerson && a.RevokedBy != RevokedByPerson {
+			a.RevokedBy = by
+			a.Revoked = c
+			return true
+		}
 		return false
 	}
+	a.RevokedBy = by
 	a.Status = StatusRevoked
 	t := c.EventTime.UTC()
 	if t.IsZero() {

@@ -53,20 +53,25 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 		return credential.Award{}, false, err
 	}
 	a = normAward(a)
+	a.Generation = a.Gen()
 	err = r.h.do(ctx, func(t *txn) error {
 		a.UpdatedAt = t.now()
 		k := keyOf(a.LearnerID, a.Achievement)
-		if id, ok := t.st.awardByKey[k]; ok {
+		gk := awardGenKey{k, a.Generation}
+		if id, ok := t.st.awardByGen[gk]; ok {
 			a.UUID = id // the first UUID stays
 			put(t, t.st.awards, id, a)
 			stored, created = copyAward(a), false
 			return nil
 		}
 		if _, taken := t.st.awards[a.UUID]; taken {
-			return store.Conflict("award uuid %s is already used by another (learner, achievement)", a.UUID)
+			return store.Conflict("award uuid %s is already used by another (learner, achievement, generation)", a.UUID)
 		}
 		put(t, t.st.awards, a.UUID, a)
-		put(t, t.st.awardByKey, k, a.UUID)
+		put(t, t.st.awardByGen, gk, a.UUID)
+		if cur, ok := t.st.awardByKey[k]; !ok || t.st.awards[cur].Gen() < a.Generation {
+			put(t, t.st.awardByKey, k, a.UUID)
+		}
 		stored, created = copyAward(a), true
 		return nil
 	})

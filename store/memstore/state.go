@@ -19,7 +19,8 @@ type state struct {
 	learners map[int64]credential.Learner
 
 	awards     map[uuid.UUID]credential.Award
-	awardByKey map[awardKey]uuid.UUID
+	awardByKey map[awardKey]uuid.UUID // the current (highest) generation
+	awardByGen map[awardGenKey]uuid.UUID
 
 	progress     map[int64]store.BadgeProgress
 	progressByKy map[progressKey]int64
@@ -54,6 +55,7 @@ func newState() *state {
 		learners:     map[int64]credential.Learner{},
 		awards:       map[uuid.UUID]credential.Award{},
 		awardByKey:   map[awardKey]uuid.UUID{},
+		awardByGen:   map[awardGenKey]uuid.UUID{},
 		progress:     map[int64]store.BadgeProgress{},
 		progressByKy: map[progressKey]int64{},
 		fulfilled:    map[int64]map[string]store.Fulfillment{},
@@ -76,6 +78,12 @@ type awardKey struct {
 	learner int64
 	kind    credential.Kind
 	id      string
+}
+
+// awardGenKey is an award's unique key: one row per generation.
+type awardGenKey struct {
+	awardKey
+	gen int
 }
 
 type progressKey struct {

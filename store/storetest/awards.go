@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -104,6 +105,7 @@ func checkAward(t *testing.T, what string, got, want credential.Award) {
 	t.Helper()
 	if got.UUID != want.UUID || got.LearnerID != want.LearnerID || got.Achievement != want.Achievement ||
 		got.Status != want.Status || got.Times != want.Times ||
+		got.RevokedBy != want.RevokedBy || got.Gen() != want.Gen() ||
 		got.Awarded.EventID != want.Awarded.EventID || got.Awarded.Reason != want.Awarded.Reason ||
 		got.Revoked.EventID != want.Revoked.EventID || got.Revoked.Reason != want.Revoked.Reason {
 		t.Errorf("%s = %+v\nwant %+v", what, got, want)
@@ -134,6 +136,7 @@ func (s suite) awards(t *testing.T) {
 	t.Run("ListAndPages", s.awardsList)
 	t.Run("RaceOnePerKey", s.awardsRace)
 	t.Run("ReadModifyWriteInTx", s.awardsReadModifyWrite)
+	t.Run("Generations", s.awardsGenerations)
 }
 
 // awardsReadModifyWrite: transactions that read an award, change it and put
@@ -526,4 +529,82 @@ func cmpString(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// awardsGenerations: a re-award after a rules revocation is a new award row
+// (credential.Award.Reissue, the next generation) beside the revoked one,
+// which keeps its UUID, state and provider reference; Get returns the
+// highest generation; Put of an older generation updates that row only;
+// the revocation kind round-trips.
+func (s suite) awardsGenerations(t *testing.T) {
+	ctx := t.Context()
+	st := s.open(t)
+	aw := st.Awards()
+	ref := credential.Badge(uuid.NewString())
+	first := newAward(t, 31, ref, "pass-1")
+	if _, _, err := aw.Put(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	first.SetProvider(credential.ProviderRef{Provider: "credly", ExternalID: "cr-gen-1", State: "accepted", UpdatedAt: base()})
+	first.Revoke(credential.Cause{EventID: "fail-1", EventTime: base(), Reason: "penalty"})
+	if first.RevokedBy != credential.RevokedByRules {
+		t.Fatalf("Revoke recorded %q, want rules", first.RevokedBy)
+	}
+	if _, _, err := aw.Put(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	second, err := first.Reissue(credential.Cause{EventID: "pass-2", EventTime: base()}, false)
+	must(t, "Reissue", err)
+	if second.UUID == first.UUID || second.Gen() != 2 || second.Status != credential.StatusAwarded {
+		t.Fatalf("Reissue = %+v", second)
+	}
+	stored, created, err := aw.Put(ctx, second)
+	if err != nil || !created || stored.UUID != second.UUID {
+		t.Fatalf("Put(generation 2) = %s, %v, %v; want a new row %s", stored.UUID, created, err, second.UUID)
+	}
+	cur, err := aw.Get(ctx, 31, ref)
+	must(t, "Get", err)
+	checkAward(t, "Get after the re-award", cur, second)
+	old, err := aw.GetByUUID(ctx, first.UUID)
+	must(t, "GetByUUID(generation 1)", err)
+	checkAward(t, "generation 1", old, first)
+	if got, err := aw.FindByProviderRef(ctx, "credly", "cr-gen-1"); err != nil || got.UUID != first.UUID {
+		t.Fatalf("FindByProviderRef(old badge) = %s, %v; want %s", got.UUID, err, first.UUID)
+	}
+	// A late provider reply for the old credential updates only that row.
+	old.SetProvider(credential.ProviderRef{Provider: "credly", ExternalID: "cr-gen-1", State: "revoked", UpdatedAt: base()})
+	if st, created, err := aw.Put(ctx, old); err != nil || created || st.UUID != first.UUID {
+		t.Fatalf("Put(generation 1 again) = %s, %v, %v", st.UUID, created, err)
+	}
+	if cur, err = aw.Get(ctx, 31, ref); err != nil || cur.UUID != second.UUID || len(cur.Providers) != 0 {
+		t.Fatalf("Get after updating generation 1 = %+v, %v; want generation 2 untouched", cur, err)
+	}
+	// Putting generation 2 again (another NewAward-style UUID) keeps the stored UUID.
+	again := second
+	again.UUID = uuid.New()
+	if st, created, err := aw.Put(ctx, again); err != nil || created || st.UUID != second.UUID {
+		t.Fatalf("Put(generation 2, other uuid) = %s, %v, %v; want %s kept", st.UUID, created, err, second.UUID)
+	}
+	all, err := aw.List(ctx, store.AwardFilter{LearnerID: 31, Kind: ref.Kind, AchievementID: ref.ID})
+	if err != nil || len(all) != 2 {
+		t.Fatalf("List = %d awards, %v; want both generations", len(all), err)
+	}
+	// A person's revocation is recorded as such and blocks Reissue by the rules.
+	second.RevokeBy(credential.Cause{Reason: "misconduct", EventTime: base()}, credential.RevokedByPerson)
+	if _, _, err := aw.Put(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	cur, err = aw.Get(ctx, 31, ref)
+	must(t, "Get", err)
+	if cur.RevokedBy != credential.RevokedByPerson || cur.Status != credential.StatusRevoked {
+		t.Fatalf("Get after a person revocation = %s by %q", cur.Status, cur.RevokedBy)
+	}
+	if _, err := cur.Reissue(credential.Cause{EventID: "pass-3", EventTime: base()}, false); !errors.Is(err, credential.ErrTransition) {
+		t.Fatalf("Reissue of a person revocation by the rules = %v, want ErrTransition", err)
+	}
+	third, err := cur.Reissue(credential.Cause{Reason: "reinstated", EventTime: base()}, true)
+	must(t, "Reissue by a person", err)
+	if _, created, err := aw.Put(ctx, third); err != nil || !created || third.Gen() != 3 {
+		t.Fatalf("Put(generation 3) = %v, %v", created, err)
+	}
 }

@@ -72,7 +72,7 @@ type awards repos
 var awardCols = []string{"uuid", "learner_id", "kind", "achievement_id", "status",
 	"awarded_at", "awarded_event_id", "awarded_event_time", "awarded_reason",
 	"revoked_at", "revoked_event_id", "revoked_event_time", "revoked_reason",
-	"evidence", "providers", "times", "updated_at"}
+	"evidence", "providers", "times", "updated_at", "revoked_by", "generation"}
 
 var awardSelect = "SELECT " + strings.Join(awardCols, ", ") + " FROM cs_awards"
 
@@ -81,7 +81,7 @@ func scanAward(row rowScanner) (a credential.Award, err error) {
 	err = row.Scan(&a.UUID, &a.LearnerID, &a.Achievement.Kind, &a.Achievement.ID, &a.Status,
 		ts{&a.AwardedAt}, &a.Awarded.EventID, ts{&a.Awarded.EventTime}, &a.Awarded.Reason,
 		ts{&a.RevokedAt}, &a.Revoked.EventID, ts{&a.Revoked.EventTime}, &a.Revoked.Reason,
-		&ev, &prov, &a.Times, ts{&a.UpdatedAt})
+		&ev, &prov, &a.Times, ts{&a.UpdatedAt}, &a.RevokedBy, &a.Generation)
 	if err != nil {
 		return a, err
 	}
@@ -115,6 +115,7 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 		return stored, false, err
 	}
 	a = normAward(a)
+	a.Generation = a.Gen()
 	ev, err := jsonArg(a.Evidence, len(a.Evidence) == 0)
 	if err != nil {
 		return stored, false, credential.Invalid("award.evidence", err.Error())
@@ -130,15 +131,16 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 		mutable := []any{a.Status,
 			db.tv(a.AwardedAt), a.Awarded.EventID, db.tv(a.Awarded.EventTime), a.Awarded.Reason,
 			db.tv(a.RevokedAt), a.Revoked.EventID, db.tv(a.Revoked.EventTime), a.Revoked.Reason,
-			ev, prov, a.Times, db.tv(a.UpdatedAt)}
-		set := strings.Join(awardCols[4:], " = ?, ") + " = ?"
+			ev, prov, a.Times, db.tv(a.UpdatedAt), a.RevokedBy}
+		// Every column but the key (uuid, learner, achievement, generation).
+		set := strings.Join(awardCols[4:len(awardCols)-1], " = ?, ") + " = ?"
 		for try := 0; ; try++ {
-			// Lock the award of this key if there is one and overwrite its
-			// mutable fields, keeping its UUID.
+			// Lock the award of this key and generation if there is one and
+			// overwrite its mutable fields, keeping its UUID.
 			var id uuid.UUID
 			var hadRefs bool
-			err := tx.QueryRowContext(ctx, "SELECT uuid, providers IS NOT NULL FROM cs_awards WHERE learner_id = ? AND kind = ? AND achievement_id = ?"+db.d.ForUpdate,
-				a.LearnerID, a.Achievement.Kind, a.Achievement.ID).Scan(&id, &hadRefs)
+			err := tx.QueryRowContext(ctx, "SELECT uuid, providers IS NOT NULL FROM cs_awards WHERE learner_id = ? AND kind = ? AND achievement_id = ? AND generation = ?"+db.d.ForUpdate,
+				a.LearnerID, a.Achievement.Kind, a.Achievement.ID, a.Generation).Scan(&id, &hadRefs)
 			if err == nil {
 				a.UUID = id
 				if _, err := tx.ExecContext(ctx, "UPDATE cs_awards SET "+set+" WHERE uuid = ?", append(mutable, id)...); err != nil {
@@ -151,7 +153,7 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 			}
 			// None: insert. A concurrent Put may insert the same key first;
 			// then the insert fails and the loop updates that row instead.
-			args := append([]any{a.UUID, a.LearnerID, a.Achievement.Kind, a.Achievement.ID}, mutable...)
+			args := append([]any{a.UUID, a.LearnerID, a.Achievement.Kind, a.Achievement.ID}, append(mutable, a.Generation)...)
 			_, err = tx.ExecContext(ctx, insertSQL("cs_awards", awardCols...), args...)
 			if err == nil {
 				created = true
@@ -162,7 +164,7 @@ func (r awards) Put(ctx context.Context, a credential.Award) (stored credential.
 			}
 			if try > 0 {
 				// The key is still free, so the UUID is what is taken.
-				return db.conflict("award uuid %s is already used by another (learner, achievement)", a.UUID)
+				return db.conflict("award uuid %s is already used by another (learner, achievement, generation)", a.UUID)
 			}
 		}
 	})
@@ -214,8 +216,9 @@ func (r awards) one(ctx context.Context, op string, key any, where string, args 
 }
 
 func (r awards) Get(ctx context.Context, learnerID int64, ref credential.AchievementRef) (credential.Award, error) {
+	// The current award is the highest generation.
 	return r.one(ctx, "awards.get", awardKeyString(learnerID, ref),
-		"WHERE learner_id = ? AND kind = ? AND achievement_id = ?", learnerID, ref.Kind, ref.ID)
+		"WHERE learner_id = ? AND kind = ? AND achievement_id = ? ORDER BY generation DESC LIMIT 1", learnerID, ref.Kind, ref.ID)
 }
 
 func (r awards) GetByUUID(ctx context.Context, id uuid.UUID) (credential.Award, error) {
