@@ -119,8 +119,11 @@ func (o Outcome) Empty() bool {
 // event that caused it, has no effect on that badge: applying an event
 // twice changes nothing the second time and reports an empty Outcome.
 // Requirements are applied before penalties, as in Open edX. A
-// non-repeatable badge that was awarded (or revoked) is never awarded again
-// by the rules.
+// non-repeatable badge that is awarded is not awarded again; one the rules
+// revoked (a penalty) is awarded again, as a new credential
+// (credential.Award.Reissue: new UUID, next Generation; AwardChange.Created
+// is true), when every group is fulfilled again; one a person revoked
+// (credential.RevokedByPerson) is never awarded again by the rules.
 func (e *Engine) Apply(ctx context.Context, tx store.Repos, ev Event) (Outcome, error) {
 	var out Outcome
 	if err := ev.Validate(); err != nil {
@@ -221,7 +224,7 @@ func (r *run) template(ts *tplState, reqs, pens []int) error {
 	for i, pi := range pens {
 		penalties[i] = &s.rs.pens[pi]
 	}
-	if len(reqs) > 0 && (!s.hasAward || ts.t.Repeatable) {
+	if len(reqs) > 0 && earnable(s) {
 		if s.prog == nil {
 			p, created, err := r.tx.Progress().GetOrCreate(r.ctx, r.ev.LearnerID, ts.t.UUID, max(ts.cur.version, 1))
 			if err != nil {
@@ -296,16 +299,41 @@ func (cs *compiledSet) matchAll(tree map[string]any, typ string) (reqs, pens []i
 }
 
 // gated reports whether ev must not affect a badge whose award record is aw:
-// it is the event that caused the last transition, or older than it.
+// it is the event that caused the last transition, or older than it. The
+// causes' event times are compared, not AwardedAt / RevokedAt, which are
+// processing times.
 func gated(aw credential.Award, ev Event) bool {
 	if ev.ID == aw.Awarded.EventID || (aw.Revoked.EventID != "" && ev.ID == aw.Revoked.EventID) {
 		return true
 	}
-	last := aw.AwardedAt
-	if aw.Status == credential.StatusRevoked && aw.RevokedAt.After(last) {
-		last = aw.RevokedAt
+	last := aw.Awarded.EventTime
+	if last.IsZero() {
+		last = aw.AwardedAt
+	}
+	if aw.Status == credential.StatusRevoked {
+		rev := aw.Revoked.EventTime
+		if rev.IsZero() && aw.Revoked.EventID != "" {
+			rev = aw.RevokedAt
+		}
+		if rev.After(last) {
+			last = rev
+		}
 	}
 	return ev.Time.UTC().Truncate(time.Microsecond).Before(last.UTC().Truncate(time.Microsecond))
+}
+
+// earnable reports whether the rules may award the badge of s (again): it
+// has no award yet, it is repeatable, or its award was revoked by the
+// rules (a penalty) — then a new credential is issued. An award revoked by
+// a person is never awarded again by the rules, repeatable or not.
+func earnable(s *badgeState) bool {
+	if !s.hasAward {
+		return true
+	}
+	if s.aw.Status == credential.StatusRevoked && s.aw.RevokedBy == credential.RevokedByPerson {
+		return false
+	}
+	return s.ts.t.Repeatable || s.aw.Status == credential.StatusRevoked
 }
 
 func (r *run) loadAward(s *badgeState) error {
@@ -550,7 +578,20 @@ func (r *run) grant(s *badgeState) error {
 	ts := s.ts
 	cause := credential.Cause{EventID: r.ev.ID, EventTime: r.ev.Time, Reason: r.reason(s)}
 	var aw credential.Award
-	if s.hasAward {
+	switch {
+	case s.hasAward && !earnable(s):
+		return nil
+	case s.hasAward && s.aw.Status == credential.StatusRevoked && !ts.t.Repeatable:
+		// Re-award after a penalty: a new credential; the revoked one stays.
+		var err error
+		if aw, err = s.aw.Reissue(cause, false); err != nil {
+			var te *credential.TransitionError
+			if errors.As(err, &te) {
+				return nil
+			}
+			return err
+		}
+	case s.hasAward:
 		aw = s.aw
 		changed, err := aw.Grant(cause, ts.t.Repeatable, false)
 		var te *credential.TransitionError
@@ -560,12 +601,13 @@ func (r *run) grant(s *badgeState) error {
 		if err != nil {
 			return err
 		}
-	} else {
+	default:
 		var err error
 		if aw, err = credential.NewAward(r.ev.LearnerID, ts.ref, cause); err != nil {
 			return err
 		}
 	}
+	aw.AwardedAt = r.ev.at()
 	stored, created, err := r.tx.Awards().Put(r.ctx, aw)
 	if err != nil {
 		return err
@@ -665,6 +707,7 @@ func (r *run) penalize(s *badgeState, p *compiledPen) error {
 	if !aw.Revoke(credential.Cause{EventID: r.ev.ID, EventTime: r.ev.Time, Reason: reason}) {
 		return nil
 	}
+	aw.RevokedAt = r.ev.at()
 	stored, _, err := r.tx.Awards().Put(r.ctx, aw)
 	if err != nil {
 		return err
@@ -683,7 +726,7 @@ func (r *run) dependent(ts *tplState) error {
 	if err := r.loadAward(s); err != nil {
 		return err
 	}
-	if s.hasAward && (gated(s.aw, r.ev) || !ts.t.Repeatable) {
+	if s.hasAward && (gated(s.aw, r.ev) || !earnable(s) || s.aw.Status == credential.StatusAwarded && !ts.t.Repeatable) {
 		return nil
 	}
 	if len(ts.cur.reqs) > 0 {

@@ -50,16 +50,33 @@
 // requirements in Resets. It revokes the badge only when the badge is
 // awarded and the progress no longer fulfils every group; a learner who
 // never earned the badge gets no revocation and no badge.revoked event
-// (Open edX emits both). A revoked, non-repeatable badge is not awarded
-// again by the rules. In one event, requirements are applied before
+// (Open edX emits both). In one event, requirements are applied before
 // penalties, as in Open edX.
+//
+// Re-award. A badge revoked by the rules (a penalty; the award's RevokedBy
+// is credential.RevokedByRules) is awarded again when its requirements are
+// fulfilled again, as Open edX Credentials does on pass → fail → pass. It
+// is a new credential (credential.Award.Reissue): a new award UUID and the
+// next Generation, so a new provider badge (Credly does not un-revoke one;
+// Open edX leaves its Credly badge revoked, which is not copied), new
+// status-list entries when it is issued as a VC, and a new badge.awarded
+// event; the old credential stays revoked, and the store keeps both
+// (store.Awards.Get returns the current one). A badge revoked by a person
+// (credential.RevokedByPerson: the CLI, an API, a provider's webhook)
+// stays revoked until a person reverses it; the rules never override it,
+// whether the badge is repeatable or not. A repeatable badge that is
+// awarded keeps its semantics: it is granted again on the same award
+// record (Times counts). All of this is replay-safe: applying the same
+// events again changes nothing (see Example_reawardAfterPenalty).
 //
 // Engine and outcomes. Engine.Apply applies one Event (id, type, time,
 // learner, payload tree) inside the caller's store transaction and returns
 // an Outcome: the award transitions (AwardChange, with the stored award and
 // its cause), the fulfilments added and removed, and the progress reached.
 // Every fulfilment records the event id, its time and the matched rules
-// (store.Fulfillment.Matched); every award records its cause event. Applying
+// (store.Fulfillment.Matched); every award records its cause event (its
+// id and time) and, as AwardedAt / RevokedAt, the time the transition was
+// made (Event.At, the pipeline's clock). Applying
 // an event again changes nothing and returns an empty Outcome, as does an
 // event older than the badge's last transition, so each transition is
 // reported once and the pipeline can enqueue its provider call and

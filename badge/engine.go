@@ -34,6 +34,19 @@ type Event struct {
 	LearnerID int64
 	// Data is the payload tree.
 	Data map[string]any
+	// At is when the event is applied (the pipeline's clock): the
+	// AwardedAt / RevokedAt of the transitions it makes, and so the time of
+	// the badge.awarded / badge.revoked events published for them. Zero
+	// means Time. The causes keep Time.
+	At time.Time
+}
+
+// at returns the time the event's transitions are recorded at.
+func (ev Event) at() time.Time {
+	if ev.At.IsZero() {
+		return ev.Time.UTC()
+	}
+	return ev.At.UTC()
 }
 
 // ErrInvalidEvent reports an event the engine cannot apply (no id, type,

@@ -77,10 +77,15 @@ func finalAwards(t *testing.T, h *rulesHarness, learners int) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		slices.SortFunc(as, func(a, c credential.Award) int { return strings.Compare(a.Achievement.ID, c.Achievement.ID) })
+		slices.SortFunc(as, func(a, c credential.Award) int {
+			if n := strings.Compare(a.Achievement.ID, c.Achievement.ID); n != 0 {
+				return n
+			}
+			return a.Gen() - c.Gen()
+		})
 		for _, a := range as {
-			fmt.Fprintf(&b, "learner %d %s: %s times=%d awarded_by=%s revoked_by=%s\n",
-				l, a.Achievement.ID, a.Status, a.Times, a.Awarded.EventID, a.Revoked.EventID)
+			fmt.Fprintf(&b, "learner %d %s gen %d: %s times=%d awarded_by=%s revoked_by=%s (%s)\n",
+				l, a.Achievement.ID, a.Gen(), a.Status, a.Times, a.Awarded.EventID, a.Revoked.EventID, a.RevokedBy)
 		}
 	}
 	return b.String()
