@@ -58,6 +58,13 @@ type Event struct {
 	Key string `json:"key,omitempty"`
 	// Data is the event data (see the type's doc for the value types).
 	Data map[string]any `json:"data"`
+	// CauseID is the id of the event that caused this one, for tracing:
+	// credshare sets it on the badge.awarded / badge.revoked events it
+	// publishes to the triggering event's id. Kafka carries it as the
+	// CloudEvents extension header ce_causeid, Redis Streams as the stream
+	// field causeid; Open edX's consumers read only the attributes they know
+	// and ignore both. Empty on Open edX's own events.
+	CauseID string `json:"causeid,omitempty"`
 	// Msg describes the transport message the event arrived in; nil for an
 	// event built in memory. Dead-letter queues copy it.
 	Msg *Message `json:"-"`

@@ -260,6 +260,9 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 	var transitions []Transition
 	err := p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
 		transitions = transitions[:0]
+		// The transitions are stamped with the time they are made, not the
+		// triggering event's (which their causes keep).
+		ctx = withApplyTime(ctx, p.cfg.Now().UTC())
 		first, err := tx.Events().MarkProcessed(ctx, p.cfg.Group, e.ID, p.cfg.Now())
 		if err != nil {
 			return err
@@ -434,6 +437,7 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 			return nil, retry.Permanent(err)
 		}
 		a.Evidence = evidence
+		a.AwardedAt = applyTime(ctx, e.Time)
 		if _, _, err := tx.Awards().Put(ctx, a); err != nil {
 			return nil, err
 		}
@@ -455,6 +459,11 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 	} else {
 		cause.Reason = "certificate revoked by the LMS"
 		changed = a.Revoke(cause)
+	}
+	if changed && grant {
+		a.AwardedAt = applyTime(ctx, e.Time)
+	} else if changed {
+		a.RevokedAt = applyTime(ctx, e.Time)
 	}
 	evChanged := false
 	for k, v := range evidence {
@@ -514,6 +523,7 @@ func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event
 			Status:  status,
 			URL:     a.Evidence["url"],
 		})
+		ev.CauseID = e.ID
 		return p.enqueuePublish(ctx, tx, eventbus.TopicProgramCertificateLifecycle, ev, a, t.Revoked)
 	}
 	return nil
@@ -592,6 +602,9 @@ func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.
 		Template: eventbus.BadgeTemplateData{UUID: tpl.UUID.String(), Origin: tpl.Provider, Name: tpl.Name,
 			Description: tpl.Description, ImageURL: tpl.ImageURL},
 	})
+	// The published event's time is the award's (or revocation's); the
+	// triggering event's id travels as its CauseID.
+	ev.CauseID = e.ID
 	return p.enqueuePublish(ctx, tx, eventbus.TopicBadgesLifecycle, ev, a, t.Revoked)
 }
 
@@ -616,6 +629,22 @@ func (p *Pipeline) enqueuePublish(ctx context.Context, tx store.Repos, topic str
 	}
 	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: KindEventPublish, Target: topic, IdempotencyKey: key, Payload: body})
 	return err
+}
+
+// applyTimeKey carries the time Handle applies an event at to ApplyRules.
+type applyTimeKey struct{}
+
+func withApplyTime(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, applyTimeKey{}, t)
+}
+
+// applyTime returns the time the current event is applied at (the
+// pipeline's clock), or def outside Handle.
+func applyTime(ctx context.Context, def time.Time) time.Time {
+	if t, ok := ctx.Value(applyTimeKey{}).(time.Time); ok && !t.IsZero() {
+		return t
+	}
+	return def.UTC()
 }
 
 func userData(l credential.Learner) eventbus.UserData {

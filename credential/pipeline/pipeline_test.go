@@ -87,7 +87,7 @@ func TestCertificateCreatedThenRevoked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Status != credential.StatusAwarded || a.Awarded.EventID != "e1" || !a.AwardedAt.Equal(t0) || a.Evidence["grade"] != "0.91" || a.Evidence["mode"] != "verified" {
+	if a.Status != credential.StatusAwarded || a.Awarded.EventID != "e1" || !a.Awarded.EventTime.Equal(t0) || a.AwardedAt.Equal(t0) || a.Evidence["grade"] != "0.91" || a.Evidence["mode"] != "verified" {
 		t.Fatalf("award after created: %+v", a)
 	}
 	if err := p.Handle(ctx, certEvent(eventbus.TypeCertificateRevoked, "e2", u, course, t0.Add(time.Hour))); err != nil {

@@ -57,7 +57,8 @@ func (r *Rules) ApplyRules(ctx context.Context, tx store.Repos, e eventbus.Event
 	if eng == nil {
 		return nil, nil
 	}
-	out, err := eng.Apply(ctx, tx, badge.Event{ID: e.ID, Type: e.Type, Time: e.Time, LearnerID: l.UserID, Data: e.Tree()})
+	out, err := eng.Apply(ctx, tx, badge.Event{ID: e.ID, Type: e.Type, Time: e.Time, LearnerID: l.UserID, Data: e.Tree(),
+		At: applyTime(ctx, e.Time)})
 	if err != nil {
 		if errors.Is(err, credential.ErrInvalid) {
 			return nil, retry.Permanent(err)

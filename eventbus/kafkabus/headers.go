@@ -20,6 +20,9 @@ const (
 	HeaderSourceLib       = "sourcelib"
 	HeaderContentType     = "content-type"
 	HeaderDataContentType = "ce_datacontenttype"
+	// HeaderCauseID carries eventbus.Event.CauseID (a CloudEvents extension
+	// attribute; written only when set, ignored by event-bus-kafka).
+	HeaderCauseID = "ce_causeid"
 )
 
 // Dead-letter headers added to the original headers of a dead-lettered
@@ -37,6 +40,7 @@ const (
 // attributes are the CloudEvents attributes read from the headers.
 type attributes struct {
 	id, typ, source, spec, sourceHost, sourceLib, contentType string
+	causeID                                                   string
 	time                                                      time.Time
 	minor                                                     int
 }
@@ -91,6 +95,8 @@ func parseHeaders(hs []kgo.RecordHeader) (attributes, error) {
 			a.sourceHost = v
 		case HeaderSourceLib:
 			a.sourceLib = v
+		case HeaderCauseID:
+			a.causeID = v
 		case HeaderDataContentType:
 			a.contentType = v
 		case HeaderContentType:
@@ -128,7 +134,7 @@ func eventHeaders(e eventbus.Event) []kgo.RecordHeader {
 		spec = eventbus.SpecVersion
 	}
 	h := func(k, v string) kgo.RecordHeader { return kgo.RecordHeader{Key: k, Value: []byte(v)} }
-	return []kgo.RecordHeader{
+	hs := []kgo.RecordHeader{
 		h(HeaderSpecVersion, spec),
 		h(HeaderContentType, eventbus.ContentTypeAvro),
 		h(HeaderDataContentType, eventbus.ContentTypeAvro),
@@ -140,6 +146,10 @@ func eventHeaders(e eventbus.Event) []kgo.RecordHeader {
 		h(HeaderSourceHost, e.SourceHost),
 		h(HeaderSourceLib, e.SourceLib),
 	}
+	if e.CauseID != "" {
+		hs = append(hs, h(HeaderCauseID, e.CauseID))
+	}
+	return hs
 }
 
 func toHeaders(hs []kgo.RecordHeader) []eventbus.Header {

@@ -407,6 +407,7 @@ func decodeRecord(ctx context.Context, codec *oeavro.Codec, schemaByID schemaFun
 	}
 	e.ID, e.Type, e.Source, e.SpecVersion = a.id, a.typ, a.source, a.spec
 	e.Time, e.MinorVersion, e.SourceHost, e.SourceLib = a.time, a.minor, a.sourceHost, a.sourceLib
+	e.CauseID = a.causeID
 	e.DataContentType = a.contentType
 	e.Data = data
 	e.Key = decodeKey(codec, r.Key)

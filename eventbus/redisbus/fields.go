@@ -17,7 +17,10 @@ const (
 	FieldMinorVersion = "minorversion"
 	FieldSourceHost   = "sourcehost"
 	FieldSourceLib    = "sourcelib"
-	FieldEventData    = "event_data"
+	// FieldCauseID carries eventbus.Event.CauseID (written only when set;
+	// event-bus-redis ignores fields it does not know).
+	FieldCauseID   = "causeid"
+	FieldEventData = "event_data"
 )
 
 // Dead-letter fields added to the original fields of a dead-lettered entry.
@@ -32,6 +35,7 @@ const (
 
 type fields struct {
 	id, typ, source, sourceHost, sourceLib string
+	causeID                                string
 	time                                   time.Time
 	minor                                  int
 	data                                   []byte
@@ -80,6 +84,9 @@ func parseFields(values map[string]any, maxBytes int) (fields, error) {
 	if f.sourceLib, err = get(FieldSourceLib); err != nil {
 		return f, err
 	}
+	if f.causeID, err = get(FieldCauseID); err != nil {
+		return f, err
+	}
 	ts, err := get(FieldTime)
 	if err != nil {
 		return f, err
@@ -118,7 +125,7 @@ func parseFields(values map[string]any, maxBytes int) (fields, error) {
 
 // entryValues returns the XADD field list event-bus-redis writes for e.
 func entryValues(e eventbus.Event, data []byte) []any {
-	return []any{
+	vs := []any{
 		FieldType, e.Type,
 		FieldID, e.ID,
 		FieldSource, e.Source,
@@ -128,6 +135,10 @@ func entryValues(e eventbus.Event, data []byte) []any {
 		FieldSourceLib, e.SourceLib,
 		FieldEventData, data,
 	}
+	if e.CauseID != "" {
+		vs = append(vs, FieldCauseID, e.CauseID)
+	}
+	return vs
 }
 
 // streamIDTime returns the time encoded in a stream entry id.

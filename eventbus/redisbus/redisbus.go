@@ -408,6 +408,7 @@ func (s *Source) decode(stream string, m redis.XMessage) (eventbus.Event, error)
 		return e, err
 	}
 	e.Source, e.Time, e.MinorVersion, e.SourceHost, e.SourceLib = f.source, f.time, f.minor, f.sourceHost, f.sourceLib
+	e.CauseID = f.causeID
 	e.SpecVersion = eventbus.SpecVersion
 	e.DataContentType = eventbus.ContentTypeAvro
 	e.Data = data
