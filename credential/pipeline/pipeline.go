@@ -651,3 +651,80 @@ func userData(l credential.Learner) eventbus.UserData {
 	return eventbus.UserData{ID: l.UserID, IsActive: l.IsActive,
 		PII: eventbus.UserPersonalData{Username: l.Username, Email: l.Email, Name: l.FullName}}
 }
+
+// Revoke revokes an award as a person (credential.RevokedByPerson), the
+// way an operator's tool or an API does: in one transaction it records the
+// revocation and writes the same effects as a rules revocation (status-list
+// bits, the provider's revoke call, badge.revoked). The rules never award
+// the achievement again; only Reinstate does. Revoking an award the rules
+// already revoked marks it as revoked by a person and writes no effects
+// again; revoking one a person revoked changes nothing. ErrNotFound (from
+// the store) for an unknown award.
+func (p *Pipeline) Revoke(ctx context.Context, award uuid.UUID, reason string) (credential.Award, error) {
+	var out credential.Award
+	err := p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+		a, err := tx.Awards().GetByUUID(ctx, award)
+		if err != nil {
+			return err
+		}
+		now := p.cfg.Now().UTC()
+		was := a.Status
+		if !a.RevokeBy(credential.Cause{EventTime: now, Reason: reason}, credential.RevokedByPerson) {
+			out = a
+			return nil
+		}
+		if was == credential.StatusAwarded {
+			a.RevokedAt = now
+		}
+		if out, _, err = tx.Awards().Put(ctx, a); err != nil {
+			return err
+		}
+		if was != credential.StatusAwarded {
+			return nil
+		}
+		l, err := tx.Learners().Get(ctx, a.LearnerID)
+		if err != nil {
+			return err
+		}
+		return p.effects(ctx, tx, eventbus.Event{}, l, Transition{Award: out, Revoked: true})
+	})
+	return out, err
+}
+
+// Reinstate reverses a revocation as a person: it issues the achievement
+// again as a new credential (credential.Award.Reissue: new UUID, next
+// generation) and writes the effects of a grant (the provider's issue call,
+// badge.awarded); the revoked credential stays revoked. award must be the
+// learner's current credential for the achievement and revoked; otherwise
+// the error matches credential.ErrTransition (or store.ErrConflict when a
+// newer credential exists).
+func (p *Pipeline) Reinstate(ctx context.Context, award uuid.UUID, reason string) (credential.Award, error) {
+	var out credential.Award
+	err := p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+		a, err := tx.Awards().GetByUUID(ctx, award)
+		if err != nil {
+			return err
+		}
+		cur, err := tx.Awards().Get(ctx, a.LearnerID, a.Achievement)
+		if err != nil {
+			return err
+		}
+		if cur.UUID != a.UUID {
+			return fmt.Errorf("award %s was replaced by %s: %w", a.UUID, cur.UUID, store.ErrConflict)
+		}
+		now := p.cfg.Now().UTC()
+		n, err := a.Reissue(credential.Cause{EventTime: now, Reason: reason}, true)
+		if err != nil {
+			return err
+		}
+		if out, _, err = tx.Awards().Put(ctx, n); err != nil {
+			return err
+		}
+		l, err := tx.Learners().Get(ctx, a.LearnerID)
+		if err != nil {
+			return err
+		}
+		return p.effects(ctx, tx, eventbus.Event{}, l, Transition{Award: out})
+	})
+	return out, err
+}

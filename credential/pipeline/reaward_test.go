@@ -183,3 +183,69 @@ func testReaward(t *testing.T, st store.Store) {
 		t.Errorf("%d events published, want still 3", published)
 	}
 }
+
+// TestPersonRevokeAndReinstate: Pipeline.Revoke writes a person's
+// revocation with its effects once; the rules leave it; Reinstate issues a
+// new credential with a provider call and badge.awarded.
+func TestPersonRevokeAndReinstate(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	prov := &fakeProvider{}
+	pub := &recordingPublisher{}
+	p, d := newPipeline(t, st, pipeline.Config{Rules: loadRules(t, st), Providers: map[string]badge.Provider{"fake": prov}, Publisher: pub})
+	u := user(6, "kat@example.org")
+	drain := func() {
+		t.Helper()
+		if _, err := d.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Handle(ctx, passing("k1", u, pyCourse, true, t0)); err != nil {
+		t.Fatal(err)
+	}
+	drain()
+	a, err := st.Awards().Get(ctx, 6, credential.Badge(pioneer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv, err := p.Revoke(ctx, a.UUID, "issued in error")
+	if err != nil || rv.Status != credential.StatusRevoked || rv.RevokedBy != credential.RevokedByPerson {
+		t.Fatalf("Revoke = %+v, %v", rv, err)
+	}
+	if _, err := p.Revoke(ctx, a.UUID, "again"); err != nil {
+		t.Fatal(err)
+	}
+	drain()
+	for _, e := range []eventbus.Event{passing("k2", u, pyCourse, false, t0.Add(time.Hour)), passing("k3", u, pyCourse, true, t0.Add(2*time.Hour))} {
+		if err := p.Handle(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drain()
+	if cur, _ := st.Awards().Get(ctx, 6, credential.Badge(pioneer)); cur.UUID != a.UUID || cur.Status != credential.StatusRevoked {
+		t.Fatalf("after fail → pass: %+v", cur)
+	}
+	n, err := p.Reinstate(ctx, a.UUID, "appeal upheld")
+	if err != nil || n.UUID == a.UUID || n.Gen() != 2 || n.Status != credential.StatusAwarded {
+		t.Fatalf("Reinstate = %+v, %v", n, err)
+	}
+	if _, err := p.Reinstate(ctx, a.UUID, "twice"); err == nil {
+		t.Fatal("Reinstate of a replaced credential succeeded")
+	}
+	drain()
+	pub.mu.Lock()
+	var types []string
+	for _, e := range pub.sent {
+		types = append(types, e.Type)
+	}
+	pub.mu.Unlock()
+	if want := []string{eventbus.TypeBadgeAwarded, eventbus.TypeBadgeRevoked, eventbus.TypeBadgeAwarded}; !slices.Equal(types, want) {
+		t.Errorf("published %v, want %v", types, want)
+	}
+	prov.mu.Lock()
+	issued := len(prov.issued)
+	prov.mu.Unlock()
+	if issued != 2 {
+		t.Errorf("provider issued %d badges, want 2", issued)
+	}
+}
