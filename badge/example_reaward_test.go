@@ -8,6 +8,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
 )
@@ -28,7 +29,7 @@ func Example_reawardAfterPenalty() {
 
 	pass := func(id string, minute int, course string, passing bool) badge.Event {
 		return badge.Event{
-			ID: id, Type: badge.EventCoursePassingStatusUpdated, LearnerID: 42,
+			ID: id, Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 42,
 			Time: time.Date(2026, 5, 1, 9, minute, 0, 0, time.UTC),
 			Data: map[string]any{"is_passing": passing, "course": map[string]any{"course_key": course}},
 		}
