@@ -212,7 +212,16 @@ type OutboxItem struct {
 	LastError string    `json:"last_error,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// TraceParent is the W3C trace context (a traceparent header value,
+	// "00-<trace id>-<span id>-<flags>") of the work that enqueued the
+	// item, so the call made later joins the same trace; empty when there
+	// was none. Stores keep it as given (at most MaxTraceParent bytes).
+	TraceParent string `json:"trace_parent,omitempty"`
 }
+
+// MaxTraceParent is the longest OutboxItem.TraceParent a store accepts (a
+// version-00 traceparent is 55 bytes; later versions may append fields).
+const MaxTraceParent = 256
 
 // OutboxStats summarises the outbox for metrics.
 type OutboxStats struct {

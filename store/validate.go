@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/credshare/credshare/credential"
@@ -28,6 +29,8 @@ func PrepareOutboxItem(item OutboxItem) error {
 		return credential.Invalid("outbox.kind", "must not be empty")
 	case strings.TrimSpace(item.IdempotencyKey) == "":
 		return credential.Invalid("outbox.idempotency_key", "must not be empty")
+	case len(item.TraceParent) > MaxTraceParent:
+		return credential.Invalid("outbox.trace_parent", fmt.Sprintf("longer than %d bytes", MaxTraceParent))
 	}
 	return ValidJSON("outbox.payload", item.Payload)
 }

@@ -76,6 +76,7 @@ func (r outbox) Enqueue(ctx context.Context, item store.OutboxItem) (id int64, e
 			Payload:        cloneRaw(item.Payload),
 			Status:         store.OutboxPending,
 			NotBefore:      norm(item.NotBefore),
+			TraceParent:    item.TraceParent,
 			CreatedAt:      now,
 			UpdatedAt:      now,
 		}

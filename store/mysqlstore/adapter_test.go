@@ -102,7 +102,7 @@ func testMigrateTwice(t *testing.T, s *mysqlstore.Store) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 3 {
 		t.Fatalf("SchemaVersion = %d, %v", v, err)
 	}
 }
@@ -136,8 +136,8 @@ func TestConcurrentMigrations(t *testing.T) {
 	}
 	defer db.Close()
 	var rows int
-	if err := db.QueryRow("SELECT COUNT(*) FROM credshare_schema_migrations").Scan(&rows); err != nil || rows != 2 {
-		t.Fatalf("migration rows = %d, %v; want 2", rows, err)
+	if err := db.QueryRow("SELECT COUNT(*) FROM credshare_schema_migrations").Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("migration rows = %d, %v; want 1", rows, err)
 	}
 }
 

@@ -78,8 +78,8 @@ func TestMigrateTwiceAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 2 {
-		t.Fatalf("SchemaVersion = %d, %v; want 2", v, err)
+	if err != nil || v != 3 {
+		t.Fatalf("SchemaVersion = %d, %v; want 3", v, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	if v, err := stores[0].SchemaVersion(ctx); err != nil || v != 2 {
+	if v, err := stores[0].SchemaVersion(ctx); err != nil || v != 3 {
 		t.Fatalf("SchemaVersion = %d, %v", v, err)
 	}
 }

@@ -76,5 +76,5 @@ func ExampleOpen() {
 	defer s.Close()
 	v, _ := s.SchemaVersion(ctx)
 	fmt.Println("schema version", v)
-	// Output: schema version 2
+	// Output: schema version 3
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,50 @@ func (s suite) outbox(t *testing.T) {
 	t.Run("Settle", s.outboxSettle)
 	t.Run("DeadAndRequeue", s.outboxDead)
 	t.Run("RaceClaimOnce", s.outboxRace)
+	t.Run("TraceParent", s.outboxTraceParent)
+}
+
+// outboxTraceParent: an item's trace context comes back as stored from
+// Get, Claim and ListDead; an item without one gives ""; an oversized one
+// is refused.
+func (s suite) outboxTraceParent(t *testing.T) {
+	ctx := t.Context()
+	ob := s.open(t).Outbox()
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	with := item("tp1", time.Time{})
+	with.TraceParent = tp
+	idWith, _, err := ob.Enqueue(ctx, with)
+	must(t, "Enqueue(with trace parent)", err)
+	idWithout, _, err := ob.Enqueue(ctx, item("tp2", time.Time{}))
+	must(t, "Enqueue(without trace parent)", err)
+	want := map[int64]string{idWith: tp, idWithout: ""}
+	for id, w := range want {
+		got, err := ob.Get(ctx, id)
+		must(t, "Get", err)
+		if got.TraceParent != w {
+			t.Errorf("Get(%d).TraceParent = %q, want %q", id, got.TraceParent, w)
+		}
+	}
+	claimed, err := ob.Claim(ctx, "tracer", time.Now().Add(time.Second), time.Minute, 10)
+	must(t, "Claim", err)
+	if len(claimed) != 2 {
+		t.Fatalf("Claim = %d items, want 2", len(claimed))
+	}
+	for _, it := range claimed {
+		if it.TraceParent != want[it.ID] {
+			t.Errorf("Claim: item %d TraceParent = %q, want %q", it.ID, it.TraceParent, want[it.ID])
+		}
+	}
+	must(t, "Kill", ob.Kill(ctx, idWith, "tracer", "gone"))
+	dead, err := ob.ListDead(ctx, 0, 10)
+	must(t, "ListDead", err)
+	if len(dead) != 1 || dead[0].TraceParent != tp {
+		t.Fatalf("ListDead = %+v, want item %d with TraceParent %q", dead, idWith, tp)
+	}
+	long := item("tp3", time.Time{})
+	long.TraceParent = strings.Repeat("a", store.MaxTraceParent+1)
+	_, _, err = ob.Enqueue(ctx, long)
+	wantInvalid(t, "Enqueue(oversized trace parent)", err, "trace_parent")
 }
 
 func item(key string, notBefore time.Time) store.OutboxItem {

@@ -59,13 +59,15 @@ func (r events) Prune(ctx context.Context, cutoff time.Time) (n int, err error) 
 
 type outbox repos
 
-const outboxSelect = "SELECT id, kind, target, idempotency_key, payload, status, attempts, not_before, lease_owner, lease_until, last_error, created_at, updated_at FROM cs_outbox"
+const outboxSelect = "SELECT id, kind, target, idempotency_key, payload, status, attempts, not_before, lease_owner, lease_until, last_error, created_at, updated_at, trace_parent FROM cs_outbox"
 
 func scanOutbox(row rowScanner) (it store.OutboxItem, err error) {
 	var p []byte
+	var tp sql.NullString
 	err = row.Scan(&it.ID, &it.Kind, &it.Target, &it.IdempotencyKey, &p, &it.Status, &it.Attempts,
-		ts{&it.NotBefore}, &it.LeaseOwner, ts{&it.LeaseUntil}, &it.LastError, ts{&it.CreatedAt}, ts{&it.UpdatedAt})
+		ts{&it.NotBefore}, &it.LeaseOwner, ts{&it.LeaseUntil}, &it.LastError, ts{&it.CreatedAt}, ts{&it.UpdatedAt}, &tp)
 	it.Payload = raw(p)
+	it.TraceParent = tp.String
 	return it, err
 }
 
@@ -81,9 +83,9 @@ func (r outbox) Enqueue(ctx context.Context, item store.OutboxItem) (id int64, e
 			nb = now
 		}
 		res, err := tx.ExecContext(ctx, insertSQL("cs_outbox", "kind", "target", "idempotency_key", "payload", "status", "attempts",
-			"not_before", "lease_owner", "lease_until", "last_error", "created_at", "updated_at")+db.d.OnConflictIgnore("kind"),
+			"not_before", "lease_owner", "lease_until", "last_error", "created_at", "updated_at", "trace_parent")+db.d.OnConflictIgnore("kind"),
 			item.Kind, item.Target, item.IdempotencyKey, rawArg(item.Payload), store.OutboxPending, 0,
-			db.tv(nb), "", nil, "", db.tv(now), db.tv(now))
+			db.tv(nb), "", nil, "", db.tv(now), db.tv(now), nullString(item.TraceParent))
 		if err != nil {
 			return err
 		}

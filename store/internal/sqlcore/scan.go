@@ -69,6 +69,15 @@ func rawArg(b json.RawMessage) any {
 
 // jsonArg encodes v as JSON for a text column; empty collections are stored
 // as NULL.
+// nullString stores "" as NULL (a column added after rows existed, whose
+// old rows hold NULL).
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 func jsonArg(v any, empty bool) (any, error) {
 	if empty {
 		return nil, nil
