@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/internal/httpapi"
 )
@@ -111,6 +113,14 @@ func WithLogger(l *slog.Logger) Option {
 		o.cfg.Logger = l
 		return nil
 	}
+}
+
+// WithTracerProvider records an OpenTelemetry client span
+// ("credshare.provider.request") for every HTTP request to Accredible: method,
+// URL path (no query, no token), status code. nil (the default) records
+// none; the global provider is never used.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) error { return o.cfg.SetTracerProvider(tp) }
 }
 
 // WithLimits overrides DefaultLimits (a plan with a different allowance).

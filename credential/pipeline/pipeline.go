@@ -14,6 +14,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/retry"
@@ -102,6 +105,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Meter records metrics; default none.
 	Meter metric.Meter
+	// TracerProvider records a SpanHandle span per event (see Handle);
+	// default none. The global OpenTelemetry provider is never used. With
+	// or without it, an event's trace context (its message's traceparent
+	// header, or the span the handler runs in) is stored with the outbox
+	// rows the event creates, so the calls made later join its trace.
+	TracerProvider trace.TracerProvider
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -110,9 +119,10 @@ type Config struct {
 // transaction per event. It is safe for concurrent use: events of different
 // learners may be handled at once.
 type Pipeline struct {
-	cfg   Config
-	m     pipelineMetrics
-	stats struct {
+	cfg    Config
+	m      pipelineMetrics
+	tracer trace.Tracer
+	stats  struct {
 		applied, duplicate, ignored, failed, invalid, granted, revoked atomic.Int64
 	}
 }
@@ -170,7 +180,10 @@ func New(cfg Config) (*Pipeline, error) {
 			return nil, fmt.Errorf("pipeline: Config.CertificateProvider %q is not in Config.Providers", cfg.CertificateProvider)
 		}
 	}
-	p := &Pipeline{cfg: cfg}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = noop.NewTracerProvider()
+	}
+	p := &Pipeline{cfg: cfg, tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/credential/pipeline")}
 	if cfg.Meter != nil {
 		var err error
 		if p.m.events, err = cfg.Meter.Int64Counter("credshare.events",
@@ -218,9 +231,10 @@ func (p *Pipeline) Group() string { return p.cfg.Group }
 // Dead-lettering and retries belong to the source's chain (see
 // eventbus.DeadLetter and eventbus.Retry).
 func (p *Pipeline) Handler() eventbus.Handler {
-	return eventbus.Chain(p.Handle,
+	return eventbus.Chain(p.handle,
 		eventbus.Recover(),
 		eventbus.Timeout(30*time.Second),
+		p.traced,
 		p.dedup,
 	)
 }
@@ -248,7 +262,16 @@ func (p *Pipeline) dedup(next eventbus.Handler) eventbus.Handler {
 // event (same id) changes nothing. An event that can never be applied (no
 // id, a certificate without a learner) gives an eventbus.Permanent error so
 // the source dead-letters it.
+//
+// Handle runs in a SpanHandle span (see Config.TracerProvider), a child of
+// the span in ctx or else of the trace context in the event's message
+// headers (traceparent, tracestate), and stores that span's context with
+// every outbox row it writes.
 func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
+	return p.traced(p.handle)(ctx, e)
+}
+
+func (p *Pipeline) handle(ctx context.Context, e eventbus.Event) error {
 	if strings.TrimSpace(e.ID) == "" {
 		p.count(ctx, e, "invalid")
 		return retry.Permanent(fmt.Errorf("event of type %q has no id", e.Type))
@@ -366,6 +389,7 @@ func (p *Pipeline) count(ctx context.Context, e eventbus.Event, outcome string) 
 	if p.m.events != nil {
 		p.m.events.Add(ctx, 1, metric.WithAttributes(attribute.String("type", e.Type), attribute.String("outcome", outcome)))
 	}
+	markOutcome(ctx, outcome)
 }
 
 // applyCertificates handles the certificate and program certificate events.
@@ -564,7 +588,8 @@ func (p *Pipeline) enqueueCall(ctx context.Context, tx store.Repos, provider str
 	if err != nil {
 		return err
 	}
-	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: kind, Target: provider, IdempotencyKey: key, Payload: body})
+	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: kind, Target: provider, IdempotencyKey: key, Payload: body,
+		TraceParent: traceParent(ctx)})
 	return err
 }
 
@@ -627,7 +652,8 @@ func (p *Pipeline) enqueuePublish(ctx context.Context, tx store.Repos, topic str
 	if err != nil {
 		return err
 	}
-	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: KindEventPublish, Target: topic, IdempotencyKey: key, Payload: body})
+	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: KindEventPublish, Target: topic, IdempotencyKey: key, Payload: body,
+		TraceParent: traceParent(ctx)})
 	return err
 }
 

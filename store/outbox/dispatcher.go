@@ -10,7 +10,11 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"golang.org/x/time/rate"
 
 	"github.com/credshare/credshare/credential/retry"
@@ -61,9 +65,20 @@ type Config struct {
 	Logger *slog.Logger
 	// Meter records metrics; default none.
 	Meter metric.Meter
+	// TracerProvider records a "credshare.outbox.call" span per attempt,
+	// a child of the item's stored TraceParent when it has one (so a call
+	// made minutes after its event joins the event's trace); default none.
+	// The global OpenTelemetry provider is never used.
+	TracerProvider trace.TracerProvider
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
+
+// SpanCall is the name of the span a Dispatcher records for each attempt
+// of an outbox item (see Config.TracerProvider). Its attributes are
+// credshare.outbox.kind, .target, .item_id, .attempt and .result (ok,
+// retry, dead).
+const SpanCall = "credshare.outbox.call"
 
 // Dispatcher runs outbox items: it claims due items with a lease, calls the
 // handler registered for each item's kind, and completes, reschedules (with
@@ -79,7 +94,8 @@ type Dispatcher struct {
 	limits  map[string]Limits // Config.Limits, then what LimitTarget added
 	targets map[string]*targetState
 
-	calls metric.Int64Counter
+	calls  metric.Int64Counter
+	tracer trace.Tracer
 }
 
 type targetState struct {
@@ -122,7 +138,11 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	d := &Dispatcher{cfg: cfg, handlers: map[string]Handler{}, limits: map[string]Limits{}, targets: map[string]*targetState{}}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = noop.NewTracerProvider()
+	}
+	d := &Dispatcher{cfg: cfg, handlers: map[string]Handler{}, limits: map[string]Limits{}, targets: map[string]*targetState{},
+		tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/store/outbox")}
 	for name, l := range cfg.Limits {
 		d.limits[name] = l
 	}
@@ -259,21 +279,44 @@ func (d *Dispatcher) release(ctx context.Context, items []store.OutboxItem) {
 }
 
 func (d *Dispatcher) run(ctx context.Context, t *targetState, it store.OutboxItem) {
+	ctx, span := d.startSpan(ctx, it)
+	defer span.End()
+	var err error
+	defer func() {
+		outcome := d.finish(ctx, it, err)
+		span.SetAttributes(attribute.String("credshare.outbox.result", outcome))
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, outcome)
+		}
+	}()
 	h, ok := d.handlers[it.Kind]
 	if !ok {
-		d.finish(ctx, it, fmt.Errorf("no handler for outbox kind %q in this dispatcher", it.Kind))
+		err = fmt.Errorf("no handler for outbox kind %q in this dispatcher", it.Kind)
 		return
 	}
 	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			d.finish(ctx, it, err)
+		if err = t.limiter.Wait(ctx); err != nil {
 			return
 		}
 	}
 	callCtx, cancel := context.WithTimeout(ctx, d.cfg.Lease*3/4)
-	err := safeCall(callCtx, h, it)
+	err = safeCall(callCtx, h, it)
 	cancel()
-	d.finish(ctx, it, err)
+}
+
+// startSpan starts the attempt's span, a child of the trace context stored
+// with the item (a remote parent: it was recorded by another process, or
+// long ago), or a root span when the item carries none.
+func (d *Dispatcher) startSpan(ctx context.Context, it store.OutboxItem) (context.Context, trace.Span) {
+	if it.TraceParent != "" {
+		ctx = propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier{"traceparent": it.TraceParent})
+	}
+	return d.tracer.Start(ctx, SpanCall, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(
+		attribute.String("credshare.outbox.kind", it.Kind),
+		attribute.String("credshare.outbox.target", it.Target),
+		attribute.Int64("credshare.outbox.item_id", it.ID),
+		attribute.Int("credshare.outbox.attempt", it.Attempts)))
 }
 
 func safeCall(ctx context.Context, h Handler, it store.OutboxItem) (err error) {
@@ -285,7 +328,8 @@ func safeCall(ctx context.Context, h Handler, it store.OutboxItem) (err error) {
 	return h(ctx, it)
 }
 
-func (d *Dispatcher) finish(ctx context.Context, it store.OutboxItem, err error) {
+// finish records the attempt's outcome and returns it: "ok", "retry" or "dead".
+func (d *Dispatcher) finish(ctx context.Context, it store.OutboxItem, err error) string {
 	ob := d.cfg.Store.Outbox()
 	outcome := "ok"
 	var serr error
@@ -316,6 +360,7 @@ func (d *Dispatcher) finish(ctx context.Context, it store.OutboxItem, err error)
 		d.calls.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", it.Kind),
 			attribute.String("target", it.Target), attribute.String("outcome", outcome)))
 	}
+	return outcome
 }
 
 // backoff returns the delay before attempt n+1: full jitter over a capped

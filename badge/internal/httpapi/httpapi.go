@@ -18,7 +18,18 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/vc/netguard"
 	"github.com/go-resty/resty/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
+
+// SpanRequest is the name of the client span recorded for each HTTP
+// request (each attempt) when Config.TracerProvider is set. Its attributes
+// are http.request.method, url.path (no query, the call's secret removed),
+// server.address, http.response.status_code, http.request.resend_count,
+// credshare.provider and credshare.provider.op.
+const SpanRequest = "credshare.provider.request"
 
 // Config configures an API.
 type Config struct {
@@ -51,6 +62,10 @@ type Config struct {
 	// one interval. The call that got the 429 still waits its Retry-After.
 	Rate  float64
 	Burst int
+	// TracerProvider records a SpanRequest span per HTTP request; default
+	// none (the global provider is never used). No trace header is sent to
+	// the provider.
+	TracerProvider trace.TracerProvider
 }
 
 // ValidateBaseURL checks that u is an absolute https URL (or http to a
@@ -110,10 +125,11 @@ func apiClient(base *url.URL, timeout time.Duration) (*http.Client, error) {
 
 // API makes calls to one provider API.
 type API struct {
-	cfg   Config
-	base  *url.URL
-	r     *resty.Client
-	pacer *pacer
+	cfg    Config
+	base   *url.URL
+	r      *resty.Client
+	pacer  *pacer
+	tracer trace.Tracer
 }
 
 // pacer is a GCRA token bucket: tat is the theoretical arrival time of the
@@ -201,6 +217,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = noop.NewTracerProvider()
+	}
 	base, _ := url.Parse(cfg.BaseURL)
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -220,7 +239,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.UserAgent != "" {
 		r.SetHeader("User-Agent", cfg.UserAgent)
 	}
-	a := &API{cfg: cfg, base: base, r: r}
+	a := &API{cfg: cfg, base: base, r: r, tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/badge")}
 	if cfg.Rate > 0 {
 		a.pacer = newPacer(cfg.Rate, cfg.Burst)
 	}
@@ -290,7 +309,7 @@ func (a *API) Do(ctx context.Context, c Call) (int, error) {
 				return 0, badge.TransportError(a.cfg.Provider, c.Op, err)
 			}
 		}
-		status, e := a.once(ctx, c, target)
+		status, e := a.traced(ctx, c, target, attempt)
 		if e != nil && a.pacer != nil && errors.Is(e, badge.ErrRateLimited) {
 			a.pacer.penalise()
 		}
@@ -322,6 +341,47 @@ func (a *API) Do(ctx context.Context, c Call) (int, error) {
 			return status, badge.TransportError(a.cfg.Provider, c.Op, err)
 		}
 	}
+}
+
+// traced runs one attempt in a SpanRequest span.
+func (a *API) traced(ctx context.Context, c Call, target string, attempt int) (int, *badge.Error) {
+	path := target
+	if u, err := url.Parse(target); err == nil {
+		path = u.Path
+	}
+	if c.Secret != "" {
+		path = strings.ReplaceAll(path, c.Secret, "REDACTED")
+	}
+	ctx, span := a.tracer.Start(ctx, SpanRequest, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("http.request.method", c.Method),
+		attribute.String("url.path", path),
+		attribute.String("server.address", a.base.Hostname()),
+		attribute.Int("http.request.resend_count", attempt-1),
+		attribute.String("credshare.provider", a.cfg.Provider),
+		attribute.String("credshare.provider.op", c.Op)))
+	defer span.End()
+	status, e := a.once(ctx, c, target)
+	if status != 0 {
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+	}
+	if e != nil {
+		et := errorType(status, e)
+		span.SetAttributes(attribute.String("error.type", et))
+		span.SetStatus(codes.Error, et)
+	}
+	return status, e
+}
+
+// errorType names a failed request's class for the error.type attribute:
+// the status code, or "transport".
+func errorType(status int, e *badge.Error) string {
+	if status != 0 {
+		return fmt.Sprint(status)
+	}
+	if errors.Is(e, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "transport"
 }
 
 func (a *API) once(ctx context.Context, c Call, target string) (int, *badge.Error) {

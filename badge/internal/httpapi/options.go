@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // The setters below validate and apply the options every provider client
@@ -66,5 +68,11 @@ func (c *Config) SetPacing(rate float64, burst, concurrency int) error {
 		return errors.New("limits must not be negative")
 	}
 	c.Rate, c.Burst = rate, burst
+	return nil
+}
+
+// SetTracerProvider sets the provider of the request spans; nil means none.
+func (c *Config) SetTracerProvider(tp trace.TracerProvider) error {
+	c.TracerProvider = tp
 	return nil
 }
