@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -148,6 +149,9 @@ func (p *Publisher) Record(ctx context.Context, topic string, e eventbus.Event) 
 		return nil, err
 	}
 	rec := &kgo.Record{Topic: full, Value: oeavro.Frame(uint32(id), body), Headers: eventHeaders(e)}
+	for _, h := range bustrace.Headers(ctx) {
+		rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: h.Key, Value: h.Value})
+	}
 	key := e.Key
 	if key == "" {
 		if info, ok := eventbus.LookupType(e.Type); ok {

@@ -12,8 +12,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/metric"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
 )
@@ -57,6 +60,12 @@ type SourceConfig struct {
 	// Meter, when set, records the credshare.bus.* metrics (see the
 	// package documentation); nil records none.
 	Meter metric.Meter
+	// TracerProvider, when set, runs each handler call in a
+	// "credshare.bus.receive" consumer span, a child of the traceparent
+	// the message carries (if any); nil records none (the global provider
+	// is never used). The handler can read the message's trace context
+	// from the event's Msg.Headers either way.
+	TracerProvider trace.TracerProvider
 }
 
 // Source consumes Open edX events from Kafka in a consumer group.
@@ -220,6 +229,9 @@ func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
 		return err
 	}
 	defer done()
+	if s.cfg.TracerProvider != nil {
+		h = bustrace.Wrap(bustrace.Tracer(s.cfg.TracerProvider, "github.com/credshare/credshare/eventbus/kafkabus"), "kafka", h)
+	}
 
 	for ctx.Err() == nil {
 		wait := s.resumeDue()

@@ -12,8 +12,11 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 )
 
@@ -52,6 +55,7 @@ type topic struct {
 
 type message struct {
 	e      eventbus.Event
+	hdrs   []eventbus.Header // trace context of the publisher (traceparent, tracestate)
 	at     time.Time
 	reason string // dead-letter reason, for DLQ topics
 }
@@ -118,7 +122,7 @@ func (b *Bus) Publish(ctx context.Context, topic string, e eventbus.Event) error
 		return err
 	}
 	e = prepare(e)
-	return b.append(eventbus.FullTopic(b.cfg.TopicPrefix, topic), message{e: e, at: b.cfg.Now()})
+	return b.append(eventbus.FullTopic(b.cfg.TopicPrefix, topic), message{e: e, hdrs: bustrace.Headers(ctx), at: b.cfg.Now()})
 }
 
 func prepare(e eventbus.Event) eventbus.Event {
@@ -240,6 +244,12 @@ type SourceConfig struct {
 	// Meter, when set, records the credshare.bus.* metrics (see the
 	// package documentation); nil records none.
 	Meter metric.Meter
+	// TracerProvider, when set, runs each handler call in a
+	// "credshare.bus.receive" consumer span, a child of the traceparent
+	// the message carries (if any); nil records none (the global provider
+	// is never used). The handler can read the message's trace context
+	// from the event's Msg.Headers either way.
+	TracerProvider trace.TracerProvider
 }
 
 // Source is a consumer of a Bus in a consumer group.
@@ -294,6 +304,9 @@ func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
 		return err
 	}
 	defer done()
+	if s.cfg.TracerProvider != nil {
+		h = bustrace.Wrap(bustrace.Tracer(s.cfg.TracerProvider, "github.com/credshare/credshare/eventbus/membus"), "mem", h)
+	}
 
 	b := s.bus
 	b.mu.Lock()
@@ -377,7 +390,7 @@ func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
 				e := m.e
 				e.Data = cloneMap(e.Data)
 				e.Msg = &eventbus.Message{Transport: "mem", Topic: name, Partition: int32(p), Offset: ps.committed,
-					Timestamp: m.at, Deliveries: ps.deliveries}
+					Timestamp: m.at, Deliveries: ps.deliveries, Headers: slices.Clone(m.hdrs)}
 				items = append(items, workItem{topic: name, part: p, off: ps.committed, e: e})
 			}
 		}

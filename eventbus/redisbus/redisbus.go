@@ -17,10 +17,14 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/credshare/credshare/credential/retry"
 )
 
 // schemas holds the Avro schemas of event types beyond the built-in ones.
@@ -84,6 +88,12 @@ type SourceConfig struct {
 	// Meter, when set, records the credshare.bus.* metrics (see the
 	// package documentation); nil records none.
 	Meter metric.Meter
+	// TracerProvider, when set, runs each handler call in a
+	// "credshare.bus.receive" consumer span, a child of the traceparent
+	// the message carries (if any); nil records none (the global provider
+	// is never used). The handler can read the message's trace context
+	// from the event's Msg.Headers either way.
+	TracerProvider trace.TracerProvider
 }
 
 // Source consumes Open edX events from Redis Streams with a consumer group,
@@ -162,6 +172,9 @@ func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
 		return err
 	}
 	defer done()
+	if s.cfg.TracerProvider != nil {
+		h = bustrace.Wrap(bustrace.Tracer(s.cfg.TracerProvider, "github.com/credshare/credshare/eventbus/redisbus"), "redis", h)
+	}
 	for _, st := range s.streams {
 		err := s.cfg.Client.XGroupCreateMkStream(ctx, st, s.cfg.Group, "0").Err()
 		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
@@ -565,7 +578,11 @@ func (p *Publisher) Publish(ctx context.Context, topic string, e eventbus.Event)
 	if err != nil {
 		return err
 	}
-	args := &redis.XAddArgs{Stream: eventbus.FullTopic(p.cfg.TopicPrefix, topic), Values: entryValues(e, data)}
+	values := entryValues(e, data)
+	for _, h := range bustrace.Headers(ctx) {
+		values = append(values, h.Key, string(h.Value))
+	}
+	args := &redis.XAddArgs{Stream: eventbus.FullTopic(p.cfg.TopicPrefix, topic), Values: values}
 	if p.cfg.StreamMaxLen > 0 {
 		args.MaxLen, args.Approx = p.cfg.StreamMaxLen, true
 	}
