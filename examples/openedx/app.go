@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
@@ -43,6 +45,11 @@ type appOptions struct {
 	redisBlock time.Duration
 	// defaultRules is used when no rules file is configured.
 	defaultRules []byte
+	// tracerProvider, when set, records the pipeline's, the dispatcher's,
+	// the providers' and the bus source's spans (see docs/operating.md,
+	// "Tracing"); nil records none. This example ships no exporter: a
+	// host embedding the App passes its own SDK TracerProvider.
+	tracerProvider trace.TracerProvider
 }
 
 // App is the assembled deployment: store, providers, pipeline, event bus
@@ -141,13 +148,13 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	}
 	if a.pipe, err = pipeline.New(pipeline.Config{
 		Store: a.st, Group: cfg.Bus.ConsumerGroup, Rules: rules, Providers: providers, Publisher: pub,
-		PublishProgramEvents: cfg.Bus.PublishProgramEvents, Logger: log, Meter: meter,
+		PublishProgramEvents: cfg.Bus.PublishProgramEvents, Logger: log, Meter: meter, TracerProvider: opts.tracerProvider,
 	}); err != nil {
 		return nil, err
 	}
 	host, _ := os.Hostname()
 	if a.disp, err = outbox.NewDispatcher(outbox.Config{Store: a.st, Owner: fmt.Sprintf("%s-%d", host, os.Getpid()),
-		Logger: log, Meter: meter}); err != nil {
+		Logger: log, Meter: meter, TracerProvider: opts.tracerProvider}); err != nil {
 		return nil, err
 	}
 	a.pipe.RegisterHandlers(a.disp)
@@ -200,7 +207,7 @@ func (a *App) providers(ctx context.Context, opts appOptions) (map[string]badge.
 				return nil, nil, err
 			}
 		}
-		copts := []credly.Option{credly.WithLogger(a.log)}
+		copts := []credly.Option{credly.WithLogger(a.log), credly.WithTracerProvider(opts.tracerProvider)}
 		if a.cfg.Credly.Sandbox {
 			copts = append(copts, credly.WithSandbox())
 		}
@@ -225,7 +232,7 @@ func (a *App) providers(ctx context.Context, opts appOptions) (map[string]badge.
 				return nil, nil, err
 			}
 		}
-		aopts := []accredible.Option{accredible.WithLogger(a.log)}
+		aopts := []accredible.Option{accredible.WithLogger(a.log), accredible.WithTracerProvider(opts.tracerProvider)}
 		if a.cfg.Accredible.Sandbox {
 			aopts = append(aopts, accredible.WithSandbox())
 		}

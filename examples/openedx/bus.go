@@ -69,7 +69,8 @@ func (a *App) openKafka(ctx context.Context, opts appOptions, meter metric.Meter
 		return nil
 	}
 	sc := kafkabus.SourceConfig{Client: cc, Registry: reg, Group: cfg.Bus.ConsumerGroup, Topics: cfg.topics(),
-		DeadLetter: pub, RetryBackoff: cfg.Bus.RetryBackoff.Duration, Logger: a.log, Meter: meter}
+		DeadLetter: pub, RetryBackoff: cfg.Bus.RetryBackoff.Duration, Logger: a.log, Meter: meter,
+		TracerProvider: opts.tracerProvider}
 	if cfg.Kafka.ReplayFrom != "" {
 		sc.ReplayFrom, _ = time.Parse(time.RFC3339, cfg.Kafka.ReplayFrom)
 	}
@@ -137,7 +138,7 @@ func (a *App) openRedis(ctx context.Context, opts appOptions, meter metric.Meter
 	}
 	src, err := redisbus.NewSource(redisbus.SourceConfig{Client: client, TopicPrefix: cfg.Bus.TopicPrefix, Topics: cfg.topics(),
 		Group: cfg.Bus.ConsumerGroup, Consumer: cfg.Redis.ConsumerName, RetryBackoff: cfg.Bus.RetryBackoff.Duration,
-		Block: opts.redisBlock, Logger: a.log, Meter: meter})
+		Block: opts.redisBlock, Logger: a.log, Meter: meter, TracerProvider: opts.tracerProvider})
 	if err != nil {
 		return fmt.Errorf("redis consumer: %w", err)
 	}
