@@ -136,8 +136,8 @@ func TestConcurrentMigrations(t *testing.T) {
 	}
 	defer db.Close()
 	var rows int
-	if err := db.QueryRow("SELECT COUNT(*) FROM credshare_schema_migrations").Scan(&rows); err != nil || rows != 2 {
-		t.Fatalf("migration rows = %d, %v; want 2 (versions 1 and 3)", rows, err)
+	if err := db.QueryRow("SELECT COUNT(*) FROM credshare_schema_migrations").Scan(&rows); err != nil || rows != 3 {
+		t.Fatalf("migration rows = %d, %v; want 3 (versions 1, 2 and 3)", rows, err)
 	}
 }
 
