@@ -236,7 +236,7 @@ func onlySpan(t *testing.T, exp *tracetest.InMemoryExporter, name string) tracet
 func attrMap(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }
