@@ -134,7 +134,7 @@ func writeLogged(log *slog.Logger, w http.ResponseWriter, r *http.Request, err e
 	}
 	attrs = append(attrs, "status", we.Status, "code", we.Code, "reason", we.Reason)
 	if we.Cause != nil {
-		attrs = append(attrs, "cause", we.Cause.Error())
+		attrs = append(attrs, "cause", logDetail(we.Cause))
 	}
 	switch {
 	case we.Kind == ErrTimeout && errors.As(context.Cause(ctx), new(deadlineError)):
@@ -145,4 +145,19 @@ func writeLogged(log *slog.Logger, w http.ResponseWriter, r *http.Request, err e
 		log.WarnContext(ctx, "wallet request refused", attrs...)
 	}
 	WriteError(w, we)
+}
+
+// logDetail is the text of err for the log: its message and, when err or an
+// error it wraps keeps a detail out of its message (the generic fetch errors
+// of vc/did and status have a Detail method naming the URL and the dial
+// error), that detail too. It never reaches the remote client.
+func logDetail(err error) string {
+	msg := err.Error()
+	var d interface{ Detail() string }
+	if errors.As(err, &d) {
+		if detail := d.Detail(); detail != "" && detail != msg {
+			return msg + ": " + detail
+		}
+	}
+	return msg
 }
