@@ -40,10 +40,10 @@ var builtTypes = map[string]bool{"Client": true, "Transport": true}
 
 // outboundViolations parses one Go file and returns where it uses
 // net/http's default client or transport, or builds an http.Client or
-// http.Transport (composite literal, pointer to one, or new()). Copies of
-// a given client (c := *given) and zero-value declarations (var c
-// http.Client) are not reported: they are not new clients of their own
-// unless used as they are, which review catches.
+// http.Transport (composite literal, pointer to one, new(), or a
+// zero-value declaration such as var c http.Client or a struct field of
+// that type, which is a default client once used). Copies of a given client
+// (c := *given, var c http.Client = *given) are not reported.
 func outboundViolations(fset *token.FileSet, name string, src any) ([]string, error) {
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
 	if err != nil {
@@ -96,6 +96,14 @@ func outboundViolations(fset *token.FileSet, name string, src any) ([]string, er
 		case *ast.CompositeLit:
 			if m, ok := isHTTP(n.Type); ok && builtTypes[m] {
 				report(n, "builds an http."+m)
+			}
+		case *ast.ValueSpec:
+			if m, ok := isHTTP(n.Type); ok && builtTypes[m] && len(n.Values) == 0 {
+				report(n, "declares a zero-value http."+m+" (a default one once used)")
+			}
+		case *ast.Field:
+			if m, ok := isHTTP(n.Type); ok && builtTypes[m] {
+				report(n, "holds an http."+m+" by value (its zero value is a default one)")
 			}
 		case *ast.CallExpr:
 			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "new" && len(n.Args) == 1 {
@@ -236,7 +244,9 @@ func TestOutboundViolationsFindsEachForm(t *testing.T) {
 		{"dot import", `package p; import . "net/http"; var c = DefaultClient`, []string{"dot import"}},
 		{"nested literal", `package p; import "net/http"; var cs = []*http.Client{{}}`, nil}, // element type elided: not seen, rare
 		{"copy of a given client", `package p; import "net/http"; func f(g *http.Client) *http.Client { c := *g; return &c }`, nil},
-		{"zero-value declaration", `package p; import "net/http"; func f(g *http.Client) { var c http.Client; c = *g; _ = c }`, nil},
+		{"zero-value declaration", `package p; import "net/http"; func f() { var c http.Client; c.Get("") }`, []string{"zero-value http.Client"}},
+		{"declared copy", `package p; import "net/http"; func f(g *http.Client) { var c http.Client = *g; _ = c }`, nil},
+		{"field by value", `package p; import "net/http"; type s struct{ c http.Client; t *http.Transport }`, []string{"holds an http.Client by value"}},
 		{"shadowing variable", `package p; import "net/http"; func f() { http := struct{ DefaultClient int }{}; _ = http.DefaultClient }`,
 			[]string{"declares http", "http.DefaultClient"}},
 		{"other packages", `package p; import "example.org/http"; var c = http.DefaultClient; var d = &http.Client{}`, nil},

@@ -181,16 +181,15 @@ func New(cfg Config) (*Loader, error) {
 	if err := l.canon.Validate(); err != nil {
 		return nil, fmt.Errorf("ld: Config.Canon: %w", err)
 	}
-	var c http.Client
-	if cfg.Client != nil {
-		c = *cfg.Client // used as given; only redirects are narrowed below
-	} else {
+	src := cfg.Client // used as given; only redirects are narrowed below
+	if src == nil {
 		g, err := netguard.New(netguard.Config{Timeout: cfg.Timeout, MaxBytes: l.max + 1})
 		if err != nil {
 			return nil, fmt.Errorf("ld: %w", err)
 		}
-		c = *g
+		src = g
 	}
+	c := *src
 	// Redirects only to allowed https hosts, then whatever the client's
 	// own policy says.
 	own := c.CheckRedirect
