@@ -85,8 +85,23 @@ type Config struct {
 	// Rules applies badge rules; nil processes certificate events only.
 	Rules RulesApplier
 	// Providers issue and revoke badges, by provider id. A template whose
-	// provider is not here gets its awards recorded but no provider call.
+	// provider is neither here nor in QueueProviders gets its awards
+	// recorded but no provider call.
 	Providers map[string]badge.Provider
+	// QueueProviders names providers this process has no Provider for but
+	// whose issue and revoke calls it queues anyway: the outbox rows are
+	// written exactly as for a provider in Providers, and the dispatcher of
+	// the deployment that has the provider runs them. A process that only
+	// records decisions — the credshare CLI revoking or reinstating an
+	// award — names the deployment's providers here, so no provider call
+	// is silently left out.
+	QueueProviders []string
+	// QueuePublish writes the outbox rows of the events the pipeline
+	// publishes (badge.awarded, badge.revoked, and program certificate
+	// events with PublishProgramEvents) even though Publisher is nil; the
+	// deployment's dispatcher publishes them. RegisterHandlers installs no
+	// publish handler without a Publisher, so this process never runs them.
+	QueuePublish bool
 	// Publisher publishes badge.awarded / badge.revoked events (and program
 	// certificate events when PublishProgramEvents is set); nil publishes
 	// nothing.
@@ -96,7 +111,8 @@ type Config struct {
 	PublishProgramEvents bool
 	// Status revokes issued VCs when an award is revoked; nil skips it.
 	Status StatusRevoker
-	// CertificateProvider, when set, names a provider in Providers that
+	// CertificateProvider, when set, names a provider in Providers (or
+	// QueueProviders) that
 	// course and program certificates are issued (and revoked) through —
 	// typically "obv3", which issues them as signed Open Badges 3.0
 	// credentials.
@@ -120,6 +136,7 @@ type Config struct {
 // learners may be handled at once.
 type Pipeline struct {
 	cfg    Config
+	queued map[string]bool // QueueProviders
 	m      pipelineMetrics
 	tracer trace.Tracer
 	stats  struct {
@@ -175,15 +192,22 @@ func New(cfg Config) (*Pipeline, error) {
 			return nil, fmt.Errorf("pipeline: Config.Providers[%q] reports id %q", id, p.ID())
 		}
 	}
+	queued := map[string]bool{}
+	for _, id := range cfg.QueueProviders {
+		if strings.TrimSpace(id) == "" || id != strings.TrimSpace(id) {
+			return nil, fmt.Errorf("pipeline: Config.QueueProviders holds the invalid provider id %q", id)
+		}
+		queued[id] = true
+	}
 	if cfg.CertificateProvider != "" {
-		if _, ok := cfg.Providers[cfg.CertificateProvider]; !ok {
-			return nil, fmt.Errorf("pipeline: Config.CertificateProvider %q is not in Config.Providers", cfg.CertificateProvider)
+		if _, ok := cfg.Providers[cfg.CertificateProvider]; !ok && !queued[cfg.CertificateProvider] {
+			return nil, fmt.Errorf("pipeline: Config.CertificateProvider %q is not in Config.Providers or Config.QueueProviders", cfg.CertificateProvider)
 		}
 	}
 	if cfg.TracerProvider == nil {
 		cfg.TracerProvider = noop.NewTracerProvider()
 	}
-	p := &Pipeline{cfg: cfg, tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/credential/pipeline")}
+	p := &Pipeline{cfg: cfg, queued: queued, tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/credential/pipeline")}
 	if cfg.Meter != nil {
 		var err error
 		if p.m.events, err = cfg.Meter.Int64Counter("credshare.events",
@@ -319,7 +343,7 @@ func (p *Pipeline) handle(ctx context.Context, e eventbus.Event) error {
 			outcome = "ignored"
 		}
 		for _, t := range transitions {
-			if err := p.effects(ctx, tx, e, learner, t); err != nil {
+			if err := p.effects(ctx, tx, e, learner, t, ""); err != nil {
 				return err
 			}
 		}
@@ -512,8 +536,20 @@ func (p *Pipeline) applyCertificates(ctx context.Context, tx store.Repos, e even
 	return []Transition{{Award: stored, Revoked: !grant}}, nil
 }
 
-// effects writes the outbox rows (and status-list changes) for one transition.
-func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition) error {
+// callsProvider reports whether the pipeline writes the calls to provider
+// id: it is configured here or queued for another process.
+func (p *Pipeline) callsProvider(id string) bool {
+	_, ok := p.cfg.Providers[id]
+	return ok || p.queued[id]
+}
+
+// publishes reports whether the pipeline writes published events' rows.
+func (p *Pipeline) publishes() bool { return p.cfg.Publisher != nil || p.cfg.QueuePublish }
+
+// effects writes the outbox rows (and status-list changes) for one
+// transition. skip names a provider whose call is left out (it made the
+// change itself: a revocation its webhook reported).
+func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition, skip string) error {
 	a := t.Award
 	if t.Revoked && p.cfg.Status != nil {
 		if err := p.cfg.Status.RevokeAward(ctx, tx, a); err != nil {
@@ -522,14 +558,14 @@ func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event
 	}
 	switch a.Achievement.Kind {
 	case credential.KindBadge:
-		return p.badgeEffects(ctx, tx, e, l, t)
+		return p.badgeEffects(ctx, tx, e, l, t, skip)
 	case credential.KindCourseCertificate:
-		return p.certificateCall(ctx, tx, l, t, badge.TemplateRef{Name: a.Evidence["course_name"], ExternalID: a.Achievement.ID})
+		return p.certificateCall(ctx, tx, l, t, badge.TemplateRef{Name: a.Evidence["course_name"], ExternalID: a.Achievement.ID}, skip)
 	case credential.KindProgramCertificate:
-		if err := p.certificateCall(ctx, tx, l, t, badge.TemplateRef{Name: a.Evidence["program_title"], ExternalID: a.Achievement.ID}); err != nil {
+		if err := p.certificateCall(ctx, tx, l, t, badge.TemplateRef{Name: a.Evidence["program_title"], ExternalID: a.Achievement.ID}, skip); err != nil {
 			return err
 		}
-		if !p.cfg.PublishProgramEvents || p.cfg.Publisher == nil {
+		if !p.cfg.PublishProgramEvents || !p.publishes() {
 			return nil
 		}
 		typ := eventbus.TypeProgramCertificateAwarded
@@ -555,8 +591,8 @@ func (p *Pipeline) effects(ctx context.Context, tx store.Repos, e eventbus.Event
 
 // certificateCall queues the certificate provider's call for a certificate
 // transition, when a certificate provider is configured.
-func (p *Pipeline) certificateCall(ctx context.Context, tx store.Repos, l credential.Learner, t Transition, ref badge.TemplateRef) error {
-	if p.cfg.CertificateProvider == "" {
+func (p *Pipeline) certificateCall(ctx context.Context, tx store.Repos, l credential.Learner, t Transition, ref badge.TemplateRef, skip string) error {
+	if p.cfg.CertificateProvider == "" || p.cfg.CertificateProvider == skip {
 		return nil
 	}
 	return p.enqueueCall(ctx, tx, p.cfg.CertificateProvider, l, t, ref)
@@ -593,7 +629,7 @@ func (p *Pipeline) enqueueCall(ctx context.Context, tx store.Repos, provider str
 	return err
 }
 
-func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition) error {
+func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.Event, l credential.Learner, t Transition, skip string) error {
 	a := t.Award
 	tplID, err := parseUUID(a.Achievement.ID)
 	if err != nil {
@@ -604,17 +640,17 @@ func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.
 		return err
 	}
 	ref := badge.TemplateRef{UUID: tpl.UUID, AccountID: tpl.AccountID, ExternalID: tpl.ExternalID, Name: tpl.Name}
-	if tpl.Provider != "" {
-		if _, ok := p.cfg.Providers[tpl.Provider]; ok {
-			if err := p.enqueueCall(ctx, tx, tpl.Provider, l, t, ref); err != nil {
-				return err
-			}
-		} else {
-			p.cfg.Logger.Warn("badge template's provider is not configured; award recorded without a provider call",
-				"template", tpl.UUID, "provider", tpl.Provider)
+	switch {
+	case tpl.Provider == "" || tpl.Provider == skip:
+	case p.callsProvider(tpl.Provider):
+		if err := p.enqueueCall(ctx, tx, tpl.Provider, l, t, ref); err != nil {
+			return err
 		}
+	default:
+		p.cfg.Logger.Warn("badge template's provider is not configured; award recorded without a provider call",
+			"template", tpl.UUID, "provider", tpl.Provider)
 	}
-	if p.cfg.Publisher == nil {
+	if !p.publishes() {
 		return nil
 	}
 	typ := eventbus.TypeBadgeAwarded
@@ -693,28 +729,68 @@ func (p *Pipeline) Revoke(ctx context.Context, award uuid.UUID, reason string) (
 		if err != nil {
 			return err
 		}
-		now := p.cfg.Now().UTC()
-		was := a.Status
-		if !a.RevokeBy(credential.Cause{EventTime: now, Reason: reason}, credential.RevokedByPerson) {
-			out = a
-			return nil
-		}
-		if was == credential.StatusAwarded {
-			a.RevokedAt = now
-		}
-		if out, _, err = tx.Awards().Put(ctx, a); err != nil {
-			return err
-		}
-		if was != credential.StatusAwarded {
-			return nil
-		}
-		l, err := tx.Learners().Get(ctx, a.LearnerID)
-		if err != nil {
-			return err
-		}
-		return p.effects(ctx, tx, eventbus.Event{}, l, Transition{Award: out, Revoked: true})
+		out, _, err = p.revokeByPerson(ctx, tx, a, credential.Cause{EventTime: p.cfg.Now().UTC(), Reason: reason}, "")
+		return err
 	})
 	return out, err
+}
+
+// RevokedAtProvider records, inside tx, a revocation a person made at a
+// badge provider — the provider's webhook reported the award's badge
+// revoked there — as a person's revocation (credential.RevokedByPerson):
+// the award is revoked with the effects of any revocation (status-list
+// bits when Config.Status is set, badge.revoked, the calls of other
+// providers) except the call to provider itself, whose badge is already
+// revoked. cause is the provider's event (its id and time, and a reason).
+//
+// It changes nothing (changed is false) when the award is already revoked,
+// whoever revoked it: the webhook that reports a revocation credshare sent
+// itself must not turn a rules revocation into a person's. Calling it
+// again for the same award is therefore harmless. It writes through tx so
+// the caller records the provider event as processed in the same
+// transaction; ErrNotFound (from the store) for an unknown award.
+func (p *Pipeline) RevokedAtProvider(ctx context.Context, tx store.Repos, award uuid.UUID, provider string, cause credential.Cause) (a credential.Award, changed bool, err error) {
+	if provider == "" {
+		return credential.Award{}, false, credential.Invalid("provider", "must be set")
+	}
+	if a, err = tx.Awards().GetByUUID(ctx, award); err != nil {
+		return credential.Award{}, false, err
+	}
+	if a.Status != credential.StatusAwarded {
+		return a, false, nil
+	}
+	return p.revokeByPerson(ctx, tx, a, cause, provider)
+}
+
+// revokeByPerson revokes a as a person through tx and writes the effects
+// of the revocation (leaving out provider skip's call) when a was awarded.
+func (p *Pipeline) revokeByPerson(ctx context.Context, tx store.Repos, a credential.Award, c credential.Cause, skip string) (credential.Award, bool, error) {
+	now := p.cfg.Now().UTC()
+	if c.EventTime.IsZero() {
+		c.EventTime = now
+	}
+	was := a.Status
+	if !a.RevokeBy(c, credential.RevokedByPerson) {
+		return a, false, nil
+	}
+	if was == credential.StatusAwarded {
+		a.RevokedAt = now
+	}
+	out, _, err := tx.Awards().Put(ctx, a)
+	if err != nil {
+		return credential.Award{}, false, err
+	}
+	if was != credential.StatusAwarded {
+		return out, true, nil
+	}
+	l, err := tx.Learners().Get(ctx, a.LearnerID)
+	if err != nil {
+		return credential.Award{}, false, err
+	}
+	if err := p.effects(ctx, tx, eventbus.Event{ID: c.EventID}, l, Transition{Award: out, Revoked: true}, skip); err != nil {
+		return credential.Award{}, false, err
+	}
+	return out, true, nil
 }
 
 // Reinstate reverses a revocation as a person: it issues the achievement
@@ -750,7 +826,7 @@ func (p *Pipeline) Reinstate(ctx context.Context, award uuid.UUID, reason string
 		if err != nil {
 			return err
 		}
-		return p.effects(ctx, tx, eventbus.Event{}, l, Transition{Award: out})
+		return p.effects(ctx, tx, eventbus.Event{}, l, Transition{Award: out}, "")
 	})
 	return out, err
 }
