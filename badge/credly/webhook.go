@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
@@ -99,8 +101,25 @@ type WebhookConfig struct {
 	// request's X-Request-Id when it has one; default slog.Default().
 	// Tokens and secrets are never logged.
 	Logger *slog.Logger
+	// Revocations, when set, records a badge Credly reports revoked while
+	// its award is awarded — a person revoked it at Credly — as a person's
+	// revocation of the award (credential.RevokedByPerson), in the
+	// webhook's transaction: the rules never award it again, badge.revoked
+	// is published and status entries are set, and Credly is not called
+	// to revoke it again. *pipeline.Pipeline (credential/pipeline)
+	// implements it. Without it only the award's Credly state is updated.
+	Revocations ProviderRevocations
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+}
+
+// ProviderRevocations records a revocation made at a badge provider, inside
+// the transaction tx of the webhook that reported it, with the effects of
+// a person's revocation except the call back to provider. It changes
+// nothing for an award that is already revoked. credential/pipeline's
+// Pipeline implements it.
+type ProviderRevocations interface {
+	RevokedAtProvider(ctx context.Context, tx store.Repos, award uuid.UUID, provider string, cause credential.Cause) (credential.Award, bool, error)
 }
 
 // Answers of the webhook handler. They are deliberately generic: what went
@@ -133,7 +152,9 @@ const (
 //     WebhookGroup) and applies it: template created/changed → the template
 //     is created or updated (a non-active state archives or drafts it,
 //     rules kept); template deleted → archived, never deleted; badge events
-//     → the award's Credly provider state is updated.
+//     → the award's Credly provider state is updated, and a badge revoked
+//     at Credly while its award is awarded is recorded as a person's
+//     revocation through WebhookConfig.Revocations.
 //
 // It answers 200 when the event is applied or ignored. Bad input never
 // causes a 500.
@@ -278,7 +299,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !first {
 			return err
 		}
-		return apply(ctx, tx, n.OrganizationID, ev, at)
+		return h.apply(ctx, tx, n.OrganizationID, ev, at)
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrInvalid) {
@@ -310,7 +331,7 @@ func mismatch(n Notification, ev Event) string {
 }
 
 // apply writes one fetched event's effect.
-func apply(ctx context.Context, tx store.Repos, org string, ev Event, at time.Time) error {
+func (h *WebhookHandler) apply(ctx context.Context, tx store.Repos, org string, ev Event, at time.Time) error {
 	switch ev.EventType {
 	case EventTemplateCreated, EventTemplateChanged, EventTemplateDeleted:
 		if ev.BadgeTemplate == nil || ev.BadgeTemplate.ID == "" {
@@ -335,11 +356,21 @@ func apply(ctx context.Context, tx store.Repos, org string, ev Event, at time.Ti
 		if err != nil {
 			return err
 		}
-		if ref, ok := a.Provider(ProviderID); ok && ref.State == state {
+		if ref, ok := a.Provider(ProviderID); !ok || ref.State != state {
+			a.SetProvider(providerRef(ev.Badge.ID, state, at))
+			if _, _, err = tx.Awards().Put(ctx, a); err != nil {
+				return err
+			}
+		}
+		if state != StateRevoked || a.Status != credential.StatusAwarded || h.cfg.Revocations == nil {
 			return nil
 		}
-		a.SetProvider(providerRef(ev.Badge.ID, state, at))
-		_, _, err = tx.Awards().Put(ctx, a)
+		_, changed, err := h.cfg.Revocations.RevokedAtProvider(ctx, tx, a.UUID, ProviderID, credential.Cause{
+			EventID: ev.ID, EventTime: at.UTC(), Reason: "revoked at Credly (badge " + ev.Badge.ID + ")"})
+		if err == nil && changed {
+			h.cfg.Logger.InfoContext(ctx, "credly webhook: badge revoked at Credly recorded as a person's revocation",
+				"award", a.UUID, "badge", ev.Badge.ID, "event_id", ev.ID)
+		}
 		return err
 	}
 	return nil

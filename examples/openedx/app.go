@@ -167,7 +167,8 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", metricsH)
 	if p, ok := providers[credly.ProviderID].(*credly.Provider); ok {
-		wh, err := credly.NewWebhookHandler(p, credly.WebhookConfig{Store: a.st, Secret: cfg.Credly.WebhookSecret, Logger: log})
+		wh, err := credly.NewWebhookHandler(p, credly.WebhookConfig{Store: a.st, Secret: cfg.Credly.WebhookSecret, Logger: log,
+			Revocations: a.pipe})
 		if err != nil {
 			return nil, err
 		}
