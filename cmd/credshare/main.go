@@ -1,7 +1,12 @@
 // Command credshare is the credshare command-line tool: generate issuer
 // keys and DID documents, issue and verify credentials, inspect status
-// lists, sync badge templates, replay events through the pipeline and manage
-// dead outbox items.
+// lists, sync badge templates, replay events through the pipeline, manage
+// dead outbox items and revoke or reinstate awards as a person.
+//
+// revoke and reinstate call no provider and publish nothing: they record
+// the decision and queue its provider calls and badge events in the
+// outbox (pipeline.Config.QueueProviders and QueuePublish), for the running
+// deployment's dispatcher to perform.
 //
 // Install it with
 //
@@ -16,6 +21,9 @@
 //	templates         sync Credly/Accredible templates, load and list badge rules
 //	replay            run a JSON-lines file or a Kafka time range through the pipeline
 //	deadletter        list and re-queue dead outbox items
+//	awards            list stored awards, every generation, with who revoked them
+//	revoke            revoke an award as a person (the rules never award it again)
+//	reinstate         reverse a revocation as a person: a new credential, the next generation
 //
 // docs/cli.md describes every flag.
 //
