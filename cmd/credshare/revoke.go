@@ -230,7 +230,9 @@ type recordingRepos struct {
 	s *recordingStore
 }
 
-func (r recordingRepos) Outbox() store.Outbox { return recordingOutbox{Outbox: r.Repos.Outbox(), s: r.s} }
+func (r recordingRepos) Outbox() store.Outbox {
+	return recordingOutbox{Outbox: r.Repos.Outbox(), s: r.s}
+}
 
 type recordingOutbox struct {
 	store.Outbox
