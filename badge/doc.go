@@ -62,9 +62,18 @@
 // status-list entries when it is issued as a VC, and a new badge.awarded
 // event; the old credential stays revoked, and the store keeps both
 // (store.Awards.Get returns the current one). A badge revoked by a person
-// (credential.RevokedByPerson: the CLI, an API, a provider's webhook)
-// stays revoked until a person reverses it; the rules never override it,
-// whether the badge is repeatable or not. A repeatable badge that is
+// (credential.RevokedByPerson) stays revoked until a person reverses it;
+// the rules never override it, whether the badge is repeatable or not. A
+// person revokes with `credshare revoke AWARD --reason TEXT` (or
+// credential/pipeline's Pipeline.Revoke) and reverses it with `credshare
+// reinstate AWARD --reason TEXT` (Pipeline.Reinstate: a new credential,
+// the next generation); the CLI calls no provider itself but queues the
+// provider calls and badge events for the deployment's outbox dispatcher.
+// A badge revoked at Credly (its webhook reports the badge revoked while
+// the award is awarded) is recorded as a person's revocation too
+// (credly.WebhookConfig.Revocations, Pipeline.RevokedAtProvider), with
+// badge.revoked but no call back to Credly; a revocation credshare itself
+// sent there stays the rules'. A repeatable badge that is
 // awarded keeps its semantics: it is granted again on the same award
 // record (Times counts). All of this is replay-safe: applying the same
 // events again changes nothing (see Example_reawardAfterPenalty).
