@@ -23,5 +23,13 @@
 //     dead-letter queue with the reason, it is acknowledged, and
 //     consumption carries on; undecodable messages too (Features.Poison);
 //   - concurrent consumers in one group share the work and together
-//     handle every event.
+//     handle every event;
+//   - metrics (Features.Metrics, a MeteredHarness): the documented
+//     credshare.bus.delivered, credshare.bus.dead_lettered and
+//     credshare.bus.lag instruments, collected with an OpenTelemetry SDK
+//     ManualReader, carry the documented attributes and count accepted
+//     messages (a retryable failure counts nowhere), dead letters by
+//     reason_kind (decode, panic, permanent) and the messages a consumer
+//     holding one event has not acknowledged; a closed source reports no
+//     lag.
 package eventbustest

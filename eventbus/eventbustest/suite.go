@@ -48,6 +48,13 @@ type Features struct {
 	// Streams); Event.Key is derived from the type's key field, so events
 	// of unknown types arrive without one.
 	KeyFromKeyField bool
+	// Metrics: the harness is a MeteredHarness and its sources record the
+	// credshare.bus.* metrics (MetricDelivered, MetricDeadLettered,
+	// MetricLag) with the transport attribute Transport.
+	Metrics bool
+	// Transport is the metrics' transport attribute ("kafka", "redis",
+	// "mem"); used with Metrics.
+	Transport string
 	// Timeout bounds each wait of the suite; 0 means 20s.
 	Timeout time.Duration
 }
@@ -69,6 +76,12 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness, f Features) {
 		t.Run("PoisonMessage", s.poison)
 	}
 	t.Run("ConcurrentConsumers", s.concurrent)
+	if f.Metrics {
+		t.Run("Metrics", func(t *testing.T) {
+			t.Run("Counters", s.metricsCounters)
+			t.Run("Lag", s.metricsLag)
+		})
+	}
 }
 
 type suite struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // env is a kfake cluster and an srfake registry for one test.
@@ -162,6 +163,10 @@ func (h *harness) Publish(ctx context.Context, events ...eventbus.Event) error {
 
 func (h *harness) NewSource(_ context.Context, group string) (eventbus.Source, error) {
 	return h.env.source(h.prefix, group), nil
+}
+
+func (h *harness) NewMeteredSource(_ context.Context, group string, m metric.Meter) (eventbus.Source, error) {
+	return h.env.source(h.prefix, group, func(c *kafkabus.SourceConfig) { c.Meter = m }), nil
 }
 
 func (h *harness) DeadLetters(context.Context) ([]eventbustest.DeadLetter, error) {

@@ -20,7 +20,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	e := newEnv(t)
-	eventbustest.Run(t, newHarness(e), eventbustest.Features{OrderPerKey: true, Poison: true, Timeout: 20 * time.Second})
+	eventbustest.Run(t, newHarness(e), eventbustest.Features{OrderPerKey: true, Poison: true, Metrics: true, Transport: "kafka", Timeout: 20 * time.Second})
 }
 
 // Hand-written Avro binary encoding, independent of the codec under test.

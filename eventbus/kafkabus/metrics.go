@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"sync"
 	"time"
 
-	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
 
@@ -27,8 +25,6 @@ const (
 	MetricLag = busmetrics.Lag
 )
 
-const transport = "kafka"
-
 // lagTimeout bounds the broker round trips of one lag observation.
 const lagTimeout = 5 * time.Second
 
@@ -36,52 +32,43 @@ const lagTimeout = 5 * time.Second
 // the partitions assigned to the source and, per partition, the offset
 // after the last message handled. A nil *metrics records nothing.
 type metrics struct {
-	busmetrics.Counters
-	lag metric.Int64ObservableGauge
-	reg metric.Registration
+	*busmetrics.Recorder
 
 	mu       sync.Mutex
 	assigned map[tp]bool
 	next     map[tp]int64
 }
 
-func newMetrics(m metric.Meter) (*metrics, error) {
-	out := metrics{assigned: map[tp]bool{}, next: map[tp]int64{}}
-	var err error
-	if out.Counters, err = busmetrics.NewCounters(m, transport, "kafkabus"); err != nil {
+func newMetrics(m metric.Meter, group string) (*metrics, error) {
+	r, err := busmetrics.New(m, busmetrics.Config{Adapter: "kafkabus", Transport: "kafka", Group: group,
+		LagDescription: "Messages of each assigned partition not yet handled by this consumer (high watermark minus the next offset to handle)."})
+	if err != nil {
 		return nil, err
 	}
-	if out.lag, err = busmetrics.NewLagGauge(m, "kafkabus", "Messages of each assigned partition not yet handled by this consumer (high watermark minus the next offset to handle)."); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return &metrics{Recorder: r, assigned: map[tp]bool{}, next: map[tp]int64{}}, nil
 }
 
 // start registers the lag callback once the source's client exists.
-func (m *metrics) start(meter metric.Meter, s *Source) error {
+func (m *metrics) start(s *Source) error {
 	if m == nil {
 		return nil
 	}
-	reg, err := meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	return m.ObserveLag(func(ctx context.Context) ([]busmetrics.LagPoint, error) {
 		lags, err := s.Lag(ctx)
-		for _, l := range lags {
-			o.ObserveInt64(m.lag, l.Messages, metric.WithAttributes(attribute.String("transport", transport),
-				attribute.String("topic", l.Topic), attribute.Int("partition", int(l.Partition)),
-				attribute.String("group", s.cfg.Group)))
+		out := make([]busmetrics.LagPoint, len(lags))
+		for i, l := range lags {
+			out[i] = busmetrics.LagPoint{Topic: l.Topic, Partition: int(l.Partition), Messages: l.Messages}
 		}
-		return err
-	}, m.lag)
-	if err != nil {
-		return fmt.Errorf("kafkabus: %w", err)
-	}
-	m.reg = reg
-	return nil
+		return out, err
+	})
 }
 
-func (m *metrics) close() {
-	if m != nil && m.reg != nil {
-		_ = m.reg.Unregister()
+// recorder is the source's Recorder, nil without metrics.
+func (m *metrics) recorder() *busmetrics.Recorder {
+	if m == nil {
+		return nil
 	}
+	return m.Recorder
 }
 
 // onAssigned is the franz-go OnPartitionsAssigned hook.
@@ -119,22 +106,6 @@ func (m *metrics) handled(r *kgo.Record) {
 	m.next[tp{r.Topic, r.Partition}] = r.Offset + 1
 	m.mu.Unlock()
 }
-
-func (m *metrics) countDelivered(ctx context.Context, topic string) {
-	if m == nil {
-		return
-	}
-	m.CountDelivered(ctx, topic)
-}
-
-func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
-	if m == nil {
-		return
-	}
-	m.CountDeadLettered(ctx, topic, reason)
-}
-
-func msgTopic(e eventbus.Event) string { return busmetrics.MsgTopic(e) }
 
 // PartitionLag is how far this consumer is behind on one partition.
 type PartitionLag struct {

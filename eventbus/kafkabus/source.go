@@ -16,6 +16,7 @@ import (
 
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
@@ -149,7 +150,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 		opts = append(opts, kgo.AdjustFetchOffsetsFn(s.adjustForReplay))
 	}
 	if cfg.Meter != nil {
-		if s.m, err = newMetrics(cfg.Meter); err != nil {
+		if s.m, err = newMetrics(cfg.Meter, cfg.Group); err != nil {
 			return nil, err
 		}
 		opts = append(opts, kgo.OnPartitionsAssigned(s.m.onAssigned))
@@ -168,7 +169,7 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 		}
 		s.dlq = s.ownDL
 	}
-	if err := s.m.start(cfg.Meter, s); err != nil {
+	if err := s.m.start(s); err != nil {
 		s.cl.Close()
 		if s.ownDL != nil {
 			_ = s.ownDL.Close()
@@ -348,7 +349,7 @@ func (s *Source) process(ctx context.Context, h eventbus.Handler, r *kgo.Record)
 		return s.deadLetter(ctx, e, err)
 	}
 	if err = call(ctx, h, e); err == nil {
-		s.m.countDelivered(ctx, r.Topic)
+		s.m.recorder().CountDelivered(ctx, r.Topic)
 		return true
 	}
 	if !retry.IsPermanent(err) {
@@ -364,7 +365,7 @@ func (s *Source) deadLetter(ctx context.Context, e eventbus.Event, reason error)
 		s.log.Error("kafkabus: dead-lettering failed; will retry", "event", e.ID, "err", err)
 		return false
 	}
-	s.m.countDeadLettered(dctx, msgTopic(e), reason)
+	s.m.recorder().CountDeadLettered(dctx, busmetrics.MsgTopic(e), reason)
 	return true
 }
 
@@ -446,7 +447,7 @@ func (s *Source) Close() error {
 	if !s.life.Close() {
 		return nil
 	}
-	s.m.close()
+	s.m.recorder().Close()
 	s.cl.CloseAllowingRebalance()
 	if s.ownDL != nil {
 		return s.ownDL.Close()
@@ -461,6 +462,6 @@ func (s *Source) DeadLetter(ctx context.Context, e eventbus.Event, reason error)
 	if err := s.dlq.DeadLetter(ctx, e, reason); err != nil {
 		return err
 	}
-	s.m.countDeadLettered(ctx, msgTopic(e), reason)
+	s.m.recorder().CountDeadLettered(ctx, busmetrics.MsgTopic(e), reason)
 	return nil
 }

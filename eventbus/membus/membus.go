@@ -16,6 +16,7 @@ import (
 
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 )
@@ -257,7 +258,7 @@ type Source struct {
 	bus    *Bus
 	cfg    SourceConfig
 	topics []string
-	m      *metrics // nil without SourceConfig.Meter
+	m      *busmetrics.Recorder // nil without SourceConfig.Meter
 
 	life lifecycle.Guard
 }
@@ -458,7 +459,7 @@ func (s *Source) countInFlightLocked(me int) int {
 func (s *Source) handle(ctx context.Context, h eventbus.Handler, e eventbus.Event) (ack bool) {
 	err := safeCall(ctx, h, e)
 	if err == nil {
-		s.m.countDelivered(ctx, msgTopic(e))
+		s.m.CountDelivered(ctx, busmetrics.MsgTopic(e))
 		return true
 	}
 	if !retry.IsPermanent(err) {
@@ -469,7 +470,7 @@ func (s *Source) handle(ctx context.Context, h eventbus.Handler, e eventbus.Even
 	if s.cfg.DeadLetter.DeadLetter(dctx, e, err) != nil {
 		return false
 	}
-	s.m.countDeadLettered(dctx, msgTopic(e), err)
+	s.m.CountDeadLettered(dctx, busmetrics.MsgTopic(e), err)
 	return true
 }
 
@@ -485,7 +486,7 @@ func safeCall(ctx context.Context, h eventbus.Handler, e eventbus.Event) (err er
 // Close stops future Receive calls and the source's lag reports.
 func (s *Source) Close() error {
 	if s.life.Close() {
-		s.m.close()
+		s.m.Close()
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/eventbustest"
 	"github.com/credshare/credshare/eventbus/membus"
@@ -29,6 +31,10 @@ func (h *harness) NewSource(_ context.Context, group string) (eventbus.Source, e
 	return h.bus.NewSource(membus.SourceConfig{Group: group, Topics: []string{topic}})
 }
 
+func (h *harness) NewMeteredSource(_ context.Context, group string, m metric.Meter) (eventbus.Source, error) {
+	return h.bus.NewSource(membus.SourceConfig{Group: group, Topics: []string{topic}, Meter: m})
+}
+
 func (h *harness) DeadLetters(context.Context) ([]eventbustest.DeadLetter, error) {
 	var out []eventbustest.DeadLetter
 	for _, d := range h.bus.DeadLetters("dev-" + topic) {
@@ -43,7 +49,7 @@ func (h *harness) Close()                              { _ = h.bus.Close() }
 func TestConformance(t *testing.T) {
 	eventbustest.Run(t, func(t *testing.T) eventbustest.Harness {
 		return &harness{bus: membus.New(membus.Config{TopicPrefix: "dev", RedeliveryDelay: 5 * time.Millisecond})}
-	}, eventbustest.Features{OrderPerKey: true, Timeout: 10 * time.Second})
+	}, eventbustest.Features{OrderPerKey: true, Metrics: true, Transport: "mem", Timeout: 10 * time.Second})
 }
 
 func TestPublishValidates(t *testing.T) {

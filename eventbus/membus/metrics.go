@@ -2,11 +2,8 @@ package membus
 
 import (
 	"context"
-	"fmt"
-	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 
-	"github.com/credshare/credshare/eventbus"
-	"go.opentelemetry.io/otel/attribute"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"go.opentelemetry.io/otel/metric"
 )
 
@@ -20,60 +17,26 @@ const (
 	MetricLag = busmetrics.Lag
 )
 
-const transport = "mem"
-
-// metrics holds a Source's instruments; a nil *metrics records nothing.
-type metrics struct {
-	busmetrics.Counters
-	reg metric.Registration
-}
-
 // newMetrics creates the instruments on m and registers the lag callback
 // for s.
-func newMetrics(m metric.Meter, s *Source) (*metrics, error) {
-	var out metrics
-	var err error
-	if out.Counters, err = busmetrics.NewCounters(m, transport, "membus"); err != nil {
-		return nil, err
-	}
-	lag, err := busmetrics.NewLagGauge(m, "membus", "Messages not yet acknowledged by the consumer group, per partition.")
+func newMetrics(m metric.Meter, s *Source) (*busmetrics.Recorder, error) {
+	r, err := busmetrics.New(m, busmetrics.Config{Adapter: "membus", Transport: "mem", Group: s.cfg.Group,
+		LagDescription: "Messages not yet acknowledged by the consumer group, per partition."})
 	if err != nil {
 		return nil, err
 	}
-	if out.reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		for _, l := range s.Lag() {
-			o.ObserveInt64(lag, l.Messages, metric.WithAttributes(attribute.String("transport", transport),
-				attribute.String("topic", l.Topic), attribute.Int("partition", l.Partition),
-				attribute.String("group", s.cfg.Group)))
+	if err := r.ObserveLag(func(context.Context) ([]busmetrics.LagPoint, error) {
+		lags := s.Lag()
+		out := make([]busmetrics.LagPoint, len(lags))
+		for i, l := range lags {
+			out[i] = busmetrics.LagPoint{Topic: l.Topic, Partition: l.Partition, Messages: l.Messages}
 		}
-		return nil
-	}, lag); err != nil {
-		return nil, fmt.Errorf("membus: %w", err)
+		return out, nil
+	}); err != nil {
+		return nil, err
 	}
-	return &out, nil
+	return r, nil
 }
-
-func (m *metrics) countDelivered(ctx context.Context, topic string) {
-	if m == nil {
-		return
-	}
-	m.CountDelivered(ctx, topic)
-}
-
-func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
-	if m == nil {
-		return
-	}
-	m.CountDeadLettered(ctx, topic, reason)
-}
-
-func (m *metrics) close() {
-	if m != nil {
-		_ = m.reg.Unregister()
-	}
-}
-
-func msgTopic(e eventbus.Event) string { return busmetrics.MsgTopic(e) }
 
 // PartitionLag is the number of messages of one partition that a consumer
 // group has not acknowledged yet.

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"strconv"
 	"strings"
 
-	"github.com/credshare/credshare/eventbus"
-	"go.opentelemetry.io/otel/attribute"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"go.opentelemetry.io/otel/metric"
 )
 
@@ -23,25 +21,16 @@ const (
 	MetricLag = busmetrics.Lag
 )
 
-const transport = "redis"
-
-// metrics holds a Source's instruments; a nil *metrics records nothing.
-type metrics struct {
-	busmetrics.Counters
-	reg metric.Registration
-}
-
-func newMetrics(m metric.Meter, s *Source) (*metrics, error) {
-	var out metrics
-	var err error
-	if out.Counters, err = busmetrics.NewCounters(m, transport, "redisbus"); err != nil {
-		return nil, err
-	}
-	lag, err := busmetrics.NewLagGauge(m, "redisbus", "Entries of each stream not yet acknowledged by the consumer group (undelivered plus pending).")
+// newMetrics creates the instruments on m and registers the lag callback
+// for s.
+func newMetrics(m metric.Meter, s *Source) (*busmetrics.Recorder, error) {
+	r, err := busmetrics.New(m, busmetrics.Config{Adapter: "redisbus", Transport: "redis", Group: s.cfg.Group,
+		LagDescription: "Entries of each stream not yet acknowledged by the consumer group (undelivered plus pending)."})
 	if err != nil {
 		return nil, err
 	}
-	if out.reg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	if err := r.ObserveLag(func(ctx context.Context) ([]busmetrics.LagPoint, error) {
+		var out []busmetrics.LagPoint
 		var errs []error
 		for _, st := range s.streams {
 			n, ok, err := s.StreamLag(ctx, st)
@@ -50,38 +39,15 @@ func newMetrics(m metric.Meter, s *Source) (*metrics, error) {
 				continue
 			}
 			if ok {
-				o.ObserveInt64(lag, n, metric.WithAttributes(attribute.String("transport", transport),
-					attribute.String("topic", st), attribute.String("group", s.cfg.Group)))
+				out = append(out, busmetrics.LagPoint{Topic: st, Partition: -1, Messages: n})
 			}
 		}
-		return errors.Join(errs...)
-	}, lag); err != nil {
-		return nil, fmt.Errorf("redisbus: %w", err)
+		return out, errors.Join(errs...)
+	}); err != nil {
+		return nil, err
 	}
-	return &out, nil
+	return r, nil
 }
-
-func (m *metrics) countDelivered(ctx context.Context, topic string) {
-	if m == nil {
-		return
-	}
-	m.CountDelivered(ctx, topic)
-}
-
-func (m *metrics) countDeadLettered(ctx context.Context, topic string, reason error) {
-	if m == nil {
-		return
-	}
-	m.CountDeadLettered(ctx, topic, reason)
-}
-
-func (m *metrics) close() {
-	if m != nil {
-		_ = m.reg.Unregister()
-	}
-}
-
-func msgTopic(e eventbus.Event) string { return busmetrics.MsgTopic(e) }
 
 // StreamLag returns how many entries of stream (a full stream name) the
 // source's group has not acknowledged yet: the entries not yet delivered

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/eventbus/internal/busmetrics"
 	"github.com/credshare/credshare/eventbus/internal/bustrace"
 	"github.com/credshare/credshare/eventbus/internal/lifecycle"
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
@@ -104,7 +105,7 @@ type Source struct {
 	extra   schemas
 	dlq     eventbus.DeadLetterer
 	streams []string
-	m       *metrics // nil without SourceConfig.Meter
+	m       *busmetrics.Recorder // nil without SourceConfig.Meter
 
 	life lifecycle.Guard
 }
@@ -351,7 +352,7 @@ func (s *Source) process(ctx context.Context, stream string, h eventbus.Handler,
 			if !s.ack(ctx, stream, m.ID) {
 				return false
 			}
-			s.m.countDelivered(ctx, stream)
+			s.m.CountDelivered(ctx, stream)
 			return true
 		}
 	} else {
@@ -366,7 +367,7 @@ func (s *Source) process(ctx context.Context, stream string, h eventbus.Handler,
 		s.cfg.Logger.Error("redisbus: dead-lettering failed; will retry", "stream", stream, "id", m.ID, "err", derr)
 		return false
 	}
-	s.m.countDeadLettered(dctx, stream, err)
+	s.m.CountDeadLettered(dctx, stream, err)
 	return s.ack(dctx, stream, m.ID)
 }
 
@@ -437,7 +438,7 @@ func (s *Source) decode(stream string, m redis.XMessage) (eventbus.Event, error)
 // client belongs to the caller.
 func (s *Source) Close() error {
 	if s.life.Close() {
-		s.m.close()
+		s.m.Close()
 	}
 	return nil
 }
@@ -448,7 +449,7 @@ func (s *Source) DeadLetter(ctx context.Context, e eventbus.Event, reason error)
 	if err := s.dlq.DeadLetter(ctx, e, reason); err != nil {
 		return err
 	}
-	s.m.countDeadLettered(ctx, msgTopic(e), reason)
+	s.m.CountDeadLettered(ctx, busmetrics.MsgTopic(e), reason)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/credshare/credshare/eventbus/internal/oeavro"
 	"github.com/credshare/credshare/eventbus/redisbus"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/metric"
 )
 
 var seq atomic.Int64
@@ -61,6 +62,10 @@ type harness struct {
 	rdb    redis.UniversalClient
 	prefix string
 	pub    *redisbus.Publisher
+	// count is SourceConfig.Count of metered sources (0: the default,
+	// 100). A small count leaves entries undelivered, which only a server
+	// with XINFO GROUPS "lag" (Redis 7) can count.
+	count int64
 }
 
 func (h *harness) stream() string { return eventbus.FullTopic(h.prefix, eventbus.TopicBadgesLifecycle) }
@@ -88,6 +93,12 @@ func (h *harness) NewSource(_ context.Context, group string) (eventbus.Source, e
 	return redisbus.NewSource(sourceConfig(h.rdb, h.prefix, group, fmt.Sprintf("c%d", seq.Add(1))))
 }
 
+func (h *harness) NewMeteredSource(_ context.Context, group string, m metric.Meter) (eventbus.Source, error) {
+	cfg := sourceConfig(h.rdb, h.prefix, group, fmt.Sprintf("c%d", seq.Add(1)))
+	cfg.Count, cfg.Meter = h.count, m
+	return redisbus.NewSource(cfg)
+}
+
 func (h *harness) DeadLetters(ctx context.Context) ([]eventbustest.DeadLetter, error) {
 	msgs, err := h.rdb.XRange(ctx, eventbus.DLQName(h.stream()), "-", "+").Result()
 	if err != nil {
@@ -108,7 +119,7 @@ func (h *harness) PublishPoison(ctx context.Context) error {
 
 func (h *harness) Close() {}
 
-func newHarness(b backend) func(t *testing.T) eventbustest.Harness {
+func newHarness(b backend, count int64) func(t *testing.T) eventbustest.Harness {
 	return func(t *testing.T) eventbustest.Harness {
 		rdb := b(t)
 		prefix := fmt.Sprintf("t%d-%d", time.Now().UnixNano(), seq.Add(1))
@@ -116,19 +127,21 @@ func newHarness(b backend) func(t *testing.T) eventbustest.Harness {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := &harness{rdb: rdb, pub: pub, prefix: prefix}
+		h := &harness{rdb: rdb, pub: pub, prefix: prefix, count: count}
 		t.Cleanup(func() { rdb.Del(context.Background(), h.stream(), eventbus.DLQName(h.stream())) })
 		return h
 	}
 }
 
 func TestConformanceMiniredis(t *testing.T) {
-	eventbustest.Run(t, newHarness(miniBackend), eventbustest.Features{OrderPerKey: true, Poison: true, KeyFromKeyField: true, Timeout: 15 * time.Second})
+	eventbustest.Run(t, newHarness(miniBackend, 0), eventbustest.Features{OrderPerKey: true, Poison: true, KeyFromKeyField: true,
+		Metrics: true, Transport: "redis", Timeout: 15 * time.Second})
 }
 
 func TestConformanceRedisServer(t *testing.T) {
 	realBackend(t) // skips without CREDSHARE_REDIS_URL
-	eventbustest.Run(t, newHarness(realBackend), eventbustest.Features{OrderPerKey: true, Poison: true, KeyFromKeyField: true, Timeout: 15 * time.Second})
+	eventbustest.Run(t, newHarness(realBackend, 2), eventbustest.Features{OrderPerKey: true, Poison: true, KeyFromKeyField: true,
+		Metrics: true, Transport: "redis", Timeout: 15 * time.Second})
 }
 
 func TestWireMiniredis(t *testing.T)   { testWire(t, miniBackend(t)) }
