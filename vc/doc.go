@@ -2,9 +2,10 @@
 // Model 2.0 (the default) and 1.1 credentials and presentations, Open
 // Badges 3.0 OpenBadgeCredentials composed from a credential.Award, the
 // Signer that proof suites sign with, the structured verification Result,
-// the StatusChecker interface status lists implement, and the wallet
-// protocol interface (Wallet). It imports only the standard library,
-// credential and uuid; the heavy parts live in sub-packages.
+// the StatusChecker interface status lists implement, and DIDOf, the DID of
+// a DID URL. It imports only the standard library, credential and uuid;
+// the heavy parts live in sub-packages (the wallet protocol types are in
+// vc/wallet).
 //
 // # Sections
 //

@@ -155,3 +155,13 @@ type Resolver interface {
 // Clock returns the current time; tests and verifiers checking a past
 // moment set it.
 type Clock func() time.Time
+
+// Credential formats a wallet may ask for (wallet.OfferRequest.Format in vc/wallet), named
+// as OID4VCI names them.
+const (
+	// FormatLDP is a JSON-LD credential secured with a Data Integrity or
+	// Ed25519Signature2020 proof.
+	FormatLDP = "ldp_vc"
+	// FormatJWT is a VC-JWT (a compact JWS whose payload holds the credential).
+	FormatJWT = "jwt_vc_json"
+)

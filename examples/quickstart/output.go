@@ -16,6 +16,7 @@ import (
 	"github.com/credshare/credshare/status"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/wallet"
 )
 
 // writeOutput writes every issued credential and status list credential
@@ -74,7 +75,7 @@ func (a *app) writeOutput(ctx context.Context) error {
 				file: filepath.Join(credDir, name), learner: who, achievement: what, verdict: verdict})
 		}
 		if aw.Status == credential.StatusAwarded {
-			offer, err := a.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: aw.LearnerID, AwardUUID: aw.UUID})
+			offer, err := a.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: aw.LearnerID, AwardUUID: aw.UUID})
 			if err != nil {
 				return fmt.Errorf("wallet offer for %s: %w", aw.UUID, err)
 			}

@@ -346,7 +346,7 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 	if err != nil {
 		return nil, err
 	}
-	reg, err := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID),
+	reg, err := wallet.NewRegistry([]wallet.Protocol{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID),
 		wallet.WithRequestTimeout(c.requestTimeout), wallet.WithLogger(log))
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
-	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/google/uuid"
 )
@@ -46,7 +45,7 @@ func (s *server) seed(ctx context.Context, w io.Writer, public string) (string, 
 	for _, a := range awards {
 		fmt.Fprintf(w, "  award %s (%s)\n", a.UUID, a.Achievement)
 	}
-	offer, err := s.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: l.UserID, AwardUUID: awards[0].UUID})
+	offer, err := s.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: l.UserID, AwardUUID: awards[0].UUID})
 	if err != nil {
 		return "", err
 	}

@@ -6,5 +6,6 @@
 // vc/netguard — no non-test file outside it uses http.DefaultClient,
 // http.DefaultTransport or http.Get/Head/Post/PostForm, or builds an
 // http.Client or http.Transport (checked with go/parser and go/ast, not text
-// search).
+// search), and that only vc/wallet/qr imports the QR-code encoder
+// (github.com/skip2/go-qrcode).
 package archtest

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/credshare/credshare/vc"
 )
 
 // Presentation is what credshare reads from a wallet's DIDAuth presentation
@@ -106,20 +108,6 @@ func ParsePresentation(b []byte) (Presentation, error) {
 	return p, nil
 }
 
-// DIDOf returns the DID part of a DID URL (everything before '#', '?' or
-// '/' after the method-specific id).
-func DIDOf(didURL string) string {
-	if i := strings.IndexAny(didURL, "#?"); i >= 0 {
-		didURL = didURL[:i]
-	}
-	// A path after the DID ("did:web:example.com/keys/1" is not a path in
-	// did:web, whose paths use ':'); '/' never occurs in a bare DID.
-	if i := strings.IndexByte(didURL, '/'); i >= 0 {
-		didURL = didURL[:i]
-	}
-	return didURL
-}
-
 // CheckDIDAuth checks what can be checked without cryptography: every
 // proof has proofPurpose "authentication", carries challenge (and domain,
 // when domain is non-empty), and its verificationMethod belongs to the
@@ -146,7 +134,7 @@ func CheckDIDAuth(p Presentation, challenge, domain string) error {
 		if pr.VerificationMethod == "" {
 			return Fail(ErrProof, "proof %d names no verificationMethod", i)
 		}
-		if DIDOf(pr.VerificationMethod) != p.Holder {
+		if vc.DIDOf(pr.VerificationMethod) != p.Holder {
 			return Fail(ErrProof, "proof %d was made with %q, which is not a key of the holder %q", i, clip(pr.VerificationMethod), clip(p.Holder))
 		}
 	}

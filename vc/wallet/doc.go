@@ -1,13 +1,16 @@
-// Package wallet delivers credentials to learners' wallets: the issuance
-// service shared by every wallet protocol, the registry that selects a
-// protocol by id, and the small interface through which the host says who
-// the signed-in learner is.
+// Package wallet delivers credentials to learners' wallets: the wallet
+// protocol types (Protocol, Info, OfferRequest, Offer), the issuance
+// service shared by every protocol, the registry that selects a protocol
+// by id, and the small interface through which the host says who the
+// signed-in learner is.
 //
 // The protocols live in sub-packages: lcw (the DCC Learner Credential
 // Wallet's deep link, as Open edX offers it, made safe), vcapi (VC-API
 // exchanges with a DIDAuthentication request) and oid4vci (OpenID for
-// Verifiable Credential Issuance, pre-authorized code). wallettest holds a
-// wallet simulator that drives each of them end to end.
+// Verifiable Credential Issuance, pre-authorized code). They draw the
+// offer's QR code with qr, the only package that imports a QR-code
+// encoder. wallettest holds a wallet simulator that drives each of them
+// end to end.
 //
 // # Flow
 //
@@ -79,14 +82,14 @@
 //	l, _ := lcw.New(lcw.Config{Service: svc, BaseURL: "https://host/wallet/lcw"})
 //	x, _ := vcapi.New(vcapi.Config{Service: svc, BaseURL: "https://host/wallet/vcapi"})
 //	o, _ := oid4vci.New(oid4vci.Config{Service: svc, BaseURL: "https://host/wallet/oid4vci", Keys: oid4vci.KeysFrom(resolver)})
-//	reg, _ := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+//	reg, _ := wallet.NewRegistry([]Protocol{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
 //	mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth))) // auth: the host's LearnerAuth
 //
 // Each protocol's Handler uses paths relative to its mount point and is
 // configured with the absolute BaseURL it is reachable at; the registry
 // mounts protocol id at "/{id}/", so BaseURL must be the registry's public
 // URL + "/" + id. A host may instead mount a protocol's Handler alone and
-// call its Offer from its own code (vc.Wallet), passing the learner id its
+// call its Offer from its own code (Protocol), passing the learner id its
 // session established.
 //
 // # Errors

@@ -1,9 +1,7 @@
 package wallet_test
 
 import (
-	"bytes"
 	"errors"
-	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -77,20 +75,6 @@ func TestParsePresentationMalformed(t *testing.T) {
 	}
 }
 
-func TestDIDOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"did:key:z6Mk#z6Mk":         "did:key:z6Mk",
-		"did:web:example.com#key-1": "did:web:example.com",
-		"did:example:1?versionId=2": "did:example:1",
-		"did:example:1/path#frag":   "did:example:1",
-		"did:key:z6Mk":              "did:key:z6Mk",
-	} {
-		if got := wallet.DIDOf(in); got != want {
-			t.Errorf("DIDOf(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestReadBodyLimitAndDecode(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("a", 100)))
 	if _, err := wallet.ReadBody(httptest.NewRecorder(), r, 10); !errors.Is(err, wallet.ErrTooLarge) {
@@ -114,20 +98,6 @@ func TestReadBodyLimitAndDecode(t *testing.T) {
 	wallet.WriteError(w, errors.New("db password is hunter2"))
 	if w.Code != 500 || strings.Contains(w.Body.String(), "hunter2") {
 		t.Fatalf("internal error leaked: %s", w.Body)
-	}
-}
-
-func TestQRCodePNG(t *testing.T) {
-	b, err := wallet.QRCodePNG("dccrequest://request?issuer=did%3Akey%3Az6Mk&challenge=abc", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Bounds().Dx() != wallet.DefaultQRSize {
-		t.Fatalf("size %v", img.Bounds())
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credshare/credshare/vc"
 	"github.com/google/uuid"
 )
 
@@ -19,7 +18,7 @@ import (
 // concurrent use.
 type Registry struct {
 	order   []string
-	wallets map[string]vc.Wallet
+	wallets map[string]Protocol
 	aliases map[string]string
 	maxBody int64
 	timeout time.Duration
@@ -80,8 +79,8 @@ func WithLogger(l *slog.Logger) RegistryOption {
 
 // NewRegistry returns a registry of ws. Ids must be unique, non-empty and
 // usable as a path segment.
-func NewRegistry(ws []vc.Wallet, opts ...RegistryOption) (*Registry, error) {
-	r := &Registry{wallets: map[string]vc.Wallet{}, aliases: map[string]string{}, maxBody: DefaultMaxBody,
+func NewRegistry(ws []Protocol, opts ...RegistryOption) (*Registry, error) {
+	r := &Registry{wallets: map[string]Protocol{}, aliases: map[string]string{}, maxBody: DefaultMaxBody,
 		timeout: DefaultRequestTimeout, log: slog.Default()}
 	for _, w := range ws {
 		if w == nil {
@@ -112,7 +111,7 @@ func NewRegistry(ws []vc.Wallet, opts ...RegistryOption) (*Registry, error) {
 }
 
 // Get returns the wallet with id (or an alias of it).
-func (r *Registry) Get(id string) (vc.Wallet, bool) {
+func (r *Registry) Get(id string) (Protocol, bool) {
 	if real, ok := r.aliases[id]; ok {
 		id = real
 	}
@@ -121,8 +120,8 @@ func (r *Registry) Get(id string) (vc.Wallet, bool) {
 }
 
 // Wallets returns the wallets' descriptions in registration order.
-func (r *Registry) Wallets() []vc.WalletInfo {
-	out := make([]vc.WalletInfo, 0, len(r.order))
+func (r *Registry) Wallets() []Info {
+	out := make([]Info, 0, len(r.order))
 	for _, id := range r.order {
 		out = append(out, r.wallets[id].Info())
 	}
@@ -136,7 +135,7 @@ type InitRequest struct {
 	CredentialUUID string `json:"credential_uuid"`
 	// StorageID selects the wallet.
 	StorageID string `json:"storage_id"`
-	// Format and DataModel are optional (see vc.WalletOfferRequest).
+	// Format and DataModel are optional (see OfferRequest).
 	Format    string `json:"format,omitempty"`
 	DataModel string `json:"data_model,omitempty"`
 }
@@ -166,18 +165,18 @@ type InitResponse struct {
 	AppLinkAndroid string `json:"app_link_android,omitempty"`
 	AppLinkIOS     string `json:"app_link_ios,omitempty"`
 	// Redirect is true for web wallets: the front end navigates to DeepLink.
-	Redirect bool           `json:"redirect,omitempty"`
-	Offer    vc.WalletOffer `json:"offer"`
+	Redirect bool  `json:"redirect,omitempty"`
+	Offer    Offer `json:"offer"`
 }
 
 // NewInitResponse builds the init answer from an offer.
-func NewInitResponse(info vc.WalletInfo, o vc.WalletOffer) InitResponse {
+func NewInitResponse(info Info, o Offer) InitResponse {
 	resp := InitResponse{DeepLink: o.DeepLink, Offer: o}
 	if len(o.QRCodePNG) > 0 {
 		resp.QRCode = base64.StdEncoding.EncodeToString(o.QRCodePNG)
 		resp.Offer.QRCodePNG = nil // sent once, as "qrcode"
 	}
-	if info.Kind == vc.WalletWeb {
+	if info.Kind == Web {
 		resp.Redirect = true
 	} else {
 		resp.AppLinkAndroid, resp.AppLinkIOS = o.AppLinks["android"], o.AppLinks["ios"]
@@ -258,7 +257,7 @@ func (r *Registry) serveInit(w http.ResponseWriter, req *http.Request, auth Lear
 		r.fail(w, req, Fail(ErrNotFound, "no wallet %q (known: %s)", clip(in.StorageID), strings.Join(slices.Clone(r.order), ", ")))
 		return
 	}
-	offer, err := wal.Offer(req.Context(), vc.WalletOfferRequest{LearnerID: learner, AwardUUID: award, Format: in.Format, DataModel: in.DataModel})
+	offer, err := wal.Offer(req.Context(), OfferRequest{LearnerID: learner, AwardUUID: award, Format: in.Format, DataModel: in.DataModel})
 	if err != nil {
 		r.fail(w, req, err)
 		return

@@ -220,7 +220,7 @@ func (s *Service) SupportsFormat(f string) bool { return slices.Contains(s.cfg.F
 // issuance record with a fresh one-time challenge that expires after the
 // service's TTL. format "" leaves the choice to the wallet's request
 // (OID4VCI); otherwise it must be supported.
-func (s *Service) Begin(ctx context.Context, walletID string, req vc.WalletOfferRequest) (store.IssuanceRecord, error) {
+func (s *Service) Begin(ctx context.Context, walletID string, req OfferRequest) (store.IssuanceRecord, error) {
 	if req.LearnerID <= 0 {
 		return store.IssuanceRecord{}, Fail(ErrUnauthenticated, "no authenticated learner")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/wallet"
+	"github.com/credshare/credshare/vc/wallet/qr"
 	"github.com/google/uuid"
 )
 
@@ -51,17 +52,17 @@ type Config struct {
 	DataModel string
 	// MaxBody limits the wallet's request body (default wallet.DefaultMaxBody).
 	MaxBody int64
-	// QRSize is the QR code's side in pixels (default wallet.DefaultQRSize).
+	// QRSize is the QR code's side in pixels (default qr.DefaultSize).
 	QRSize int
 }
 
-// Wallet is the Learner Credential Wallet protocol (vc.Wallet).
+// Wallet is the Learner Credential Wallet protocol (wallet.Protocol).
 type Wallet struct {
 	cfg  Config
 	base *url.URL
 }
 
-var _ vc.Wallet = (*Wallet)(nil)
+var _ wallet.Protocol = (*Wallet)(nil)
 
 // New validates cfg and returns the wallet.
 func New(cfg Config) (*Wallet, error) {
@@ -104,10 +105,10 @@ func parseBase(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// Info implements vc.Wallet.
-func (w *Wallet) Info() vc.WalletInfo {
-	return vc.WalletInfo{
-		ID: w.cfg.ID, Name: w.cfg.Name, Kind: vc.WalletMobile,
+// Info implements wallet.Protocol.
+func (w *Wallet) Info() wallet.Info {
+	return wallet.Info{
+		ID: w.cfg.ID, Name: w.cfg.Name, Kind: wallet.Mobile,
 		OfferBy: "deep-link", AuthBy: "didauth-presentation", ReturnBy: "credential",
 		Formats: []string{vc.FormatLDP},
 	}
@@ -190,33 +191,33 @@ func ParseDeepLink(link string) (DeepLinkParams, error) {
 	return p, nil
 }
 
-// Offer implements vc.Wallet: it starts an issuance for the authenticated
+// Offer implements wallet.Protocol: it starts an issuance for the authenticated
 // learner's own award and returns the deep link, the universal link, the
 // app links and a QR code of the deep link.
-func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.WalletOffer, error) {
+func (w *Wallet) Offer(ctx context.Context, req wallet.OfferRequest) (wallet.Offer, error) {
 	if req.Format == "" {
 		req.Format = vc.FormatLDP
 	}
 	if req.Format != vc.FormatLDP {
-		return vc.WalletOffer{}, wallet.Fail(wallet.ErrUnsupported, "the Learner Credential Wallet takes %s credentials only", vc.FormatLDP)
+		return wallet.Offer{}, wallet.Fail(wallet.ErrUnsupported, "the Learner Credential Wallet takes %s credentials only", vc.FormatLDP)
 	}
 	if req.DataModel == "" {
 		req.DataModel = w.cfg.DataModel
 	}
 	rec, err := w.cfg.Service.Begin(ctx, w.cfg.ID, req)
 	if err != nil {
-		return vc.WalletOffer{}, err
+		return wallet.Offer{}, err
 	}
 	params := DeepLinkParams{
 		Issuer: rec.IssuerID, VCRequestURL: w.RequestURL(rec.ID), AuthType: "bearer",
 		Challenge: rec.Challenge, VPVersion: w.cfg.VPVersion,
 	}
 	deep := params.Link(w.cfg.DeepLink)
-	png, err := wallet.QRCodePNG(deep, w.cfg.QRSize)
+	png, err := qr.PNG(deep, w.cfg.QRSize)
 	if err != nil {
-		return vc.WalletOffer{}, err
+		return wallet.Offer{}, err
 	}
-	o := vc.WalletOffer{
+	o := wallet.Offer{
 		Wallet: w.cfg.ID, IssuanceID: rec.ID, URL: params.VCRequestURL, DeepLink: deep,
 		AppLinks: map[string]string{}, QRCodePNG: png, ExpiresAt: rec.ChallengeExpires,
 	}
@@ -232,7 +233,7 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 	return o, nil
 }
 
-// Handler implements vc.Wallet. It serves
+// Handler implements wallet.Protocol. It serves
 //
 //	POST /issue/{id}   body: the wallet's DIDAuth presentation → 201 with the signed credential
 func (w *Wallet) Handler() http.Handler {

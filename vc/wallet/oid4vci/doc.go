@@ -20,7 +20,7 @@
 //
 // Wallet.Offer returns openid-credential-offer://?credential_offer_uri=…
 // (by reference; Config.OfferByValue puts ?credential_offer=<JSON> instead),
-// a QR code of it, and the offer JSON in WalletOffer.Message.
+// a QR code of it, and the offer JSON in wallet.Offer.Message.
 //
 // # One-time values
 //

@@ -15,6 +15,7 @@ import (
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/wallet"
+	"github.com/credshare/credshare/vc/wallet/qr"
 )
 
 // Protocol names in store.Exchange.
@@ -119,13 +120,13 @@ type Config struct {
 	QRSize int
 }
 
-// Wallet serves OID4VCI pre-authorized code issuance (vc.Wallet).
+// Wallet serves OID4VCI pre-authorized code issuance (wallet.Protocol).
 type Wallet struct {
 	cfg  Config
 	base string
 }
 
-var _ vc.Wallet = (*Wallet)(nil)
+var _ wallet.Protocol = (*Wallet)(nil)
 
 // defaultContexts and defaultTypes describe the default configurations
 // (fresh slices each time: nothing shared is mutable).
@@ -184,16 +185,16 @@ func New(cfg Config) (*Wallet, error) {
 	return &Wallet{cfg: cfg, base: u.String()}, nil
 }
 
-// Info implements vc.Wallet.
-func (w *Wallet) Info() vc.WalletInfo {
+// Info implements wallet.Protocol.
+func (w *Wallet) Info() wallet.Info {
 	var formats []string
 	for _, c := range w.cfg.Configurations {
 		if !slices.Contains(formats, c.Format) {
 			formats = append(formats, c.Format)
 		}
 	}
-	return vc.WalletInfo{
-		ID: w.cfg.ID, Name: w.cfg.Name, Kind: vc.WalletMobile,
+	return wallet.Info{
+		ID: w.cfg.ID, Name: w.cfg.Name, Kind: wallet.Mobile,
 		OfferBy: "credential-offer", AuthBy: "pre-authorized-code+jwt-proof", ReturnBy: "credential-response",
 		Formats: formats,
 	}
@@ -235,10 +236,10 @@ type offerData struct {
 	TokenExpires time.Time `json:"token_expires,omitzero"`
 }
 
-// Offer implements vc.Wallet: it starts an issuance for the authenticated
+// Offer implements wallet.Protocol: it starts an issuance for the authenticated
 // learner's own award and stores a one-time offer with a pre-authorized
 // code. A non-empty req.Format restricts the offer to that format.
-func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.WalletOffer, error) {
+func (w *Wallet) Offer(ctx context.Context, req wallet.OfferRequest) (wallet.Offer, error) {
 	var configs []string
 	for _, c := range w.cfg.Configurations {
 		if req.Format == "" || c.Format == req.Format {
@@ -246,7 +247,7 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 		}
 	}
 	if len(configs) == 0 {
-		return vc.WalletOffer{}, wallet.Fail(wallet.ErrUnsupported, "no credential configuration has format %q", req.Format)
+		return wallet.Offer{}, wallet.Fail(wallet.ErrUnsupported, "no credential configuration has format %q", req.Format)
 	}
 	if req.DataModel == "" {
 		req.DataModel = w.cfg.DataModel
@@ -254,7 +255,7 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 	svc := w.cfg.Service
 	rec, err := svc.Begin(ctx, w.cfg.ID, req)
 	if err != nil {
-		return vc.WalletOffer{}, err
+		return wallet.Offer{}, err
 	}
 	offerID := rec.ID.String()
 	code := offerID + "." + wallet.NewToken()
@@ -263,7 +264,7 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 		ID: offerID, Protocol: Protocol, State: StateOffered, LearnerID: rec.LearnerID,
 		AwardUUID: rec.AwardUUID, Data: data, ExpiresAt: rec.ChallengeExpires,
 	}); err != nil {
-		return vc.WalletOffer{}, fmt.Errorf("oid4vci: storing offer: %w", err)
+		return wallet.Offer{}, fmt.Errorf("oid4vci: storing offer: %w", err)
 	}
 	offer := w.offerFor(configs, code)
 	msg, _ := json.Marshal(offer)
@@ -272,11 +273,11 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 	if w.cfg.OfferByValue {
 		link = ByValueLink(w.cfg.OfferScheme, msg)
 	}
-	png, err := wallet.QRCodePNG(link, w.cfg.QRSize)
+	png, err := qr.PNG(link, w.cfg.QRSize)
 	if err != nil {
-		return vc.WalletOffer{}, err
+		return wallet.Offer{}, err
 	}
-	return vc.WalletOffer{
+	return wallet.Offer{
 		Wallet: w.cfg.ID, IssuanceID: rec.ID, URL: uri, DeepLink: link, QRCodePNG: png,
 		Message: msg, ExpiresAt: rec.ChallengeExpires,
 	}, nil
@@ -355,7 +356,7 @@ func ParseOffer(b []byte) (*CredentialOffer, error) {
 	}, nil
 }
 
-// Handler implements vc.Wallet. It serves
+// Handler implements wallet.Protocol. It serves
 //
 //	GET  /.well-known/openid-credential-issuer    issuer metadata
 //	GET  /.well-known/oauth-authorization-server  authorization server metadata
@@ -479,8 +480,8 @@ func KeysFrom(r vc.Resolver) KeyResolver {
 		if err != nil {
 			return nil, err
 		}
-		if m.Controller != wallet.DIDOf(didURL) || !m.Allows("authentication") {
-			return nil, fmt.Errorf("%s is not an authentication key of %s", didURL, wallet.DIDOf(didURL))
+		if m.Controller != vc.DIDOf(didURL) || !m.Allows("authentication") {
+			return nil, fmt.Errorf("%s is not an authentication key of %s", didURL, vc.DIDOf(didURL))
 		}
 		if len(m.PublicKey) == 0 {
 			return nil, fmt.Errorf("%s has no Ed25519 key", didURL)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/go-jose/go-jose/v4"
 )
@@ -104,7 +105,7 @@ func VerifyProofJWT(ctx context.Context, keys KeyResolver, token string, want Pr
 		if err != nil {
 			return Proof{}, invalidProof("the key named by kid could not be resolved").WithCause(err)
 		}
-		holder = wallet.DIDOf(h.KeyID)
+		holder = vc.DIDOf(h.KeyID)
 	case h.JSONWebKey != nil:
 		if !h.JSONWebKey.IsPublic() || !h.JSONWebKey.Valid() {
 			return Proof{}, invalidProof("the embedded jwk must be a valid public key")

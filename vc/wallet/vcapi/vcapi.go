@@ -13,6 +13,7 @@ import (
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/wallet"
+	"github.com/credshare/credshare/vc/wallet/qr"
 	"github.com/google/uuid"
 )
 
@@ -58,14 +59,14 @@ type Config struct {
 	QRSize int
 }
 
-// Wallet serves VC-API exchanges (vc.Wallet).
+// Wallet serves VC-API exchanges (wallet.Protocol).
 type Wallet struct {
 	cfg    Config
 	base   string
 	origin string
 }
 
-var _ vc.Wallet = (*Wallet)(nil)
+var _ wallet.Protocol = (*Wallet)(nil)
 
 // New validates cfg and returns the wallet protocol.
 func New(cfg Config) (*Wallet, error) {
@@ -93,10 +94,10 @@ func New(cfg Config) (*Wallet, error) {
 	return &Wallet{cfg: cfg, base: u.String(), origin: origin}, nil
 }
 
-// Info implements vc.Wallet.
-func (w *Wallet) Info() vc.WalletInfo {
-	return vc.WalletInfo{
-		ID: w.cfg.ID, Name: w.cfg.Name, Kind: vc.WalletMobile,
+// Info implements wallet.Protocol.
+func (w *Wallet) Info() wallet.Info {
+	return wallet.Info{
+		ID: w.cfg.ID, Name: w.cfg.Name, Kind: wallet.Mobile,
 		OfferBy: "vc-api-exchange", AuthBy: "didauth-presentation", ReturnBy: "presentation",
 		Formats: []string{vc.FormatLDP},
 	}
@@ -118,15 +119,15 @@ type exchangeData struct {
 	Domain   string    `json:"domain"`
 }
 
-// Offer implements vc.Wallet: it starts an issuance for the authenticated
+// Offer implements wallet.Protocol: it starts an issuance for the authenticated
 // learner's own award and stores a one-time exchange that lives as long as
 // the issuance's challenge.
-func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.WalletOffer, error) {
+func (w *Wallet) Offer(ctx context.Context, req wallet.OfferRequest) (wallet.Offer, error) {
 	if req.Format == "" {
 		req.Format = vc.FormatLDP
 	}
 	if req.Format != vc.FormatLDP {
-		return vc.WalletOffer{}, wallet.Fail(wallet.ErrUnsupported, "VC-API exchanges deliver %s credentials only", vc.FormatLDP)
+		return wallet.Offer{}, wallet.Fail(wallet.ErrUnsupported, "VC-API exchanges deliver %s credentials only", vc.FormatLDP)
 	}
 	if req.DataModel == "" {
 		req.DataModel = w.cfg.DataModel
@@ -134,7 +135,7 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 	svc := w.cfg.Service
 	rec, err := svc.Begin(ctx, w.cfg.ID, req)
 	if err != nil {
-		return vc.WalletOffer{}, err
+		return wallet.Offer{}, err
 	}
 	data, _ := json.Marshal(exchangeData{Issuance: rec.ID, Domain: w.cfg.Domain})
 	ex := store.Exchange{
@@ -142,16 +143,16 @@ func (w *Wallet) Offer(ctx context.Context, req vc.WalletOfferRequest) (vc.Walle
 		LearnerID: rec.LearnerID, AwardUUID: rec.AwardUUID, Data: data, ExpiresAt: rec.ChallengeExpires,
 	}
 	if err := svc.Store().Exchanges().Create(ctx, ex); err != nil {
-		return vc.WalletOffer{}, fmt.Errorf("vcapi: storing exchange: %w", err)
+		return wallet.Offer{}, fmt.Errorf("vcapi: storing exchange: %w", err)
 	}
 	exURL := w.ExchangeURL(ex.ID)
 	msg, _ := json.Marshal(Interaction{CredentialRequestOrigin: w.origin, Protocols: map[string]string{"vcapi": exURL}})
 	deep := linkWithRequest(w.cfg.DeepLink, msg)
-	png, err := wallet.QRCodePNG(deep, w.cfg.QRSize)
+	png, err := qr.PNG(deep, w.cfg.QRSize)
 	if err != nil {
-		return vc.WalletOffer{}, err
+		return wallet.Offer{}, err
 	}
-	o := vc.WalletOffer{
+	o := wallet.Offer{
 		Wallet: w.cfg.ID, IssuanceID: rec.ID, URL: exURL, DeepLink: deep, QRCodePNG: png,
 		Message: msg, ExpiresAt: rec.ChallengeExpires,
 	}
@@ -214,7 +215,7 @@ func ParseMessage(b []byte) (Message, error) {
 	return m, nil
 }
 
-// Handler implements vc.Wallet. It serves
+// Handler implements wallet.Protocol. It serves
 //
 //	POST /exchanges/{id}   {} → 200 {"verifiablePresentationRequest": {query: DIDAuthentication, challenge, domain}}
 //	                       {"verifiablePresentation": DIDAuth VP} → 200 {"verifiablePresentation": {verifiableCredential: [credential]}}

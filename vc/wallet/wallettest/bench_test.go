@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/store/memstore"
-	"github.com/credshare/credshare/vc"
+	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 	"github.com/credshare/credshare/vc/wallet/wallettest"
 )
@@ -24,7 +24,7 @@ func BenchmarkLCWIssue(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		o, err := e.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: 1, AwardUUID: aw.UUID})
+		o, err := e.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: 1, AwardUUID: aw.UUID})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func BenchmarkLCWRefusedReplay(b *testing.B) {
 	h, _ := wallettest.NewHolder()
 	h.Client, h.Now = e.srv.Client(), e.clk.Now
 	ctx := context.Background()
-	o, _ := e.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: 1, AwardUUID: aw.UUID})
+	o, _ := e.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: 1, AwardUUID: aw.UUID})
 	if _, err := h.LCW(ctx, o.DeepLink); err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func BenchmarkOffer(b *testing.B) {
 	aw := e.award(1, "course-v1:edX+Bench+1")
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := e.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: 1, AwardUUID: aw.UUID}); err != nil {
+		if _, err := e.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: 1, AwardUUID: aw.UUID}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -78,7 +78,7 @@ func Example() {
 	l, _ := lcw.New(lcw.Config{Service: svc, BaseURL: base + "/lcw"})
 	x, _ := vcapi.New(vcapi.Config{Service: svc, BaseURL: base + "/vcapi"})
 	o, _ := oid4vci.New(oid4vci.Config{Service: svc, BaseURL: base + "/oid4vci", Keys: oid4vci.KeysFrom(resolver)})
-	reg, err := wallet.NewRegistry([]vc.Wallet{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
+	reg, err := wallet.NewRegistry([]wallet.Protocol{l, x, o}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID))
 	if err != nil {
 		log.Fatal(err)
 	}

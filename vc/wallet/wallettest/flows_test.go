@@ -139,7 +139,7 @@ func newEnvConfig(t testing.TB, st store.Store, parts *parts, svcMut func(*walle
 	if e.oid, err = oid4vci.New(oc); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := wallet.NewRegistry([]vc.Wallet{e.lcw, e.vcapi, e.oid}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID), wallet.WithLogger(sc.Logger))
+	reg, err := wallet.NewRegistry([]wallet.Protocol{e.lcw, e.vcapi, e.oid}, wallet.WithAlias(lcw.OpenEdXID, lcw.ID), wallet.WithLogger(sc.Logger))
 	if err != nil {
 		t.Fatal(err)
 	}

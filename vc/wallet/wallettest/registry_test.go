@@ -64,11 +64,11 @@ func TestRegistryEndpoints(t *testing.T) {
 		}
 	}
 	// Offers made from Go directly (a host with its own front end).
-	o, err := e.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: 21, AwardUUID: mine.UUID})
+	o, err := e.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: 21, AwardUUID: mine.UUID})
 	if err != nil || !strings.HasPrefix(o.DeepLink, lcw.DefaultDeepLink+"?") || len(o.QRCodePNG) == 0 || o.ExpiresAt.IsZero() {
 		t.Fatalf("offer: %+v %v", o, err)
 	}
-	if _, err := e.lcw.Offer(ctx, vc.WalletOfferRequest{LearnerID: 21, AwardUUID: mine.UUID, Format: vc.FormatJWT}); err == nil {
+	if _, err := e.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: 21, AwardUUID: mine.UUID, Format: vc.FormatJWT}); err == nil {
 		t.Fatal("LCW offered a JWT credential")
 	}
 }

@@ -1,4 +1,8 @@
-package wallet
+// Package qr renders the QR codes of wallet offers: a deep link as a PNG a
+// phone camera reads. It is the only package of the module that imports a
+// QR-code encoder (github.com/skip2/go-qrcode), so that vc/wallet and the
+// protocols' users who never render a code do not depend on it.
+package qr
 
 import (
 	"bytes"
@@ -10,21 +14,21 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// DefaultQRSize is the default side of a QR code image, in pixels.
-const DefaultQRSize = 320
+// DefaultSize is the default side of a QR code image, in pixels.
+const DefaultSize = 320
 
-// QRCodePNG renders text as a QR code PNG of size×size pixels (size <= 0
-// means DefaultQRSize; never smaller than one pixel per module) with medium
+// PNG renders text as a QR code PNG of size×size pixels (size <= 0
+// means DefaultSize; never smaller than one pixel per module) with medium
 // error correction, which phone cameras read reliably at deep-link lengths.
 // The image is a two-colour paletted PNG with the standard quiet zone;
 // every module is a whole number of pixels, centred.
-func QRCodePNG(text string, size int) ([]byte, error) {
+func PNG(text string, size int) ([]byte, error) {
 	if size <= 0 {
-		size = DefaultQRSize
+		size = DefaultSize
 	}
 	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
-		return nil, fmt.Errorf("wallet: QR code for a %d-byte link: %w", len(text), err)
+		return nil, fmt.Errorf("qr: QR code for a %d-byte link: %w", len(text), err)
 	}
 	bits := q.Bitmap() // includes the quiet zone
 	n := len(bits)

@@ -1,4 +1,4 @@
-package vc
+package wallet
 
 import (
 	"context"
@@ -8,35 +8,25 @@ import (
 	"github.com/google/uuid"
 )
 
-// Wallet kinds (WalletInfo.Kind).
+// Wallet kinds (Info.Kind).
 const (
-	// WalletMobile is a wallet app on a phone, reached by a deep link or a QR code.
-	WalletMobile = "mobile"
-	// WalletWeb is a wallet in the browser, reached by a redirect.
-	WalletWeb = "web"
+	// Mobile is a wallet app on a phone, reached by a deep link or a QR code.
+	Mobile = "mobile"
+	// Web is a wallet in the browser, reached by a redirect.
+	Web = "web"
 )
 
-// Credential formats a wallet may ask for (WalletOfferRequest.Format), named
-// as OID4VCI names them.
-const (
-	// FormatLDP is a JSON-LD credential secured with a Data Integrity or
-	// Ed25519Signature2020 proof.
-	FormatLDP = "ldp_vc"
-	// FormatJWT is a VC-JWT (a compact JWS whose payload holds the credential).
-	FormatJWT = "jwt_vc_json"
-)
-
-// WalletInfo describes a wallet delivery protocol: who it is for and how an
+// Info describes a wallet delivery protocol: who it is for and how an
 // offer is made, how the wallet's request is authenticated and how the
 // credential comes back. It is what a host lists to learners (Open edX's
 // "storages").
-type WalletInfo struct {
+type Info struct {
 	// ID selects the protocol ("lcw", "vcapi", "oid4vci", a plugin's). It
 	// is stable: it is stored in issuance records.
 	ID string `json:"id"`
 	// Name is a display name ("Learner Credential Wallet").
 	Name string `json:"name"`
-	// Kind is WalletMobile or WalletWeb.
+	// Kind is Mobile or Web.
 	Kind string `json:"kind"`
 	// OfferBy says how the learner's wallet is reached: "deep-link",
 	// "vc-api-exchange", "credential-offer".
@@ -50,19 +40,19 @@ type WalletInfo struct {
 	// presentation) or "credential-response" (an OID4VCI credential response).
 	ReturnBy string `json:"return_by"`
 	// Formats lists the credential formats the protocol can deliver
-	// (FormatLDP, FormatJWT).
+	// (vc.FormatLDP, vc.FormatJWT).
 	Formats []string `json:"formats"`
 }
 
-// WalletOfferRequest asks a wallet protocol to offer an award's credential.
-type WalletOfferRequest struct {
+// OfferRequest asks a wallet protocol to offer an award's credential.
+type OfferRequest struct {
 	// LearnerID is the authenticated learner, as the host established it;
 	// never a value taken from a request body. Offers are refused for an
 	// award this learner does not own.
 	LearnerID int64 `json:"learner_id"`
 	// AwardUUID is the award whose credential is offered.
 	AwardUUID uuid.UUID `json:"award_uuid"`
-	// Format is the credential format (FormatLDP when empty). Protocols that
+	// Format is the credential format (vc.FormatLDP when empty). Protocols that
 	// let the wallet choose (OID4VCI) ignore it.
 	Format string `json:"format,omitempty"`
 	// DataModel is the credential data model ("obv3", "obv3-vc1", …); empty
@@ -70,9 +60,9 @@ type WalletOfferRequest struct {
 	DataModel string `json:"data_model,omitempty"`
 }
 
-// WalletOffer is what a learner needs to start the wallet's side: a link to
+// Offer is what a learner needs to start the wallet's side: a link to
 // tap, a QR code to scan, or a protocol message to hand over.
-type WalletOffer struct {
+type Offer struct {
 	// Wallet is the protocol's id.
 	Wallet string `json:"wallet"`
 	// IssuanceID is the issuance record created for the offer.
@@ -96,20 +86,19 @@ type WalletOffer struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Wallet is a wallet delivery protocol. Implementations live in
-// sub-packages (vc/wallet/lcw, vc/wallet/vcapi, vc/wallet/oid4vci) and are
-// selected by WalletInfo.ID.
+// Protocol is a wallet delivery protocol. Implementations live in
+// sub-packages (lcw, vcapi, oid4vci) and are selected by Info.ID.
 //
-// A Wallet keeps no state of its own between requests: everything an
+// A Protocol keeps no state of its own between requests: everything an
 // exchange needs is in the store, so any replica serves any step.
-type Wallet interface {
+type Protocol interface {
 	// Info describes the protocol. It never changes for a given value.
-	Info() WalletInfo
+	Info() Info
 	// Offer starts the delivery of an award's credential. It fails with an
 	// error the caller can map to 403 when req.LearnerID does not own the
 	// award, and to 404 when the award does not exist. Safe for concurrent
 	// use; each call creates a new one-time offer.
-	Offer(ctx context.Context, req WalletOfferRequest) (WalletOffer, error)
+	Offer(ctx context.Context, req OfferRequest) (Offer, error)
 	// Handler serves the wallet-facing endpoints with paths relative to
 	// wherever the host mounts it (http.StripPrefix). The endpoints need no
 	// host session: the wallet authenticates with what the offer gave it.
