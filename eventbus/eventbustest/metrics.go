@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,7 @@ func keys(s attribute.Set) []string {
 
 func attr(s attribute.Set, k string) string {
 	v, _ := s.Value(attribute.Key(k))
-	return v.Emit()
+	return v.String()
 }
 
 // checkAttrs reports points of name whose attribute keys are not want
@@ -287,7 +288,7 @@ func describe(pts []point) string {
 	var b strings.Builder
 	for _, p := range pts {
 		b.WriteString(p.name + "{" + p.attrs.Encoded(attribute.DefaultEncoder()) + "}=")
-		b.WriteString(attribute.Int64Value(p.value).Emit() + " ")
+		b.WriteString(strconv.FormatInt(p.value, 10) + " ")
 	}
 	return b.String()
 }
