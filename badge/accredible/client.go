@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/internal/httpapi"
+	"github.com/credshare/credshare/badge/httpapi"
 )
 
 // Accredible API roots.

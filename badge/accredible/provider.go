@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/internal/httpapi"
+	"github.com/credshare/credshare/badge/httpapi"
 	"github.com/credshare/credshare/store"
 )
 

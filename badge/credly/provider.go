@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/internal/httpapi"
+	"github.com/credshare/credshare/badge/httpapi"
 	"github.com/credshare/credshare/store"
 )
 
