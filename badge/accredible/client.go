@@ -1,6 +1,7 @@
 package accredible
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -50,16 +49,16 @@ func DefaultLimits() badge.Limits { return badge.Limits{Rate: 6.5, Burst: 20, Co
 // Option configures a Client or Provider.
 type Option func(*options) error
 
+// options is the option set: httpapi.Config, whose fields the options
+// below set (httpapi.New validates them), and the clock.
 type options struct {
-	cfg    httpapi.Config
-	limits badge.Limits
-	now    func() time.Time
+	httpapi.Config
+	now func() time.Time
 }
 
 func build(opts []Option) (options, *httpapi.API, error) {
-	l := DefaultLimits()
-	o := options{cfg: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-accredible/1", Rate: l.Rate, Burst: l.Burst},
-		limits: l, now: time.Now}
+	o := options{Config: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-accredible/1", Limits: DefaultLimits()},
+		now: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -68,7 +67,7 @@ func build(opts []Option) (options, *httpapi.API, error) {
 			return o, nil, fmt.Errorf("accredible: %w", err)
 		}
 	}
-	api, err := httpapi.New(o.cfg)
+	api, err := httpapi.New(o.Config)
 	if err != nil {
 		return o, nil, fmt.Errorf("accredible: %w", err)
 	}
@@ -78,49 +77,72 @@ func build(opts []Option) (options, *httpapi.API, error) {
 // WithBaseURL sets the API root (default ProductionURL): an absolute https
 // URL, or http to a loopback host (a test server).
 func WithBaseURL(u string) Option {
-	return func(o *options) error { return o.cfg.SetBaseURL(u) }
+	return func(o *options) error {
+		v, err := httpapi.ValidateBaseURL(u)
+		o.BaseURL = v
+		return err
+	}
 }
 
 // WithSandbox uses SandboxURL.
 func WithSandbox() Option { return WithBaseURL(SandboxURL) }
 
-// WithHTTPClient sets the HTTP client; it is copied, not modified.
+// WithHTTPClient sets the HTTP client (its transport, proxy, TLS settings).
+// The client is copied, not modified.
 func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) error { return o.cfg.SetHTTPClient(c) }
+	return func(o *options) error {
+		o.HTTPClient = c
+		return nonZero(c != nil, "nil *http.Client")
+	}
 }
 
 // WithTimeout bounds each attempt (default 10s).
 func WithTimeout(d time.Duration) Option {
-	return func(o *options) error { return o.cfg.SetTimeout(d) }
+	return func(o *options) error {
+		o.Timeout = d
+		return nonZero(d > 0, "timeout must be positive")
+	}
 }
 
 // WithRetry sets the most attempts per call (default 4) and the bounds of
 // the exponential backoff with jitter between them (defaults 250ms, 5s).
+// attempts = 1 disables retries.
 func WithRetry(attempts int, minWait, maxWait time.Duration) Option {
-	return func(o *options) error { return o.cfg.SetRetry(attempts, minWait, maxWait) }
+	return func(o *options) error {
+		o.MaxAttempts, o.MinBackoff, o.MaxBackoff = attempts, minWait, maxWait
+		return nonZero(attempts >= 1 && minWait > 0 && maxWait >= minWait, "WithRetry wants attempts >= 1 and 0 < minWait <= maxWait")
+	}
 }
 
 // WithMaxRetryAfter sets the longest Retry-After a call waits for by
-// itself (default 5s); a longer one is returned in the error.
+// itself (default 5s); 0 means never wait. A longer one ends the call with
+// an error whose RetryAfter tells the caller (the outbox dispatcher) when
+// to try again.
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(o *options) error { return o.cfg.SetMaxRetryAfter(d) }
+	return func(o *options) error {
+		o.MaxRetryAfter = cmp.Or(d, -1)
+		return nonZero(d >= 0, "max Retry-After must not be negative")
+	}
 }
 
-// WithLogger sets the logger for retries (debug level). Keys and bodies are
-// never logged.
+// WithLogger sets the logger for retries (debug level). Keys and request
+// bodies are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		o.cfg.Logger = l
+		o.Logger = l
 		return nil
 	}
 }
 
 // WithTracerProvider records an OpenTelemetry client span
-// ("credshare.provider.request") for every HTTP request to Accredible: method,
-// URL path (no query, no token), status code. nil (the default) records
-// none; the global provider is never used.
+// ("credshare.provider.request", httpapi.SpanRequest) for every HTTP
+// request to Accredible: method, URL path (no query, no token), status code. nil
+// (the default) records none; the global provider is never used.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(o *options) error { return o.cfg.SetTracerProvider(tp) }
+	return func(o *options) error {
+		o.TracerProvider = tp
+		return nil
+	}
 }
 
 // WithLimits overrides DefaultLimits (a plan with a different allowance).
@@ -131,11 +153,8 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // turns pacing off.
 func WithLimits(l badge.Limits) Option {
 	return func(o *options) error {
-		if err := o.cfg.SetPacing(l.Rate, l.Burst, l.Concurrency); err != nil {
-			return err
-		}
-		o.limits = l
-		return nil
+		o.Limits = l
+		return nonZero(l.Rate >= 0 && l.Burst >= 0 && l.Concurrency >= 0, "limits must not be negative")
 	}
 }
 
@@ -148,6 +167,14 @@ func WithClock(now func() time.Time) Option {
 		o.now = now
 		return nil
 	}
+}
+
+// nonZero is the error of an option whose argument fails ok.
+func nonZero(ok bool, msg string) error {
+	if ok {
+		return nil
+	}
+	return errors.New(msg)
 }
 
 // Client calls the Accredible API with one API key. It is safe for
@@ -169,7 +196,8 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	return &Client{api: api, key: apiKey}, nil
 }
 
-func (c *Client) auth(r *resty.Request) { r.SetAuthToken(c.key) }
+// auth sends the API key as a bearer token.
+func (c *Client) auth(h http.Header) { httpapi.BearerAuth(c.key)(h) }
 
 func (c *Client) call(ctx context.Context, cl httpapi.Call) error {
 	cl.Auth, cl.Secret = c.auth, c.key

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/credshare/credshare/badge"
@@ -30,13 +29,9 @@ type StaticAccounts = badge.StaticAccounts
 // (groups) and badge.RateLimited (DefaultLimits unless WithLimits). It is safe for
 // concurrent use.
 type Provider struct {
-	accounts AccountSource
-	api      *httpapi.API
-	limits   badge.Limits
-	now      func() time.Time
-
-	mu      sync.Mutex
-	clients map[string]*Client
+	clients *httpapi.Accounts[*Client] // by account; remade when the key changes
+	limits  badge.Limits
+	now     func() time.Time
 }
 
 // NewProvider returns a Provider reading API keys from accounts.
@@ -48,7 +43,14 @@ func NewProvider(accounts AccountSource, opts ...Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{accounts: accounts, api: api, limits: o.limits, now: o.now, clients: map[string]*Client{}}, nil
+	clients, err := httpapi.NewAccounts(httpapi.AccountsConfig[*Client]{
+		Provider: ProviderID, Source: accounts, Noun: "Accredible account", SecretNoun: "API key",
+		New: func(acc store.ProviderAccount) (*Client, error) { return &Client{api: api, key: acc.Secret}, nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Provider{clients: clients, limits: o.Limits, now: o.now}, nil
 }
 
 // ID returns "accredible".
@@ -60,30 +62,7 @@ func (p *Provider) Limits() badge.Limits { return p.limits }
 // Client returns the API client of an account. Unknown or inactive
 // accounts give an error matching badge.ErrInvalid.
 func (p *Provider) Client(ctx context.Context, account string) (*Client, error) {
-	if account == "" {
-		return nil, &badge.Error{Provider: ProviderID, Message: "template.account_id (the Accredible account) is required", Kind: badge.ErrInvalid}
-	}
-	acc, err := p.accounts.GetAccount(ctx, ProviderID, account)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, &badge.Error{Provider: ProviderID, Message: "unknown Accredible account " + account, Kind: badge.ErrInvalid, Err: err}
-	}
-	if err != nil {
-		return nil, &badge.Error{Provider: ProviderID, Message: "look up account: " + err.Error(), Kind: badge.ErrUnavailable, Temporary: true, Err: err}
-	}
-	if !acc.Active {
-		return nil, &badge.Error{Provider: ProviderID, Message: "Accredible account " + account + " is inactive", Kind: badge.ErrInvalid}
-	}
-	if acc.Secret == "" {
-		return nil, &badge.Error{Provider: ProviderID, Message: "Accredible account " + account + " has no API key", Kind: badge.ErrUnauthorized}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.clients[account]
-	if !ok || c.key != acc.Secret {
-		c = &Client{api: p.api, key: acc.Secret}
-		p.clients[account] = c
-	}
-	return c, nil
+	return p.clients.Get(ctx, account)
 }
 
 func withProvider(err error) error {

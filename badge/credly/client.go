@@ -1,6 +1,7 @@
 package credly
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,8 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -50,17 +49,14 @@ const (
 // Option configures a Client or Provider.
 type Option func(*options) error
 
+// options is the option set: httpapi.Config, whose fields the options
+// below set (httpapi.New validates them).
 type options struct {
-	cfg    httpapi.Config
-	limits badge.Limits
-}
-
-func defaults() options {
-	return options{cfg: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-credly/1"}}
+	httpapi.Config
 }
 
 func build(opts []Option) (options, *httpapi.API, error) {
-	o := defaults()
+	o := options{Config: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-credly/1"}}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -69,7 +65,7 @@ func build(opts []Option) (options, *httpapi.API, error) {
 			return o, nil, fmt.Errorf("credly: %w", err)
 		}
 	}
-	api, err := httpapi.New(o.cfg)
+	api, err := httpapi.New(o.Config)
 	if err != nil {
 		return o, nil, fmt.Errorf("credly: %w", err)
 	}
@@ -80,7 +76,11 @@ func build(opts []Option) (options, *httpapi.API, error) {
 // absolute https URL; plain http is accepted only for a loopback host (a
 // test server).
 func WithBaseURL(u string) Option {
-	return func(o *options) error { return o.cfg.SetBaseURL(u) }
+	return func(o *options) error {
+		v, err := httpapi.ValidateBaseURL(u)
+		o.BaseURL = v
+		return err
+	}
 }
 
 // WithSandbox uses SandboxURL.
@@ -89,43 +89,59 @@ func WithSandbox() Option { return WithBaseURL(SandboxURL) }
 // WithHTTPClient sets the HTTP client (its transport, proxy, TLS settings).
 // The client is copied, not modified.
 func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) error { return o.cfg.SetHTTPClient(c) }
+	return func(o *options) error {
+		o.HTTPClient = c
+		return nonZero(c != nil, "nil *http.Client")
+	}
 }
 
 // WithTimeout bounds each attempt (default 10s).
 func WithTimeout(d time.Duration) Option {
-	return func(o *options) error { return o.cfg.SetTimeout(d) }
+	return func(o *options) error {
+		o.Timeout = d
+		return nonZero(d > 0, "timeout must be positive")
+	}
 }
 
 // WithRetry sets the most attempts per call (default 4) and the bounds of
 // the exponential backoff with jitter between them (defaults 250ms, 5s).
 // attempts = 1 disables retries.
 func WithRetry(attempts int, minWait, maxWait time.Duration) Option {
-	return func(o *options) error { return o.cfg.SetRetry(attempts, minWait, maxWait) }
+	return func(o *options) error {
+		o.MaxAttempts, o.MinBackoff, o.MaxBackoff = attempts, minWait, maxWait
+		return nonZero(attempts >= 1 && minWait > 0 && maxWait >= minWait, "WithRetry wants attempts >= 1 and 0 < minWait <= maxWait")
+	}
 }
 
 // WithMaxRetryAfter sets the longest Retry-After a call waits for by
-// itself (default 5s). A longer one ends the call with an error whose
-// RetryAfter tells the caller (the outbox dispatcher) when to try again.
+// itself (default 5s); 0 means never wait. A longer one ends the call with
+// an error whose RetryAfter tells the caller (the outbox dispatcher) when
+// to try again.
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(o *options) error { return o.cfg.SetMaxRetryAfter(d) }
+	return func(o *options) error {
+		o.MaxRetryAfter = cmp.Or(d, -1)
+		return nonZero(d >= 0, "max Retry-After must not be negative")
+	}
 }
 
 // WithLogger sets the logger for retries (debug level). Tokens and request
 // bodies are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		o.cfg.Logger = l
+		o.Logger = l
 		return nil
 	}
 }
 
 // WithTracerProvider records an OpenTelemetry client span
-// ("credshare.provider.request") for every HTTP request to Credly: method,
-// URL path (no query, no token), status code. nil (the default) records
-// none; the global provider is never used.
+// ("credshare.provider.request", httpapi.SpanRequest) for every HTTP
+// request to Credly: method, URL path (no query, no token), status code. nil
+// (the default) records none; the global provider is never used.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(o *options) error { return o.cfg.SetTracerProvider(tp) }
+	return func(o *options) error {
+		o.TracerProvider = tp
+		return nil
+	}
 }
 
 // WithLimits declares the rate Credly allows. The Provider reports it
@@ -136,12 +152,17 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // default is no pacing.
 func WithLimits(l badge.Limits) Option {
 	return func(o *options) error {
-		if err := o.cfg.SetPacing(l.Rate, l.Burst, l.Concurrency); err != nil {
-			return err
-		}
-		o.limits = l
+		o.Limits = l
+		return nonZero(l.Rate >= 0 && l.Burst >= 0 && l.Concurrency >= 0, "limits must not be negative")
+	}
+}
+
+// nonZero is the error of an option whose argument fails ok.
+func nonZero(ok bool, msg string) error {
+	if ok {
 		return nil
 	}
+	return errors.New(msg)
 }
 
 // Client calls the Credly API for one organisation. It is safe for
@@ -171,7 +192,8 @@ func New(orgID, token string, opts ...Option) (*Client, error) {
 // OrganizationID returns the organisation id the client acts for.
 func (c *Client) OrganizationID() string { return c.org }
 
-func (c *Client) auth(r *resty.Request) { r.SetBasicAuth(c.token, "") }
+// auth sends the token as the user name of HTTP Basic auth.
+func (c *Client) auth(h http.Header) { httpapi.BasicAuth(c.token, "")(h) }
 
 // path builds a request path, relative to the API root, from the
 // organisation id and parts, each escaped as one path segment. The

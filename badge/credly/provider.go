@@ -6,7 +6,6 @@ import (
 	"iter"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/httpapi"
@@ -28,12 +27,8 @@ type StaticAccounts = badge.StaticAccounts
 // Besides badge.Provider it implements badge.TemplateLister,
 // badge.StateGetter, badge.WebhookProvider and badge.RateLimited.
 type Provider struct {
-	accounts AccountSource
-	api      *httpapi.API
-	limits   badge.Limits
-
-	mu      sync.Mutex
-	clients map[string]*Client // by org id; replaced when the token changes
+	clients *httpapi.Accounts[*Client] // by organisation id; remade when the token changes
+	limits  badge.Limits
 }
 
 // NewProvider returns a Provider reading organisation tokens from accounts.
@@ -45,7 +40,19 @@ func NewProvider(accounts AccountSource, opts ...Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{accounts: accounts, api: api, limits: o.limits, clients: map[string]*Client{}}, nil
+	clients, err := httpapi.NewAccounts(httpapi.AccountsConfig[*Client]{
+		Provider: ProviderID, Source: accounts, Noun: "Credly organisation", SecretNoun: "token",
+		New: func(acc store.ProviderAccount) (*Client, error) {
+			if !safeSegment(acc.ID) {
+				return nil, &badge.Error{Provider: ProviderID, Message: "Credly organisation id cannot be a URL path segment", Kind: badge.ErrInvalid, Err: ErrInvalidID}
+			}
+			return &Client{api: api, org: acc.ID, token: acc.Secret}, nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Provider{clients: clients, limits: o.Limits}, nil
 }
 
 // ID returns "credly".
@@ -57,37 +64,7 @@ func (p *Provider) Limits() badge.Limits { return p.limits }
 // Client returns the API client of organisation org. The error matches
 // badge.ErrInvalid for an unknown or inactive organisation.
 func (p *Provider) Client(ctx context.Context, org string) (*Client, error) {
-	if org == "" {
-		return nil, &badge.Error{Provider: ProviderID, Message: "template.account_id (the Credly organisation) is required", Kind: badge.ErrInvalid}
-	}
-	acc, err := p.accounts.GetAccount(ctx, ProviderID, org)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, &badge.Error{Provider: ProviderID, Message: "unknown Credly organisation " + org, Kind: badge.ErrInvalid, Err: err}
-	}
-	if err != nil {
-		return nil, &badge.Error{Provider: ProviderID, Message: "look up organisation: " + err.Error(), Kind: badge.ErrUnavailable, Temporary: true, Err: err}
-	}
-	return p.clientFor(acc)
-}
-
-func (p *Provider) clientFor(acc store.ProviderAccount) (*Client, error) {
-	if !acc.Active {
-		return nil, &badge.Error{Provider: ProviderID, Message: "Credly organisation " + acc.ID + " is inactive", Kind: badge.ErrInvalid}
-	}
-	if acc.Secret == "" {
-		return nil, &badge.Error{Provider: ProviderID, Message: "Credly organisation " + acc.ID + " has no token", Kind: badge.ErrUnauthorized}
-	}
-	if !safeSegment(acc.ID) {
-		return nil, &badge.Error{Provider: ProviderID, Message: "Credly organisation id cannot be a URL path segment", Kind: badge.ErrInvalid, Err: ErrInvalidID}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.clients[acc.ID]
-	if !ok || c.token != acc.Secret {
-		c = &Client{api: p.api, org: acc.ID, token: acc.Secret}
-		p.clients[acc.ID] = c
-	}
-	return c, nil
+	return p.clients.Get(ctx, org)
 }
 
 func names(req badge.IssueRequest) (first, last string) {

@@ -264,7 +264,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	c, err := h.p.clientFor(acc)
+	c, err := h.p.clients.For(acc)
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, msgUpstream, "organisation cannot call the API", "organization_id", n.OrganizationID, "err", err)
 		return

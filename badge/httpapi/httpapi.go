@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,40 +33,46 @@ import (
 // credshare.provider and credshare.provider.op.
 const SpanRequest = "credshare.provider.request"
 
-// Config configures an API.
+// Config configures an API. Zero fields take the defaults given; New
+// refuses negative values.
 type Config struct {
-	// Provider is the provider id used in errors ("credly", …).
+	// Provider is the provider id errors and spans carry ("credly", …).
 	Provider string
-	// BaseURL is the API root, ending in "/". Required.
+	// BaseURL is the API root: an absolute https URL, or http to a
+	// loopback host (a test server). A trailing "/" is added. Required.
 	BaseURL string
-	// HTTPClient is the client to use, as given (it is not modified);
-	// default a vc/netguard client that reaches the base URL's host and
-	// follows redirects only to it.
+	// HTTPClient is the client to use, as given (it is copied, never
+	// modified). Default: a vc/netguard client that reaches the base URL's
+	// host only and follows redirects only to it.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 10s.
 	Timeout time.Duration
-	// MaxAttempts is the most attempts per call; default 4.
+	// MaxAttempts is the most attempts per call (1 disables retries);
+	// default 4.
 	MaxAttempts int
-	// MinBackoff and MaxBackoff bound the wait between attempts; defaults
-	// 250ms and 5s.
+	// MinBackoff and MaxBackoff bound the exponential backoff with jitter
+	// between attempts; defaults 250ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
-	// MaxRetryAfter is the longest Retry-After the call waits for itself;
-	// a longer one ends the call with the error (carrying RetryAfter) so
-	// the caller (the outbox) can reschedule. Default 5s.
+	// MaxRetryAfter is the longest Retry-After a call waits for itself; a
+	// longer one ends the call with the error (carrying RetryAfter) so
+	// the caller (the outbox) can reschedule. Default 5s; negative means
+	// never wait.
 	MaxRetryAfter time.Duration
-	// Logger receives one debug line per retry; default discards.
+	// Logger receives one debug line per retry (no body, no header);
+	// default discards.
 	Logger *slog.Logger
-	// UserAgent is sent with every request.
+	// UserAgent is sent with every request when set.
 	UserAgent string
-	// Rate, when positive, paces every attempt (first tries and retries
-	// alike, across all goroutines using the API) to at most Rate per
-	// second with bursts of Burst; each 429 also pushes the schedule back by
-	// one interval. The call that got the 429 still waits its Retry-After.
-	Rate  float64
-	Burst int
+	// Limits is the rate the API allows. With Limits.Rate > 0 every
+	// attempt (first tries and retries alike, across all goroutines using
+	// the API) is paced to at most Rate per second with bursts of Burst;
+	// each 429 also pushes the schedule back by one interval, and the call
+	// that got it still waits its Retry-After. Concurrency is not enforced
+	// here: a provider reports Limits through badge.RateLimited and the
+	// outbox dispatcher bounds concurrent calls. Default: no pacing.
+	Limits badge.Limits
 	// TracerProvider records a SpanRequest span per HTTP request; default
-	// none (the global provider is never used). No trace header is sent to
-	// the provider.
+	// none (the global provider is never used).
 	TracerProvider trace.TracerProvider
 }
 
@@ -123,7 +131,7 @@ func apiClient(base *url.URL, timeout time.Duration) (*http.Client, error) {
 	return hc, nil
 }
 
-// API makes calls to one provider API.
+// API makes calls to one provider API. It is safe for concurrent use.
 type API struct {
 	cfg    Config
 	base   *url.URL
@@ -180,40 +188,28 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// New validates cfg, applies defaults and returns an API.
+// New validates cfg, applies its defaults and returns an API.
 func New(cfg Config) (*API, error) {
 	b, err := ValidateBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
 	cfg.BaseURL = b
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if cfg.MaxAttempts == 0 {
-		cfg.MaxAttempts = 4
-	}
-	if cfg.MinBackoff == 0 {
-		cfg.MinBackoff = 250 * time.Millisecond
-	}
-	if cfg.MaxBackoff == 0 {
-		cfg.MaxBackoff = 5 * time.Second
-	}
-	if cfg.MaxRetryAfter == 0 {
-		cfg.MaxRetryAfter = 5 * time.Second
-	}
 	switch {
 	case cfg.Timeout < 0:
 		return nil, errors.New("timeout must be positive")
-	case cfg.MaxAttempts < 1:
+	case cfg.MaxAttempts < 0:
 		return nil, errors.New("max attempts must be at least 1")
-	case cfg.MinBackoff < 0 || cfg.MaxBackoff < cfg.MinBackoff:
+	case cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || (cfg.MaxBackoff > 0 && cfg.MaxBackoff < cfg.MinBackoff):
 		return nil, errors.New("backoff bounds must satisfy 0 <= min <= max")
-	case cfg.MaxRetryAfter < 0:
-		return nil, errors.New("max Retry-After must not be negative")
-	case cfg.Rate < 0 || cfg.Burst < 0:
-		return nil, errors.New("rate and burst must not be negative")
+	case cfg.Limits.Rate < 0 || cfg.Limits.Burst < 0 || cfg.Limits.Concurrency < 0:
+		return nil, errors.New("limits must not be negative")
 	}
+	cfg.Timeout = cmp.Or(cfg.Timeout, 10*time.Second)
+	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, 4)
+	cfg.MinBackoff = cmp.Or(cfg.MinBackoff, min(250*time.Millisecond, cmp.Or(cfg.MaxBackoff, 250*time.Millisecond)))
+	cfg.MaxBackoff = cmp.Or(cfg.MaxBackoff, max(5*time.Second, cfg.MinBackoff))
+	cfg.MaxRetryAfter = cmp.Or(cfg.MaxRetryAfter, 5*time.Second)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -239,15 +235,29 @@ func New(cfg Config) (*API, error) {
 	if cfg.UserAgent != "" {
 		r.SetHeader("User-Agent", cfg.UserAgent)
 	}
-	a := &API{cfg: cfg, base: base, r: r, tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/badge")}
-	if cfg.Rate > 0 {
-		a.pacer = newPacer(cfg.Rate, cfg.Burst)
+	a := &API{cfg: cfg, base: base, r: r, tracer: cfg.TracerProvider.Tracer("github.com/credshare/credshare/badge/httpapi")}
+	if cfg.Limits.Rate > 0 {
+		a.pacer = newPacer(cfg.Limits.Rate, cfg.Limits.Burst)
 	}
 	return a, nil
 }
 
 // Config returns the API's configuration with defaults applied.
 func (a *API) Config() Config { return a.cfg }
+
+// BearerAuth returns a Call.Auth sending token as an OAuth 2 bearer token
+// (Authorization: Bearer token).
+func BearerAuth(token string) func(http.Header) {
+	return func(h http.Header) { h.Set("Authorization", "Bearer "+token) }
+}
+
+// BasicAuth returns a Call.Auth sending HTTP Basic credentials (Credly
+// takes its token as the user name, with an empty password).
+func BasicAuth(user, password string) func(http.Header) {
+	return func(h http.Header) {
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
+	}
+}
 
 // Call is one API call.
 type Call struct {
@@ -263,9 +273,12 @@ type Call struct {
 	Query url.Values
 	// Body is marshalled as JSON when non-nil.
 	Body any
-	// Auth adds the credentials to a request.
-	Auth func(*resty.Request)
-	// Secret is removed from anything that ends up in an error.
+	// Auth adds the credentials to the request's header (BearerAuth,
+	// BasicAuth, or a function of the provider's own); it runs for every
+	// attempt.
+	Auth func(http.Header)
+	// Secret is removed from anything that ends up in an error or a span:
+	// the token Auth sends, and anything derived from it.
 	Secret string
 	// Out receives the decoded JSON response when non-nil.
 	Out any
@@ -389,7 +402,9 @@ func (a *API) once(ctx context.Context, c Call, target string) (int, *badge.Erro
 	defer cancel()
 	req := a.r.R().SetContext(actx)
 	if c.Auth != nil {
-		c.Auth(req)
+		h := http.Header{}
+		c.Auth(h)
+		req.SetHeaderMultiValues(h)
 	}
 	if c.Query != nil {
 		req.SetQueryParamsFromValues(c.Query)
