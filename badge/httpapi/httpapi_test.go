@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credshare/credshare/badge"
 )
 
 func TestPacer(t *testing.T) {
@@ -73,4 +76,40 @@ func FuzzErrorMessage(f *testing.F) {
 			t.Fatalf("unbounded: %d %d", len(code), len(msg))
 		}
 	})
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	base := "https://api.example.org/v1/"
+	for name, cfg := range map[string]Config{
+		"no base URL":       {Provider: "p"},
+		"negative timeout":  {Provider: "p", BaseURL: base, Timeout: -1},
+		"negative attempts": {Provider: "p", BaseURL: base, MaxAttempts: -1},
+		"min above max":     {Provider: "p", BaseURL: base, MinBackoff: 2 * time.Second, MaxBackoff: time.Second},
+		"negative rate":     {Provider: "p", BaseURL: base, Limits: badge.Limits{Rate: -1}},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	a, err := New(Config{Provider: "p", BaseURL: "https://api.example.org/v1", MinBackoff: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.Config()
+	if got.BaseURL != base || got.Timeout != 10*time.Second || got.MaxAttempts != 4 || got.MaxBackoff != 10*time.Second || got.MaxRetryAfter != 5*time.Second {
+		t.Errorf("defaults: %+v", got)
+	}
+}
+
+func TestAuthHelpers(t *testing.T) {
+	h := http.Header{}
+	BasicAuth("tok", "")(h)
+	r := &http.Request{Header: h}
+	if u, p, ok := r.BasicAuth(); !ok || u != "tok" || p != "" {
+		t.Errorf("BasicAuth: %q %q %v", u, p, ok)
+	}
+	BearerAuth("tok")(h)
+	if got := h.Get("Authorization"); got != "Bearer tok" {
+		t.Errorf("BearerAuth: %q", got)
+	}
 }
