@@ -271,6 +271,8 @@ type Call struct {
 	Path string
 	// Query holds query parameters.
 	Query url.Values
+	// Header holds extra request headers (an Idempotency-Key, say).
+	Header http.Header
 	// Body is marshalled as JSON when non-nil.
 	Body any
 	// Auth adds the credentials to the request's header (BearerAuth,
@@ -401,6 +403,9 @@ func (a *API) once(ctx context.Context, c Call, target string) (int, *badge.Erro
 	actx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
 	req := a.r.R().SetContext(actx)
+	if c.Header != nil {
+		req.SetHeaderMultiValues(c.Header)
+	}
 	if c.Auth != nil {
 		h := http.Header{}
 		c.Auth(h)

@@ -6,11 +6,12 @@
 //   - implements badge.Provider (Issue, Revoke) and badge.StateGetter;
 //   - sends the outbox's idempotency key as an Idempotency-Key header, so
 //     the endpoint can answer a repeated call with the badge it already made;
-//   - turns HTTP answers into *badge.Error with badge.HTTPError, so the
-//     outbox knows what to retry (5xx, 429 with Retry-After, timeouts) and
-//     what to dead-letter (4xx), and the token never appears in errors;
-//   - makes its calls with credshare's guarded client (vc/netguard), which
-//     reaches the configured endpoint only and follows no redirect;
+//   - makes its calls with badge/httpapi, the HTTP plumbing of the Credly
+//     and Accredible adapters: retries with backoff and Retry-After, answers
+//     turned into *badge.Error so the outbox knows what to retry (5xx, 429,
+//     timeouts) and what to dead-letter (4xx), the token kept out of errors,
+//     and credshare's guarded client (vc/netguard), which reaches the
+//     configured endpoint's host only;
 //   - is checked by the conformance kit badge/badgetest (see main_test.go).
 //
 // Run it with `go run ./examples/custom-provider`: it starts a receiving
@@ -19,7 +20,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -28,7 +28,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -38,9 +37,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/httpapi"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/retry"
-	"github.com/credshare/credshare/vc/netguard"
 )
 
 // ProviderID is the id of the webhook provider.
@@ -48,52 +47,36 @@ const ProviderID = "webhook"
 
 // WebhookProvider posts badges to an HTTP endpoint.
 type WebhookProvider struct {
-	base   *url.URL
-	token  string
-	client *http.Client
+	api   *httpapi.API
+	token string
 }
 
 // NewWebhookProvider returns a provider posting to endpoint with a bearer
 // token: an https URL, or http to a loopback host (a test endpoint) — the
-// token is not sent in the clear over a network. timeout bounds each call.
+// token is not sent in the clear over a network. cfg sets the HTTP
+// behaviour (timeout per attempt, retries, Retry-After, pacing, logger,
+// tracing; zero fields take httpapi's defaults); its Provider and BaseURL
+// are set here.
 //
-// The provider's client is credshare's guarded one (vc/netguard): it
-// reaches the endpoint's host wherever that resolves (an intranet address
-// is fine: the operator configured it), refuses every other internal
-// address, follows no redirects (the token goes to the endpoint only), and
-// bounds each call by timeout and the answer's size.
-func NewWebhookProvider(endpoint, token string, timeout time.Duration) (*WebhookProvider, error) {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("webhook provider: endpoint %q is not an absolute http(s) URL", endpoint)
-	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("webhook provider: endpoint %q: plain http only to a loopback host; the token needs TLS", endpoint)
-	}
+// The provider's client is badge/httpapi's default, built on credshare's
+// guarded client (vc/netguard): it reaches the endpoint's host wherever
+// that resolves (an intranet address is fine: the operator configured
+// it), refuses every other internal address, follows redirects only
+// within the endpoint's host (the token goes nowhere else), and bounds
+// each attempt by cfg.Timeout and the answer's size.
+func NewWebhookProvider(endpoint, token string, cfg httpapi.Config) (*WebhookProvider, error) {
 	if token == "" {
 		return nil, errors.New("webhook provider: token is required")
 	}
-	if !strings.HasSuffix(u.Path, "/") {
-		u.Path += "/"
+	cfg.Provider, cfg.BaseURL = ProviderID, endpoint
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "credshare-webhook-example/1"
 	}
-	client, err := netguard.New(netguard.Config{
-		Policy:       netguard.Policy{AllowHosts: []string{u.Hostname()}, AllowHTTP: u.Scheme == "http"},
-		Timeout:      timeout,
-		MaxBytes:     1 << 20,
-		MaxRedirects: -1,
-	})
+	api, err := httpapi.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("webhook provider: %w", err)
 	}
-	return &WebhookProvider{base: u, token: token, client: client}, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Unmap().IsLoopback()
+	return &WebhookProvider{api: api, token: token}, nil
 }
 
 // ID implements badge.Provider.
@@ -110,59 +93,23 @@ type wireBadge struct {
 	Reason   string            `json:"reason,omitempty"`
 }
 
-// call sends one request and decodes a wireBadge.
+// call sends one request and decodes a wireBadge. httpapi retries what
+// is worth retrying (the endpoint deduplicates by Idempotency-Key, so a
+// repeated POST is safe) and returns a *badge.Error otherwise.
 func (p *WebhookProvider) call(ctx context.Context, op, method, path, key string, in any) (wireBadge, error) {
-	if err := ctx.Err(); err != nil {
-		return wireBadge{}, badge.TransportError(ProviderID, op, err)
-	}
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return wireBadge{}, &badge.Error{Provider: ProviderID, Op: op, Message: err.Error(), Kind: badge.ErrInvalid}
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, p.base.JoinPath(path).String(), body)
-	if err != nil {
-		return wireBadge{}, &badge.Error{Provider: ProviderID, Op: op, Message: err.Error(), Kind: badge.ErrInvalid}
-	}
-	req.Header.Set("Authorization", "Bearer "+p.token)
-	req.Header.Set("Content-Type", "application/json")
+	c := httpapi.Call{Op: op, Method: method, Path: path, Body: in, Auth: httpapi.BearerAuth(p.token), Secret: p.token}
 	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return wireBadge{}, badge.TransportError(ProviderID, op, ctx.Err())
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is not secret, but keep errors short
-		}
-		e := badge.TransportError(ProviderID, op, err, p.token)
-		if errors.Is(err, netguard.ErrDenied) {
-			e.Temporary = false // a redirect or a refused address: trying again changes nothing
-		}
-		return wireBadge{}, e
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return wireBadge{}, badge.TransportError(ProviderID, op, err, p.token)
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(raw, &e)
-		return wireBadge{}, badge.HTTPError(ProviderID, op, resp.StatusCode, resp.Header, raw, "", e.Error, p.token)
+		c.Header = http.Header{"Idempotency-Key": {key}}
 	}
 	var out wireBadge
-	if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
-		return wireBadge{}, &badge.Error{Provider: ProviderID, Op: op, StatusCode: resp.StatusCode,
-			Message: "unreadable answer", Body: badge.Truncate(string(raw), badge.MaxErrorBody), Kind: badge.ErrUnavailable, Temporary: true}
+	c.Out = &out
+	status, err := p.api.Do(ctx, c)
+	if err != nil {
+		return wireBadge{}, err
+	}
+	if out.ID == "" {
+		return wireBadge{}, &badge.Error{Provider: ProviderID, Op: op, StatusCode: status,
+			Message: "answer carries no badge id", Kind: badge.ErrUnavailable, Temporary: true}
 	}
 	return out, nil
 }
@@ -308,7 +255,7 @@ func run(ctx context.Context, out io.Writer) error {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	p, err := NewWebhookProvider("http://"+ln.Addr().String()+"/", token, 5*time.Second)
+	p, err := NewWebhookProvider("http://"+ln.Addr().String()+"/", token, httpapi.Config{Timeout: 5 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -339,7 +286,7 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "revoked badge %s (state %s)\n", rv.ExternalID, rv.State)
 	_, err = p.Revoke(ctx, badge.RevokeRequest{IdempotencyKey: "x", ExternalID: "no-such-badge"})
 	fmt.Fprintf(out, "revoking an unknown badge: %v (not found: %v, retryable: %v)\n", err, errors.Is(err, badge.ErrNotFound), !retry.IsPermanent(err))
-	bad, _ := NewWebhookProvider("http://"+ln.Addr().String()+"/", "wrong-token", 5*time.Second)
+	bad, _ := NewWebhookProvider("http://"+ln.Addr().String()+"/", "wrong-token", httpapi.Config{Timeout: 5 * time.Second})
 	_, err = bad.Issue(ctx, req)
 	fmt.Fprintf(out, "with a wrong token: %v (retryable: %v)\n", err, !retry.IsPermanent(err))
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
+	"github.com/credshare/credshare/badge/httpapi"
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/vc/netguard"
 )
@@ -27,7 +28,11 @@ func TestConformance(t *testing.T) {
 			faults := &badgetest.Faults{}
 			srv := httptest.NewServer(faults.Wrap(http.StripPrefix("/api", rc)))
 			t.Cleanup(srv.Close)
-			p, err := NewWebhookProvider(srv.URL+"/api/", token, 200*time.Millisecond)
+			p, err := NewWebhookProvider(srv.URL+"/api/", token, httpapi.Config{
+				Timeout:    200 * time.Millisecond,
+				MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+				MaxRetryAfter: 20 * time.Millisecond,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,9 +60,10 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// The provider's client is the guarded one: it follows no redirect (the
-// token goes to the endpoint only), does not retry one, and plain http is
-// refused to anything but a loopback endpoint.
+// The provider's client is the guarded one: it follows no redirect away
+// from the endpoint's host (the token goes to the endpoint only), does not
+// retry one, and plain http is refused to anything but a loopback
+// endpoint.
 func TestProviderClientIsGuarded(t *testing.T) {
 	const token = "guard-token-0003"
 	var stolen atomic.Int64
@@ -67,7 +73,7 @@ func TestProviderClientIsGuarded(t *testing.T) {
 	defer thief.Close()
 	srv := httptest.NewServer(http.RedirectHandler(thief.URL+"/badges", http.StatusTemporaryRedirect))
 	defer srv.Close()
-	p, err := NewWebhookProvider(srv.URL+"/", token, 2*time.Second)
+	p, err := NewWebhookProvider(srv.URL+"/", token, httpapi.Config{Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +85,7 @@ func TestProviderClientIsGuarded(t *testing.T) {
 		t.Errorf("the redirect target received %d requests", n)
 	}
 	for _, ep := range []string{"http://intranet.example.org/badges/", "http://10.0.0.5/"} {
-		if _, err := NewWebhookProvider(ep, token, time.Second); err == nil {
+		if _, err := NewWebhookProvider(ep, token, httpapi.Config{Timeout: time.Second}); err == nil {
 			t.Errorf("%s: plain http to a non-loopback endpoint accepted", ep)
 		}
 	}
