@@ -79,6 +79,12 @@ func NewWebhookProvider(endpoint, token string, cfg httpapi.Config) (*WebhookPro
 	return &WebhookProvider{api: api, token: token}, nil
 }
 
+// The capabilities the provider implements, checked at compile time.
+var (
+	_ badge.Provider    = (*WebhookProvider)(nil)
+	_ badge.StateGetter = (*WebhookProvider)(nil)
+)
+
 // ID implements badge.Provider.
 func (p *WebhookProvider) ID() string { return ProviderID }
 
