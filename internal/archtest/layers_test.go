@@ -20,8 +20,13 @@ import (
 //     store, never the pipeline or what an item means;
 //   - credential/pipeline assembles the core packages and registers its
 //     handlers with the dispatcher; it imports no adapter (no bus, store
-//     or provider implementation: the host chooses those).
+//     or provider implementation: the host chooses those);
+//   - badge/httpapi is the provider authors' HTTP plumbing (it imports
+//     resty, backoff and the OpenTelemetry API): it knows the provider API,
+//     the account records and the guarded client, never an adapter, so a
+//     plugin importing it gets nothing else of this module.
 var layers = map[string][]string{
+	"badge/httpapi":       {"badge", "store", "vc/netguard"},
 	"store/outbox":        {"credential", "credential/retry", "store"},
 	"credential/pipeline": append(slices.Clone(corePackages), "store/outbox"),
 }
