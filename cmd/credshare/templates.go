@@ -14,7 +14,8 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
-	"github.com/credshare/credshare/badge/rulesyaml"
+	"github.com/credshare/credshare/badge/rules"
+	"github.com/credshare/credshare/badge/rules/rulesyaml"
 	"github.com/credshare/credshare/store"
 	"github.com/spf13/cobra"
 )
@@ -220,11 +221,11 @@ field it is in.`,
 			if err != nil {
 				return err
 			}
-			var ts []badge.Template
+			var ts []rules.Template
 			if ext := strings.ToLower(filepath.Ext(args[0])); ext == ".yaml" || ext == ".yml" {
 				ts, err = rulesyaml.Read(bytes.NewReader(b))
 			} else {
-				ts, err = badge.ParseRulesFile(b)
+				ts, err = rules.ParseFile(b)
 			}
 			if err != nil {
 				return rulesProblems(g, args[0], err)
@@ -239,9 +240,9 @@ field it is in.`,
 				return err
 			}
 			defer st.Close()
-			stored, err := badge.PutTemplates(ctx, st.Config(), ts)
+			stored, err := rules.PutTemplates(ctx, st.Config(), ts)
 			if err != nil {
-				if len(badge.Problems(err)) > 0 {
+				if len(rules.Problems(err)) > 0 {
 					return rulesProblems(g, args[0], err)
 				}
 				return err
@@ -259,7 +260,7 @@ field it is in.`,
 // rulesProblems prints every problem of a rules file and returns the error
 // that makes the command fail.
 func rulesProblems(g *globals, file string, err error) error {
-	probs := badge.Problems(err)
+	probs := rules.Problems(err)
 	if len(probs) == 0 {
 		return fmt.Errorf("%s: %w", file, err)
 	}
@@ -309,9 +310,9 @@ func newTemplatesListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ts := make([]badge.Template, 0, len(sts))
+			ts := make([]rules.Template, 0, len(sts))
 			for _, s := range sts {
-				t, err := badge.FromStore(s)
+				t, err := rules.FromStore(s)
 				if err != nil {
 					return fmt.Errorf("template %s: %w", s.UUID, err)
 				}
@@ -332,7 +333,7 @@ func newTemplatesListCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func printTemplates(w io.Writer, ts []badge.Template) {
+func printTemplates(w io.Writer, ts []rules.Template) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "UUID\tPROVIDER\tACCOUNT\tEXTERNAL\tSTATE\tRULES\tREQS\tNAME")
 	for _, t := range ts {

@@ -12,6 +12,7 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible/accrediblefake"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/sqlitestore"
 )
@@ -36,7 +37,7 @@ func TestTemplatesSyncCredly(t *testing.T) {
 		t.Fatalf("sync: %v\n%s", err, out)
 	}
 	out, err = run(t, "--db", db, "--json", "templates", "list", "--provider", "credly")
-	var ts []badge.Template
+	var ts []rules.Template
 	if err != nil || json.Unmarshal([]byte(out), &ts) != nil || len(ts) != 3 || ts[0].AccountID != "org-1" {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
@@ -90,15 +91,15 @@ func TestTemplatesSyncAccredible(t *testing.T) {
 func TestTemplatesLoad(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "c.db")
-	rules, _ := filepath.Abs("../../credential/pipeline/testdata/rules.json")
-	out, err := run(t, "--db", db, "templates", "load", "--check", rules)
+	rulesPath, _ := filepath.Abs("../../credential/pipeline/testdata/rules.json")
+	out, err := run(t, "--db", db, "templates", "load", "--check", rulesPath)
 	if err != nil || !strings.Contains(out, "no problems") {
 		t.Fatalf("load --check: %v\n%s", err, out)
 	}
 	if out, _ := run(t, "--db", db, "templates", "list"); !strings.Contains(out, "no templates") {
 		t.Fatalf("--check stored templates:\n%s", out)
 	}
-	out, err = run(t, "--db", db, "templates", "load", rules)
+	out, err = run(t, "--db", db, "templates", "load", rulesPath)
 	if err != nil || !strings.Contains(out, "Python Pioneer") || !strings.Contains(out, "v1") {
 		t.Fatalf("load: %v\n%s", err, out)
 	}
@@ -115,7 +116,7 @@ func TestTemplatesLoad(t *testing.T) {
           - {path: course.course_key, operator: eq, value: "course-v1:OpenedX+Py101+2027"}
 `), 0o644)
 	out, err = run(t, "--db", db, "--json", "templates", "load", yml)
-	var stored []badge.Template
+	var stored []rules.Template
 	if err != nil || json.Unmarshal([]byte(out), &stored) != nil || len(stored) != 1 || stored[0].RulesVersion != 2 {
 		t.Fatalf("load yaml (new rules version): %v\n%s", err, out)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
@@ -62,11 +63,11 @@ func loadRules(t testing.TB, st store.Store) *pipeline.Rules {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	ts, err := badge.ReadRulesFile(f)
+	ts, err := rules.ReadFile(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := badge.PutTemplates(ctx, st.Config(), ts); err != nil {
+	if _, err := rules.PutTemplates(ctx, st.Config(), ts); err != nil {
 		t.Fatal(err)
 	}
 	r, err := pipeline.LoadRules(ctx, st.Config())

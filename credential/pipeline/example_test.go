@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
@@ -23,16 +23,16 @@ func ExampleNew() {
 	ctx := context.Background()
 	st := memstore.New()
 
-	rules := `{"templates": [{"name": "Python Pioneer", "provider": "obv3", "state": "active",
+	file := `{"templates": [{"name": "Python Pioneer", "provider": "obv3", "state": "active",
 	  "uuid": "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e",
 	  "requirements": [{"id": "pass", "event_type": "org.openedx.learning.course.passing.status.updated.v1",
 	    "rules": [{"path": "course.course_key", "operator": "eq", "value": "course-v1:X+PY101+2026"},
 	              {"path": "is_passing", "operator": "eq", "value": "true"}]}]}]}`
-	ts, err := badge.ReadRulesFile(strings.NewReader(rules))
+	ts, err := rules.ReadFile(strings.NewReader(file))
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := badge.PutTemplates(ctx, st.Config(), ts); err != nil {
+	if _, err := rules.PutTemplates(ctx, st.Config(), ts); err != nil {
 		log.Fatal(err)
 	}
 	engine, err := pipeline.LoadRules(ctx, st.Config())

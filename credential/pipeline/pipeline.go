@@ -38,7 +38,7 @@ const (
 )
 
 // RulesApplier applies the badge rules to one event inside the pipeline's
-// transaction and reports the award transitions it made. *badge.Engine
+// transaction and reports the award transitions it made. *rules.Engine
 // implements it; see NewRules.
 type RulesApplier interface {
 	ApplyRules(ctx context.Context, tx store.Repos, e eventbus.Event, learner credential.Learner) ([]Transition, error)

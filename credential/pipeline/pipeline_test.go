@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/credential/retry"
@@ -261,9 +262,9 @@ func TestDispatcherPermanentErrorDiesAtOnce(t *testing.T) {
 func TestOwnBadgeEventsDoNotFeedTheRules(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
-	tpl := badge.Template{UUID: uuid.New(), Name: "Collector", Provider: "none", State: "active", Repeatable: true,
-		RuleSet: badge.RuleSet{Requirements: []badge.Requirement{{ID: "any-badge", EventType: eventbus.TypeBadgeAwarded}}}}
-	if _, err := badge.PutTemplates(ctx, st.Config(), []badge.Template{tpl}); err != nil {
+	tpl := rules.Template{UUID: uuid.New(), Name: "Collector", Provider: "none", State: "active", Repeatable: true,
+		Set: rules.Set{Requirements: []rules.Requirement{{ID: "any-badge", EventType: eventbus.TypeBadgeAwarded}}}}
+	if _, err := rules.PutTemplates(ctx, st.Config(), []rules.Template{tpl}); err != nil {
 		t.Fatal(err)
 	}
 	rules, err := pipeline.LoadRules(ctx, st.Config())

@@ -5,22 +5,22 @@ import (
 	"errors"
 	"sync/atomic"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 )
 
-// Rules runs a badge.Engine inside the pipeline. The engine can be swapped
+// Rules runs a rules.Engine inside the pipeline. The engine can be swapped
 // while events flow (after templates changed) with Set or Reload; each event
 // is evaluated by one engine from start to end.
 type Rules struct {
-	eng atomic.Pointer[badge.Engine]
+	eng atomic.Pointer[rules.Engine]
 }
 
 // NewRules returns Rules evaluating e.
-func NewRules(e *badge.Engine) *Rules {
+func NewRules(e *rules.Engine) *Rules {
 	r := &Rules{}
 	r.Set(e)
 	return r
@@ -28,7 +28,7 @@ func NewRules(e *badge.Engine) *Rules {
 
 // LoadRules builds Rules from every badge template in the store.
 func LoadRules(ctx context.Context, cfg store.Config) (*Rules, error) {
-	e, err := badge.LoadEngine(ctx, cfg)
+	e, err := rules.LoadEngine(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -36,14 +36,14 @@ func LoadRules(ctx context.Context, cfg store.Config) (*Rules, error) {
 }
 
 // Set replaces the engine.
-func (r *Rules) Set(e *badge.Engine) { r.eng.Store(e) }
+func (r *Rules) Set(e *rules.Engine) { r.eng.Store(e) }
 
 // Engine returns the current engine.
-func (r *Rules) Engine() *badge.Engine { return r.eng.Load() }
+func (r *Rules) Engine() *rules.Engine { return r.eng.Load() }
 
 // Reload rebuilds the engine from the store's templates.
 func (r *Rules) Reload(ctx context.Context, cfg store.Config) error {
-	e, err := badge.LoadEngine(ctx, cfg)
+	e, err := rules.LoadEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (r *Rules) ApplyRules(ctx context.Context, tx store.Repos, e eventbus.Event
 	if eng == nil {
 		return nil, nil
 	}
-	out, err := eng.Apply(ctx, tx, badge.Event{ID: e.ID, Type: e.Type, Time: e.Time, LearnerID: l.UserID, Data: e.Tree(),
+	out, err := eng.Apply(ctx, tx, rules.Event{ID: e.ID, Type: e.Type, Time: e.Time, LearnerID: l.UserID, Data: e.Tree(),
 		At: applyTime(ctx, e.Time)})
 	if err != nil {
 		if errors.Is(err, credential.ErrInvalid) {

@@ -10,6 +10,7 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/membus"
@@ -56,11 +57,11 @@ func TestTraceChain(t *testing.T) {
 			if err := st.Config().PutAccount(ctx, store.ProviderAccount{ID: "org-1", Provider: credly.ProviderID, Secret: "token-1", Active: true}); err != nil {
 				t.Fatal(err)
 			}
-			ts, err := badge.ParseRulesFile(fmt.Appendf(nil, tracedRules, tpl.ID))
+			ts, err := rules.ParseFile(fmt.Appendf(nil, tracedRules, tpl.ID))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := badge.PutTemplates(ctx, st.Config(), ts); err != nil {
+			if _, err := rules.PutTemplates(ctx, st.Config(), ts); err != nil {
 				t.Fatal(err)
 			}
 			rules, err := pipeline.LoadRules(ctx, st.Config())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
@@ -613,7 +614,7 @@ func TestValidateURLsAndAddresses(t *testing.T) {
 }
 
 func TestFakeRulesMatchTheFake(t *testing.T) {
-	ts, err := badge.ParseRulesFile(fakeRules)
+	ts, err := rules.ParseFile(fakeRules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -634,7 +635,7 @@ func TestFakeRulesMatchTheFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := badge.ParseRulesFile(j); err == nil || !strings.Contains(err.Error(), "requirementz") {
+	if _, err := rules.ParseFile(j); err == nil || !strings.Contains(err.Error(), "requirementz") {
 		t.Errorf("a misspelt key in a YAML rules file: %v", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential/pipeline"
 	"go.opentelemetry.io/otel/attribute"
 	"go.yaml.in/yaml/v3"
@@ -32,11 +32,11 @@ func (a *App) rules(ctx context.Context, def []byte) (*pipeline.Rules, error) {
 		}
 	}
 	if len(b) > 0 {
-		ts, err := badge.ParseRulesFile(b)
+		ts, err := rules.ParseFile(b)
 		if err != nil {
 			return nil, fmt.Errorf("badges.rules_file (CREDSHARE_BADGE_RULES_FILE): %s:\n%w", name, err)
 		}
-		if _, err := badge.PutTemplates(ctx, a.st.Config(), ts); err != nil {
+		if _, err := rules.PutTemplates(ctx, a.st.Config(), ts); err != nil {
 			return nil, fmt.Errorf("storing the templates of %s: %w", name, err)
 		}
 		a.log.Info("badge rules loaded", "file", name, "templates", len(ts))

@@ -21,7 +21,8 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/obv3"
-	"github.com/credshare/credshare/badge/rulesyaml"
+	"github.com/credshare/credshare/badge/rules"
+	"github.com/credshare/credshare/badge/rules/rulesyaml"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
@@ -248,17 +249,17 @@ func (a *app) loadRules(ctx context.Context) (*pipeline.Rules, error) {
 		}
 		name = a.o.rules
 	}
-	var ts []badge.Template
+	var ts []rules.Template
 	var err error
 	if strings.HasSuffix(name, ".json") {
-		ts, err = badge.ParseRulesFile(b)
+		ts, err = rules.ParseFile(b)
 	} else {
 		ts, err = rulesyaml.Parse(b)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if _, err := badge.PutTemplates(ctx, a.st.Config(), ts); err != nil {
+	if _, err := rules.PutTemplates(ctx, a.st.Config(), ts); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return pipeline.LoadRules(ctx, a.st.Config())

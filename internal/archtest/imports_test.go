@@ -14,7 +14,7 @@ const module = "github.com/credshare/credshare"
 // corePackages may import only the standard library, github.com/google/uuid
 // and each other, so that a plugin author or a host using one adapter does
 // not inherit every adapter's dependencies.
-var corePackages = []string{"credential", "credential/retry", "eventbus", "store", "badge", "vc", "status"}
+var corePackages = []string{"credential", "credential/retry", "eventbus", "store", "badge", "badge/rules", "vc", "status"}
 
 // coreExceptions are the other module packages a core package may import,
 // each with why. The status checker fetches lists through the guarded

@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -86,6 +87,27 @@ func TestLayers(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProviderAPIDoesNotImportRules: badge is the provider API a plugin
+// author implements; badge/rules (the rules engine) builds on it, never the
+// other way round. The provider adapters need the API only, so a plugin
+// and a host that only issues badges do not compile the engine.
+func TestProviderAPIDoesNotImportRules(t *testing.T) {
+	root := repoRoot(t)
+	for _, p := range []string{"badge", "badge/credly", "badge/accredible", "badge/obv3", "badge/badgetest"} {
+		cmd := exec.Command("go", "list", "-deps", "./"+p)
+		cmd.Dir = root
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", p, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == module+"/badge/rules" || strings.HasPrefix(dep, module+"/badge/rules/") {
+				t.Errorf("%s depends on %s; the provider API and its adapters must not depend on the rules engine", p, dep)
+			}
+		}
 	}
 }
 

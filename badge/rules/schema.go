@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
@@ -20,15 +20,15 @@ import (
 // revoked is not awarded again by the rules.
 func Example_reawardAfterPenalty() {
 	ctx := context.Background()
-	templates, _ := badge.ParseRulesFile([]byte(exampleRules))
+	templates, _ := rules.ParseFile([]byte(exampleRules))
 	st := memstore.New()
 	defer st.Close()
-	stored, _ := badge.PutTemplates(ctx, st.Config(), templates)
-	eng, _ := badge.LoadEngine(ctx, st.Config())
+	stored, _ := rules.PutTemplates(ctx, st.Config(), templates)
+	eng, _ := rules.LoadEngine(ctx, st.Config())
 	ref := credential.Badge(stored[0].UUID.String())
 
-	pass := func(id string, minute int, course string, passing bool) badge.Event {
-		return badge.Event{
+	pass := func(id string, minute int, course string, passing bool) rules.Event {
+		return rules.Event{
 			ID: id, Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 42,
 			Time: time.Date(2026, 5, 1, 9, minute, 0, 0, time.UTC),
 			Data: map[string]any{"is_passing": passing, "course": map[string]any{"course_key": course}},
@@ -41,7 +41,7 @@ func Example_reawardAfterPenalty() {
 		}
 		return names[a.UUID.String()]
 	}
-	apply := func(ev badge.Event) {
+	apply := func(ev rules.Event) {
 		_ = st.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
 			out, err := eng.Apply(ctx, tx, ev)
 			if err != nil {

@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 )
@@ -51,7 +52,7 @@ func (ev Event) at() time.Time {
 
 // ErrInvalidEvent reports an event the engine cannot apply (no id, type,
 // time or learner). It matches ErrInvalid.
-var ErrInvalidEvent = fmt.Errorf("badge: invalid event: %w", ErrInvalid)
+var ErrInvalidEvent = fmt.Errorf("badge: invalid event: %w", badge.ErrInvalid)
 
 // Validate reports whether the event can be applied.
 func (ev Event) Validate() error {
@@ -150,12 +151,12 @@ func NewEngine(templates []Template) (*Engine, error) {
 		versions:   map[verKey]*compiledSet{},
 	}
 	for i, t := range templates {
-		cs, err := compileRuleSet(t.RuleSet)
+		cs, err := compileRuleSet(t.Set)
 		if err != nil {
 			return nil, err // unreachable: validated above
 		}
 		cs.version = t.RulesVersion
-		ts := &tplState{idx: i, t: t, cur: cs, ref: credential.Badge(t.UUID.String()), active: t.State == StateActive && !t.RuleSet.Empty()}
+		ts := &tplState{idx: i, t: t, cur: cs, ref: credential.Badge(t.UUID.String()), active: t.State == StateActive && !t.Set.Empty()}
 		e.tpls = append(e.tpls, ts)
 		e.byUUID[t.UUID] = ts
 		if !ts.active {
@@ -206,7 +207,7 @@ func LoadEngine(ctx context.Context, cfg store.Config) (*Engine, error) {
 		added := map[string]bool{}
 		for v := 1; v < ts.t.RulesVersion; v++ {
 			cs, err := e.rulesAt(ctx, cfg, ts, v)
-			if errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrInvalidRules) {
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrInvalid) {
 				// A version that is gone or no longer valid is not indexed;
 				// Apply reports the error for a learner still on it.
 				continue
@@ -435,7 +436,7 @@ func (e *Engine) rulesAt(ctx context.Context, cfg store.Config, ts *tplState, ve
 	if err != nil {
 		return nil, fmt.Errorf("badge: rules of template %s at version %d: %w", ts.t.UUID, version, err)
 	}
-	rs, err := ParseRuleSet(raw)
+	rs, err := ParseSet(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
@@ -23,7 +24,7 @@ func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 // Open edX awards on the first fulfilled requirement; credshare waits for
 // every group (requirements of one group are alternatives).
 func TestAwardOnlyWhenEveryGroupFulfilled(t *testing.T) {
-	tp := mkTemplate("Two groups", badge.RuleSet{Requirements: []badge.Requirement{
+	tp := mkTemplate("Two groups", rules.Set{Requirements: []rules.Requirement{
 		passReq("a1", "A", "course-a1"), passReq("a2", "A", "course-a2"), passReq("b", "B", "course-b"),
 	}})
 	h := newRulesHarness(t, tp)
@@ -59,7 +60,7 @@ func TestAwardOnlyWhenEveryGroupFulfilled(t *testing.T) {
 // Open edX's apply_rules returns False for a requirement without data rules;
 // credshare matches any event of the requirement's type.
 func TestRequirementWithoutRulesMatchesAnyEventOfItsType(t *testing.T) {
-	tp := mkTemplate("Any grade update", badge.RuleSet{Requirements: []badge.Requirement{
+	tp := mkTemplate("Any grade update", rules.Set{Requirements: []rules.Requirement{
 		{ID: "any", EventType: passingType},
 	}})
 	h := newRulesHarness(t, tp)
@@ -81,9 +82,9 @@ func TestRequirementWithoutRulesMatchesAnyEventOfItsType(t *testing.T) {
 // Open edX creates a revoked credential and emits badge.revoked even when
 // the badge was never awarded; credshare revokes only an awarded badge.
 func TestPenaltyRevokesOnlyAwardedBadge(t *testing.T) {
-	tp := mkTemplate("Penalised", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("pass-a", "A", "course-a"), passReq("pass-b", "B", "course-b")},
-		Penalties:    []badge.Penalty{failPenalty("fail-a", "course-a", "pass-a")},
+	tp := mkTemplate("Penalised", rules.Set{
+		Requirements: []rules.Requirement{passReq("pass-a", "A", "course-a"), passReq("pass-b", "B", "course-b")},
+		Penalties:    []rules.Penalty{failPenalty("fail-a", "course-a", "pass-a")},
 	})
 	h := newRulesHarness(t, tp)
 
@@ -127,9 +128,9 @@ func TestPenaltyRevokesOnlyAwardedBadge(t *testing.T) {
 // A penalty whose requirement was not what fulfilled its group leaves an
 // awarded badge alone.
 func TestPenaltyKeepsBadgeStillEarned(t *testing.T) {
-	tp := mkTemplate("Either course", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("a", "G", "course-a"), passReq("b", "G", "course-b")},
-		Penalties:    []badge.Penalty{failPenalty("fail-a", "course-a", "a")},
+	tp := mkTemplate("Either course", rules.Set{
+		Requirements: []rules.Requirement{passReq("a", "G", "course-a"), passReq("b", "G", "course-b")},
+		Penalties:    []rules.Penalty{failPenalty("fail-a", "course-a", "a")},
 	})
 	h := newRulesHarness(t, tp)
 	h.apply(passEvent("e1", learner, at(1), "course-b", true))
@@ -144,7 +145,7 @@ func TestPenaltyKeepsBadgeStillEarned(t *testing.T) {
 // Open edX emits badge.awarded on every repeat; credshare reports an award
 // once, and nothing for repeats or redelivery.
 func TestBadgeAwardedOnceNotOnRepeats(t *testing.T) {
-	tp := mkTemplate("Once", badge.RuleSet{Requirements: []badge.Requirement{passReq("p", "", "course-a")}})
+	tp := mkTemplate("Once", rules.Set{Requirements: []rules.Requirement{passReq("p", "", "course-a")}})
 	h := newRulesHarness(t, tp)
 	ev := passEvent("e1", learner, at(1), "course-a", true)
 	if out := h.apply(ev); len(out.Granted()) != 1 {
@@ -164,7 +165,7 @@ func TestBadgeAwardedOnceNotOnRepeats(t *testing.T) {
 // openedx/credentials#2986: fulfilments and awards record the triggering
 // event id, its time and the rules that matched.
 func TestFulfilmentRecordsEventAndMatchedRules(t *testing.T) {
-	tp := mkTemplate("Traceable", badge.RuleSet{Requirements: []badge.Requirement{passReq("p", "A", "course-a")}})
+	tp := mkTemplate("Traceable", rules.Set{Requirements: []rules.Requirement{passReq("p", "A", "course-a")}})
 	h := newRulesHarness(t, tp)
 	out := h.apply(passEvent("evt-123", learner, at(5), "course-a", true))
 	if len(out.Fulfilled) != 1 {
@@ -205,10 +206,10 @@ func TestFulfilmentRecordsEventAndMatchedRules(t *testing.T) {
 }
 
 func TestCountRequirementNeedsDistinctValues(t *testing.T) {
-	tp := mkTemplate("Three courses", badge.RuleSet{Requirements: []badge.Requirement{{
+	tp := mkTemplate("Three courses", rules.Set{Requirements: []rules.Requirement{{
 		ID: "three", EventType: passingType,
-		Rules: []badge.DataRule{{Path: "is_passing", Operator: badge.OpEq, Value: "true"}},
-		Count: &badge.Count{Path: "course.course_key", Distinct: 3},
+		Rules: []rules.DataRule{{Path: "is_passing", Operator: rules.OpEq, Value: "true"}},
+		Count: &rules.Count{Path: "course.course_key", Distinct: 3},
 	}}})
 	h := newRulesHarness(t, tp)
 	h.apply(passEvent("e1", learner, at(1), "c1", true))
@@ -234,9 +235,9 @@ func TestCountRequirementNeedsDistinctValues(t *testing.T) {
 }
 
 func TestCountWindow(t *testing.T) {
-	tp := mkTemplate("Two in a week", badge.RuleSet{Requirements: []badge.Requirement{{
-		ID: "two", EventType: passingType, Window: badge.Duration(7 * 24 * time.Hour),
-		Count: &badge.Count{Path: "course.course_key", Distinct: 2},
+	tp := mkTemplate("Two in a week", rules.Set{Requirements: []rules.Requirement{{
+		ID: "two", EventType: passingType, Window: rules.Duration(7 * 24 * time.Hour),
+		Count: &rules.Count{Path: "course.course_key", Distinct: 2},
 	}}})
 	h := newRulesHarness(t, tp)
 	day := func(d int) time.Time { return t0.Add(time.Duration(d) * 24 * time.Hour) }
@@ -251,9 +252,9 @@ func TestCountWindow(t *testing.T) {
 }
 
 func TestTemplateWindowAllWithin(t *testing.T) {
-	tp := mkTemplate("Sprint", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("a", "A", "c1"), passReq("b", "B", "c2")},
-		Window:       badge.Duration(48 * time.Hour),
+	tp := mkTemplate("Sprint", rules.Set{
+		Requirements: []rules.Requirement{passReq("a", "A", "c1"), passReq("b", "B", "c2")},
+		Window:       rules.Duration(48 * time.Hour),
 	})
 	h := newRulesHarness(t, tp)
 	h.apply(passEvent("e1", learner, t0, "c1", true))
@@ -269,11 +270,11 @@ func TestTemplateWindowAllWithin(t *testing.T) {
 }
 
 func TestBadgeDependencies(t *testing.T) {
-	a := mkTemplate("A", badge.RuleSet{Requirements: []badge.Requirement{passReq("a", "", "ca")}})
-	b := mkTemplate("B", badge.RuleSet{Requirements: []badge.Requirement{passReq("b", "", "cb")}})
-	both := mkTemplate("A and B", badge.RuleSet{Requires: []uuid.UUID{a.UUID, b.UUID}})
-	capstone := mkTemplate("Capstone after A", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("cap", "", "capstone")}, Requires: []uuid.UUID{a.UUID}})
+	a := mkTemplate("A", rules.Set{Requirements: []rules.Requirement{passReq("a", "", "ca")}})
+	b := mkTemplate("B", rules.Set{Requirements: []rules.Requirement{passReq("b", "", "cb")}})
+	both := mkTemplate("A and B", rules.Set{Requires: []uuid.UUID{a.UUID, b.UUID}})
+	capstone := mkTemplate("Capstone after A", rules.Set{
+		Requirements: []rules.Requirement{passReq("cap", "", "capstone")}, Requires: []uuid.UUID{a.UUID}})
 	h := newRulesHarness(t, a, b, both, capstone)
 
 	// Capstone passed before A: progress complete, but no award yet.
@@ -296,7 +297,7 @@ func TestBadgeDependencies(t *testing.T) {
 }
 
 func TestRepeatableBadgeEarnedAgain(t *testing.T) {
-	tp := mkTemplate("Streak", badge.RuleSet{Requirements: []badge.Requirement{
+	tp := mkTemplate("Streak", rules.Set{Requirements: []rules.Requirement{
 		passReq("a", "A", "c1"), passReq("b", "B", "c2")}})
 	tp.Repeatable = true
 	h := newRulesHarness(t, tp)
@@ -323,13 +324,13 @@ func TestRepeatableBadgeEarnedAgain(t *testing.T) {
 // Editing an active template's rules does not rewrite progress already
 // made: it keeps being evaluated with the rule set of its version.
 func TestEditingRulesKeepsProgressOnItsVersion(t *testing.T) {
-	v1 := mkTemplate("Versioned", badge.RuleSet{Requirements: []badge.Requirement{
+	v1 := mkTemplate("Versioned", rules.Set{Requirements: []rules.Requirement{
 		passReq("a", "A", "old-a"), passReq("b", "B", "old-b")}})
 	h := newRulesHarness(t, v1)
 	h.apply(passEvent("e1", learner, at(1), "old-a", true))
 
 	v2 := v1
-	v2.RuleSet = badge.RuleSet{Requirements: []badge.Requirement{passReq("a", "A", "new-a"), passReq("b", "B", "new-b")}}
+	v2.Set = rules.Set{Requirements: []rules.Requirement{passReq("a", "A", "new-a"), passReq("b", "B", "new-b")}}
 	h.put(v2)
 	if tp, _ := h.eng.Template(v1.UUID); tp.RulesVersion != 2 {
 		t.Fatalf("rules version after the edit: %d", tp.RulesVersion)
@@ -360,13 +361,13 @@ func TestEditingRulesKeepsProgressOnItsVersion(t *testing.T) {
 // An event type only the older version uses still reaches progress made
 // under it (LoadEngine indexes older versions).
 func TestOlderVersionEventTypeStillIndexed(t *testing.T) {
-	v1 := mkTemplate("Cert then pass", badge.RuleSet{Requirements: []badge.Requirement{
-		{ID: "cert", Group: "A", EventType: eventbus.TypeCertificateCreated, Rules: []badge.DataRule{{Path: "mode", Operator: "eq", Value: "verified"}}},
+	v1 := mkTemplate("Cert then pass", rules.Set{Requirements: []rules.Requirement{
+		{ID: "cert", Group: "A", EventType: eventbus.TypeCertificateCreated, Rules: []rules.DataRule{{Path: "mode", Operator: "eq", Value: "verified"}}},
 		passReq("b", "B", "cb")}})
 	h := newRulesHarness(t, v1)
 	h.apply(passEvent("e1", learner, at(1), "cb", true))
 	v2 := v1
-	v2.RuleSet = badge.RuleSet{Requirements: []badge.Requirement{passReq("a2", "A", "ca"), passReq("b", "B", "cb")}}
+	v2.Set = rules.Set{Requirements: []rules.Requirement{passReq("a2", "A", "ca"), passReq("b", "B", "cb")}}
 	h.put(v2)
 	if out := h.apply(certEvent("c1", learner, at(2), "cx", "verified", "0.9")); len(out.Granted()) != 1 {
 		t.Fatalf("certificate under version 1: %+v", out)
@@ -374,8 +375,8 @@ func TestOlderVersionEventTypeStillIndexed(t *testing.T) {
 }
 
 func TestInactiveTemplatesIgnored(t *testing.T) {
-	tp := mkTemplate("Draft", badge.RuleSet{Requirements: []badge.Requirement{passReq("p", "", "c1")}})
-	tp.State = badge.StateDraft
+	tp := mkTemplate("Draft", rules.Set{Requirements: []rules.Requirement{passReq("p", "", "c1")}})
+	tp.State = rules.StateDraft
 	h := newRulesHarness(t, tp)
 	if out := h.apply(passEvent("e1", learner, at(1), "c1", true)); !out.Empty() || h.hasProgress(learner, tp) {
 		t.Fatalf("draft template evaluated: %+v", out)
@@ -383,8 +384,8 @@ func TestInactiveTemplatesIgnored(t *testing.T) {
 }
 
 func TestApplyRejectsInvalidEvents(t *testing.T) {
-	h := newRulesHarness(t, mkTemplate("X", badge.RuleSet{Requirements: []badge.Requirement{passReq("p", "", "c1")}}))
-	for _, ev := range []badge.Event{
+	h := newRulesHarness(t, mkTemplate("X", rules.Set{Requirements: []rules.Requirement{passReq("p", "", "c1")}}))
+	for _, ev := range []rules.Event{
 		{Type: passingType, Time: t0, LearnerID: 1},
 		{ID: "x", Time: t0, LearnerID: 1},
 		{ID: "x", Type: passingType, LearnerID: 1},
@@ -394,31 +395,31 @@ func TestApplyRejectsInvalidEvents(t *testing.T) {
 			_, err := h.eng.Apply(ctx, tx, ev)
 			return err
 		})
-		if !errors.Is(err, badge.ErrInvalidEvent) || !errors.Is(err, badge.ErrInvalid) {
+		if !errors.Is(err, rules.ErrInvalidEvent) || !errors.Is(err, badge.ErrInvalid) {
 			t.Errorf("Apply(%+v) = %v", ev, err)
 		}
 	}
 }
 
 func TestMatchUsesIndexAndLinearRules(t *testing.T) {
-	keyed := mkTemplate("Keyed", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("k", "", "c1")},
-		Penalties:    []badge.Penalty{failPenalty("kp", "c1", "k")}})
-	in := mkTemplate("In", badge.RuleSet{Requirements: []badge.Requirement{{ID: "i", EventType: passingType,
-		Rules: []badge.DataRule{{Path: "course.course_key", Operator: badge.OpIn, Value: []any{"c1", "c2"}}}}}})
-	linear := mkTemplate("Linear", badge.RuleSet{Requirements: []badge.Requirement{{ID: "l", EventType: passingType,
-		Rules: []badge.DataRule{{Path: "course.course_key", Operator: badge.OpMatches, Value: "^c"}}}}})
-	eng, err := badge.NewEngine([]badge.Template{keyed, in, linear})
+	keyed := mkTemplate("Keyed", rules.Set{
+		Requirements: []rules.Requirement{passReq("k", "", "c1")},
+		Penalties:    []rules.Penalty{failPenalty("kp", "c1", "k")}})
+	in := mkTemplate("In", rules.Set{Requirements: []rules.Requirement{{ID: "i", EventType: passingType,
+		Rules: []rules.DataRule{{Path: "course.course_key", Operator: rules.OpIn, Value: []any{"c1", "c2"}}}}}})
+	linear := mkTemplate("Linear", rules.Set{Requirements: []rules.Requirement{{ID: "l", EventType: passingType,
+		Rules: []rules.DataRule{{Path: "course.course_key", Operator: rules.OpMatches, Value: "^c"}}}}})
+	eng, err := rules.NewEngine([]rules.Template{keyed, in, linear})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := eng.Match(passEvent("e", 1, t0, "c1", true), nil)
-	want := []badge.Match{{Template: keyed.UUID, RequirementID: "k"}, {Template: in.UUID, RequirementID: "i"}, {Template: linear.UUID, RequirementID: "l"}}
+	want := []rules.Match{{Template: keyed.UUID, RequirementID: "k"}, {Template: in.UUID, RequirementID: "i"}, {Template: linear.UUID, RequirementID: "l"}}
 	if mustJSON(t, got) != mustJSON(t, want) {
 		t.Fatalf("Match = %+v, want %+v", got, want)
 	}
 	got = eng.Match(passEvent("e", 1, t0, "c1", false), got[:0])
-	want = []badge.Match{{Template: keyed.UUID, PenaltyID: "kp"}, {Template: in.UUID, RequirementID: "i"}, {Template: linear.UUID, RequirementID: "l"}}
+	want = []rules.Match{{Template: keyed.UUID, PenaltyID: "kp"}, {Template: in.UUID, RequirementID: "i"}, {Template: linear.UUID, RequirementID: "l"}}
 	if mustJSON(t, got) != mustJSON(t, want) {
 		t.Fatalf("Match = %+v, want %+v", got, want)
 	}
@@ -436,12 +437,12 @@ func TestMatchUsesIndexAndLinearRules(t *testing.T) {
 // A template synchronised from its provider has no rules yet: the engine
 // loads it and it awards nothing.
 func TestSyncedTemplateWithoutRulesAwardsNothing(t *testing.T) {
-	st := mkTemplate("Synced", badge.RuleSet{})
-	if err := st.Validate(); !errors.Is(err, badge.ErrEmptyGroup) {
+	st := mkTemplate("Synced", rules.Set{})
+	if err := st.Validate(); !errors.Is(err, rules.ErrEmptyGroup) {
 		t.Fatalf("an active template without rules in a rules file: %v", err)
 	}
-	other := mkTemplate("Other", badge.RuleSet{Requirements: []badge.Requirement{{ID: "any", EventType: passingType}}})
-	eng, err := badge.NewEngine([]badge.Template{st, other})
+	other := mkTemplate("Other", rules.Set{Requirements: []rules.Requirement{{ID: "any", EventType: passingType}}})
+	eng, err := rules.NewEngine([]rules.Template{st, other})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +452,7 @@ func TestSyncedTemplateWithoutRulesAwardsNothing(t *testing.T) {
 }
 
 func TestEngineProgress(t *testing.T) {
-	tp := mkTemplate("Progress", badge.RuleSet{Requirements: []badge.Requirement{
+	tp := mkTemplate("Progress", rules.Set{Requirements: []rules.Requirement{
 		passReq("a", "A", "c1"), passReq("b", "B", "c2"), passReq("c", "C", "c3")}})
 	h := newRulesHarness(t, tp)
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
@@ -24,33 +24,33 @@ import (
 
 // propertyTemplates exercise every feature: groups, penalties, repeatable
 // badges, counts, a window, rule-less requirements and dependencies.
-func propertyTemplates() []badge.Template {
-	twoGroups := mkTemplate("P two groups", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("a1", "A", "c1"), passReq("a2", "A", "c2"), passReq("b", "B", "c3")},
-		Penalties:    []badge.Penalty{failPenalty("f1", "c1", "a1"), failPenalty("f3", "c3", "b")},
+func propertyTemplates() []rules.Template {
+	twoGroups := mkTemplate("P two groups", rules.Set{
+		Requirements: []rules.Requirement{passReq("a1", "A", "c1"), passReq("a2", "A", "c2"), passReq("b", "B", "c3")},
+		Penalties:    []rules.Penalty{failPenalty("f1", "c1", "a1"), failPenalty("f3", "c3", "b")},
 	})
-	repeat := mkTemplate("P repeatable", badge.RuleSet{
-		Requirements: []badge.Requirement{passReq("r", "A", "c2"), passReq("r4", "B", "c4")},
-		Penalties:    []badge.Penalty{failPenalty("f4", "c4", "r4")},
+	repeat := mkTemplate("P repeatable", rules.Set{
+		Requirements: []rules.Requirement{passReq("r", "A", "c2"), passReq("r4", "B", "c4")},
+		Penalties:    []rules.Penalty{failPenalty("f4", "c4", "r4")},
 	})
 	repeat.Repeatable = true
-	count := mkTemplate("P count", badge.RuleSet{Requirements: []badge.Requirement{{
-		ID: "n", EventType: passingType, Window: badge.Duration(40 * time.Minute),
-		Rules: []badge.DataRule{{Path: "is_passing", Operator: badge.OpEq, Value: "yes"}},
-		Count: &badge.Count{Path: "course.course_key", Distinct: 3},
+	count := mkTemplate("P count", rules.Set{Requirements: []rules.Requirement{{
+		ID: "n", EventType: passingType, Window: rules.Duration(40 * time.Minute),
+		Rules: []rules.DataRule{{Path: "is_passing", Operator: rules.OpEq, Value: "yes"}},
+		Count: &rules.Count{Path: "course.course_key", Distinct: 3},
 	}}})
-	anyCert := mkTemplate("P any certificate", badge.RuleSet{
-		Requirements: []badge.Requirement{{ID: "cert", Group: "A", EventType: eventbus.TypeCertificateCreated}, passReq("c4", "B", "c4")},
-		Window:       badge.Duration(30 * time.Minute),
+	anyCert := mkTemplate("P any certificate", rules.Set{
+		Requirements: []rules.Requirement{{ID: "cert", Group: "A", EventType: eventbus.TypeCertificateCreated}, passReq("c4", "B", "c4")},
+		Window:       rules.Duration(30 * time.Minute),
 	})
-	both := mkTemplate("P both", badge.RuleSet{Requires: []uuid.UUID{twoGroups.UUID, count.UUID}})
-	return []badge.Template{twoGroups, repeat, count, anyCert, both}
+	both := mkTemplate("P both", rules.Set{Requires: []uuid.UUID{twoGroups.UUID, count.UUID}})
+	return []rules.Template{twoGroups, repeat, count, anyCert, both}
 }
 
 // randomStreams returns, per learner, a random event sequence in time order.
-func randomStreams(rng *rand.Rand, learners, perLearner int) [][]badge.Event {
+func randomStreams(rng *rand.Rand, learners, perLearner int) [][]rules.Event {
 	courses := []string{"c1", "c2", "c3", "c4", "c5"}
-	out := make([][]badge.Event, learners)
+	out := make([][]rules.Event, learners)
 	for l := range out {
 		id := int64(l + 1)
 		tm := t0
@@ -93,9 +93,9 @@ func finalAwards(t *testing.T, h *rulesHarness, learners int) string {
 
 // interleave merges the streams in a random order that keeps each
 // learner's own order (the bus orders per key, not across keys).
-func interleave(rng *rand.Rand, streams [][]badge.Event) []badge.Event {
+func interleave(rng *rand.Rand, streams [][]rules.Event) []rules.Event {
 	pos := make([]int, len(streams))
-	var out []badge.Event
+	var out []rules.Event
 	for {
 		var open []int
 		for l, s := range streams {

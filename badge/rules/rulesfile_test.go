@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store/memstore"
 )
@@ -34,17 +35,17 @@ const sampleRulesJSON = `{"templates": [
 ]}`
 
 func TestParseRulesFile(t *testing.T) {
-	ts, err := badge.ParseRulesFile([]byte(sampleRulesJSON))
+	ts, err := rules.ParseFile([]byte(sampleRulesJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ts) != 2 {
 		t.Fatalf("%d templates", len(ts))
 	}
-	if ts[0].UUID != badge.TemplateUUID("credly", "org-1", "tpl-9") || ts[0].State != badge.StateActive {
+	if ts[0].UUID != badge.TemplateUUID("credly", "org-1", "tpl-9") || ts[0].State != rules.StateActive {
 		t.Fatalf("defaults: %+v", ts[0])
 	}
-	if ts[1].State != badge.StateDraft || !ts[1].Repeatable || ts[1].Requirements[0].Count.Distinct != 5 ||
+	if ts[1].State != rules.StateDraft || !ts[1].Repeatable || ts[1].Requirements[0].Count.Distinct != 5 ||
 		ts[1].Requirements[0].Window.String() != "365d" {
 		t.Fatalf("second: %+v", ts[1])
 	}
@@ -52,15 +53,15 @@ func TestParseRulesFile(t *testing.T) {
 	st := memstore.New()
 	defer st.Close()
 	ctx := context.Background()
-	stored, err := badge.PutTemplates(ctx, st.Config(), ts)
+	stored, err := rules.PutTemplates(ctx, st.Config(), ts)
 	if err != nil || stored[0].RulesVersion != 1 {
 		t.Fatalf("PutTemplates: %+v, %v", stored, err)
 	}
 	// Storing the same file again keeps the versions.
-	if again, _ := badge.PutTemplates(ctx, st.Config(), ts); again[1].RulesVersion != 1 {
+	if again, _ := rules.PutTemplates(ctx, st.Config(), ts); again[1].RulesVersion != 1 {
 		t.Fatalf("version after an identical put: %d", again[1].RulesVersion)
 	}
-	eng, err := badge.LoadEngine(ctx, st.Config())
+	eng, err := rules.LoadEngine(ctx, st.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,17 +76,17 @@ func TestParseRulesFileErrors(t *testing.T) {
 		kind       error
 		msg        string
 	}{
-		{"not JSON", `{"templates": [`, badge.ErrBadValue, "file"},
-		{"unknown field", `{"templates": [{"name": "x", "provider": "p", "external_id": "1", "requirments": []}]}`, badge.ErrBadValue, `unknown field "requirments"`},
-		{"trailing data", `{"templates": []} {}`, badge.ErrBadValue, "after the JSON value"},
-		{"no uuid", `{"templates": [{"name": "x", "provider": "p", "requirements": [{"id": "r", "event_type": "t"}]}]}`, badge.ErrBadTemplate, "external_id"},
+		{"not JSON", `{"templates": [`, rules.ErrBadValue, "file"},
+		{"unknown field", `{"templates": [{"name": "x", "provider": "p", "external_id": "1", "requirments": []}]}`, rules.ErrBadValue, `unknown field "requirments"`},
+		{"trailing data", `{"templates": []} {}`, rules.ErrBadValue, "after the JSON value"},
+		{"no uuid", `{"templates": [{"name": "x", "provider": "p", "requirements": [{"id": "r", "event_type": "t"}]}]}`, rules.ErrBadTemplate, "external_id"},
 		{"bad operator", `{"templates": [{"name": "x", "provider": "p", "external_id": "1", "requirements": [{"id": "r", "event_type": "org.openedx.learning.certificate.created.v1", "rules": [{"path": "mode", "operator": "like", "value": "v"}]}]}]}`,
-			badge.ErrUnknownOperator, `template "x": requirements[r].rules[0].operator: unknown operator "like"`},
-		{"bad duration", `{"templates": [{"name": "x", "provider": "p", "external_id": "1", "window": "1 week", "requirements": [{"id": "r", "event_type": "t"}]}]}`, badge.ErrBadValue, "duration"},
+			rules.ErrUnknownOperator, `template "x": requirements[r].rules[0].operator: unknown operator "like"`},
+		{"bad duration", `{"templates": [{"name": "x", "provider": "p", "external_id": "1", "window": "1 week", "requirements": [{"id": "r", "event_type": "t"}]}]}`, rules.ErrBadValue, "duration"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := badge.ParseRulesFile([]byte(c.file))
+			_, err := rules.ParseFile([]byte(c.file))
 			if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
 				t.Fatalf("err = %v, want %v containing %q", err, c.kind, c.msg)
 			}
@@ -103,17 +104,17 @@ func FuzzParseRulesFile(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"templates": [{"window": 12}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ts, err := badge.ParseRulesFile(b)
+		ts, err := rules.ParseFile(b)
 		if err != nil {
-			if !errors.Is(err, badge.ErrInvalidRules) {
+			if !errors.Is(err, rules.ErrInvalid) {
 				t.Fatalf("error outside the rules kind: %v", err)
 			}
 			return
 		}
-		if err := badge.ValidateTemplates(ts); err != nil {
+		if err := rules.ValidateTemplates(ts); err != nil {
 			t.Fatalf("parsed templates do not validate: %v", err)
 		}
-		if _, err := badge.NewEngine(ts); err != nil {
+		if _, err := rules.NewEngine(ts); err != nil {
 			t.Fatalf("NewEngine on parsed templates: %v", err)
 		}
 		// The stored form parses back to the same rule set.
@@ -122,7 +123,7 @@ func FuzzParseRulesFile(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := badge.FromStore(st)
+			back, err := rules.FromStore(st)
 			if err != nil {
 				t.Fatalf("stored rules do not parse: %v\n%s", err, st.Rules)
 			}
@@ -143,15 +144,15 @@ func FuzzLookup(f *testing.F) {
 	f.Fuzz(func(t *testing.T, path, value string) {
 		tree := passData(1, "c", true)
 		eventbus.LookupPath(tree, path)
-		for _, op := range badge.Operators() {
+		for _, op := range rules.Operators() {
 			var v any = value
-			if op == badge.OpIn || op == badge.OpNotIn {
+			if op == rules.OpIn || op == rules.OpNotIn {
 				v = []any{value}
 			}
-			if op == badge.OpExists {
+			if op == rules.OpExists {
 				v = nil
 			}
-			_, _ = badge.DataRule{Path: path, Operator: op, Value: v}.Matches(tree)
+			_, _ = rules.DataRule{Path: path, Operator: op, Value: v}.Matches(tree)
 		}
 		segs := strings.Split(path, ".")
 		if slicesContainEmpty(segs) || strings.TrimSpace(path) == "" {
@@ -172,11 +173,11 @@ func FuzzLookup(f *testing.F) {
 		if !ok || got != value {
 			t.Fatalf("Lookup(%q) = %v, %v; want %q", path, got, ok, value)
 		}
-		m, err := badge.DataRule{Path: path, Operator: badge.OpEq, Value: value}.Matches(built)
+		m, err := rules.DataRule{Path: path, Operator: rules.OpEq, Value: value}.Matches(built)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := badge.NormalizeRuleValue(value) == value; m != want {
+		if want := rules.NormalizeValue(value) == value; m != want {
 			t.Fatalf("eq %q on its own path = %v, want %v", value, m, want)
 		}
 	})

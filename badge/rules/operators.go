@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"encoding/json"
@@ -19,10 +19,10 @@ var (
 	falseWords = [...]string{"False", "false", "No", "no", "-"}
 )
 
-// NormalizeRuleValue turns a rule value into the string Open edX compares
+// NormalizeValue turns a rule value into the string Open edX compares
 // event values with: boolean-ish words become "True" or "False", booleans
 // likewise, null becomes "None", numbers keep their literal form.
-func NormalizeRuleValue(v any) string {
+func NormalizeValue(v any) string {
 	switch x := v.(type) {
 	case string:
 		for _, w := range trueWords {
@@ -60,7 +60,7 @@ type compiledRule struct {
 }
 
 // compileRule checks r's operator and value and prepares it. Errors are
-// *RuleError with Field relative to the rule (the caller prefixes it).
+// *Error with Field relative to the rule (the caller prefixes it).
 func compileRule(r DataRule) (*compiledRule, error) {
 	c := &compiledRule{src: r, op: r.Operator}
 	if strings.TrimSpace(r.Path) == "" {
@@ -77,7 +77,7 @@ func compileRule(r DataRule) (*compiledRule, error) {
 		if !scalar(r.Value) {
 			return nil, fieldErr("value", fmt.Sprintf("operator %s needs a string, number or boolean", r.Operator), ErrBadValue)
 		}
-		c.str = NormalizeRuleValue(r.Value)
+		c.str = NormalizeValue(r.Value)
 	case OpIn, OpNotIn:
 		list, ok := r.Value.([]any)
 		if !ok {
@@ -91,7 +91,7 @@ func compileRule(r DataRule) (*compiledRule, error) {
 			if !scalar(e) {
 				return nil, fieldErr(fmt.Sprintf("value[%d]", i), "must be a string, number or boolean", ErrBadValue)
 			}
-			c.set[NormalizeRuleValue(e)] = struct{}{}
+			c.set[NormalizeValue(e)] = struct{}{}
 		}
 	case OpGt, OpGte, OpLt, OpLte:
 		switch x := r.Value.(type) {
@@ -364,7 +364,7 @@ func sortedKeys(m map[string]struct{}) []string {
 
 // Matches compiles the rule and evaluates it against a data tree (the event
 // payload). It is meant for tools and tests; the Engine compiles each rule
-// once. The error is a *RuleError for an unknown operator or a bad value.
+// once. The error is a *Error for an unknown operator or a bad value.
 func (r DataRule) Matches(tree map[string]any) (bool, error) {
 	c, err := compileRule(r)
 	if err != nil {

@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"errors"
@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/credshare/credshare/badge"
 )
 
-// Rule validation errors. A *RuleError matches one of these and also
-// ErrInvalidRules (and so ErrInvalid and credential.ErrInvalid).
+// Rule validation errors. A *Error matches one of these and also
+// ErrInvalid (and so badge.ErrInvalid and credential.ErrInvalid).
 var (
-	// ErrInvalidRules matches every rule-set validation error.
-	ErrInvalidRules = fmt.Errorf("badge: invalid rules: %w", ErrInvalid)
+	// ErrInvalid matches every rule-set validation error.
+	ErrInvalid = fmt.Errorf("badge: invalid rules: %w", badge.ErrInvalid)
 	// ErrUnknownOperator: a data rule names an operator that does not exist.
 	ErrUnknownOperator = errors.New("unknown operator")
 	// ErrBadPath: a path is empty, malformed, or names a field the event
@@ -42,10 +44,10 @@ var (
 	ErrBadTemplate = errors.New("bad template")
 )
 
-// RuleError is one problem in a rule set. Validation returns all problems
+// Error is one problem in a rule set. Validation returns all problems
 // it finds, joined (errors.Join); use errors.As to get the first, or
 // Problems to get them all.
-type RuleError struct {
+type Error struct {
 	// Template names the template (its name, else its UUID); empty when
 	// a bare rule set was validated.
 	Template string
@@ -59,7 +61,7 @@ type RuleError struct {
 }
 
 // Error returns "badge rules: template T: field: problem".
-func (e *RuleError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("badge rules: ")
 	if e.Template != "" {
@@ -75,18 +77,18 @@ func (e *RuleError) Error() string {
 	return b.String()
 }
 
-// Unwrap makes the error match its Kind and ErrInvalidRules.
-func (e *RuleError) Unwrap() []error { return []error{e.Kind, ErrInvalidRules} }
+// Unwrap makes the error match its Kind and ErrInvalid.
+func (e *Error) Unwrap() []error { return []error{e.Kind, ErrInvalid} }
 
-// Problems returns every *RuleError inside err (which may be a join).
-func Problems(err error) []*RuleError {
-	var out []*RuleError
+// Problems returns every *Error inside err (which may be a join).
+func Problems(err error) []*Error {
+	var out []*Error
 	var walk func(error)
 	walk = func(err error) {
 		if err == nil {
 			return
 		}
-		if re, ok := err.(*RuleError); ok {
+		if re, ok := err.(*Error); ok {
 			out = append(out, re)
 			return
 		}
@@ -103,14 +105,14 @@ func Problems(err error) []*RuleError {
 	return out
 }
 
-func fieldErr(field, problem string, kind error) *RuleError {
-	return &RuleError{Field: field, Problem: problem, Kind: kind}
+func fieldErr(field, problem string, kind error) *Error {
+	return &Error{Field: field, Problem: problem, Kind: kind}
 }
 
 // compiledSet is a validated rule set ready to evaluate.
 type compiledSet struct {
 	version  int
-	rs       RuleSet
+	rs       Set
 	reqs     []compiledReq
 	pens     []compiledPen
 	groups   []string
@@ -136,15 +138,15 @@ type compiledPen struct {
 
 // Validate checks a rule set on its own (paths against the known payload
 // shapes, operators, values, groups, penalties, counts). It returns nil or
-// the joined *RuleError problems.
-func (rs RuleSet) Validate() error {
+// the joined *Error problems.
+func (rs Set) Validate() error {
 	_, err := compileRuleSet(rs)
 	return err
 }
 
-func compileRuleSet(rs RuleSet) (*compiledSet, error) {
+func compileRuleSet(rs Set) (*compiledSet, error) {
 	var errs []error
-	add := func(e *RuleError) { errs = append(errs, e) }
+	add := func(e *Error) { errs = append(errs, e) }
 	c := &compiledSet{rs: rs, reqByID: map[string]int{}, window: time.Duration(rs.Window), requires: rs.Requires}
 	if rs.Window < 0 {
 		add(fieldErr("window", "must not be negative", ErrBadValue))
@@ -269,10 +271,10 @@ func compileRuleSet(rs RuleSet) (*compiledSet, error) {
 
 // checkRule compiles one data rule and checks its path against the event
 // type's payload. It returns the compiled rule (nil on error).
-func checkRule(eventType string, dr DataRule, f string, add func(*RuleError)) *compiledRule {
+func checkRule(eventType string, dr DataRule, f string, add func(*Error)) *compiledRule {
 	cr, err := compileRule(dr)
 	if err != nil {
-		var re *RuleError
+		var re *Error
 		if errors.As(err, &re) {
 			re.Field = f + "." + re.Field
 			add(re)
@@ -316,7 +318,7 @@ func checkRule(eventType string, dr DataRule, f string, add func(*RuleError)) *c
 }
 
 // checkPath reports a path the known event type does not have.
-func checkPath(eventType, path, f string) *RuleError {
+func checkPath(eventType, path, f string) *Error {
 	if strings.TrimSpace(path) == "" {
 		return fieldErr(f, "must not be empty", ErrBadPath)
 	}

@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
@@ -37,38 +37,38 @@ func passData(learner int64, course string, passing bool) map[string]any {
 	}
 }
 
-func passEvent(id string, learner int64, at time.Time, course string, passing bool) badge.Event {
-	return badge.Event{ID: id, Type: passingType, Time: at, LearnerID: learner, Data: passData(learner, course, passing)}
+func passEvent(id string, learner int64, at time.Time, course string, passing bool) rules.Event {
+	return rules.Event{ID: id, Type: passingType, Time: at, LearnerID: learner, Data: passData(learner, course, passing)}
 }
 
-func certEvent(id string, learner int64, at time.Time, course, mode, grade string) badge.Event {
+func certEvent(id string, learner int64, at time.Time, course, mode, grade string) rules.Event {
 	d := passData(learner, course, true)
 	delete(d, "is_passing")
 	d["mode"], d["grade"], d["name"] = mode, grade, "Ada Learner"
 	d["current_status"], d["previous_status"], d["download_url"] = "downloadable", "", ""
-	return badge.Event{ID: id, Type: eventbus.TypeCertificateCreated, Time: at, LearnerID: learner, Data: d}
+	return rules.Event{ID: id, Type: eventbus.TypeCertificateCreated, Time: at, LearnerID: learner, Data: d}
 }
 
 // passReq is a requirement "pass course".
-func passReq(id, group, course string) badge.Requirement {
-	return badge.Requirement{ID: id, Group: group, EventType: passingType, Rules: []badge.DataRule{
-		{Path: "course.course_key", Operator: badge.OpEq, Value: course},
-		{Path: "is_passing", Operator: badge.OpEq, Value: "true"},
+func passReq(id, group, course string) rules.Requirement {
+	return rules.Requirement{ID: id, Group: group, EventType: passingType, Rules: []rules.DataRule{
+		{Path: "course.course_key", Operator: rules.OpEq, Value: course},
+		{Path: "is_passing", Operator: rules.OpEq, Value: "true"},
 	}}
 }
 
 // failPenalty resets reqs when the course is failed.
-func failPenalty(id, course string, resets ...string) badge.Penalty {
-	return badge.Penalty{ID: id, EventType: passingType, Resets: resets, Rules: []badge.DataRule{
-		{Path: "course.course_key", Operator: badge.OpEq, Value: course},
-		{Path: "is_passing", Operator: badge.OpEq, Value: "no"},
+func failPenalty(id, course string, resets ...string) rules.Penalty {
+	return rules.Penalty{ID: id, EventType: passingType, Resets: resets, Rules: []rules.DataRule{
+		{Path: "course.course_key", Operator: rules.OpEq, Value: course},
+		{Path: "is_passing", Operator: rules.OpEq, Value: "no"},
 	}}
 }
 
-func mkTemplate(name string, rs badge.RuleSet) badge.Template {
-	return badge.Template{
+func mkTemplate(name string, rs rules.Set) rules.Template {
+	return rules.Template{
 		UUID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("tpl:"+name)), Name: name,
-		Provider: "credly", AccountID: "org", ExternalID: name, State: badge.StateActive, RuleSet: rs,
+		Provider: "credly", AccountID: "org", ExternalID: name, State: rules.StateActive, Set: rs,
 	}
 }
 
@@ -76,16 +76,16 @@ func mkTemplate(name string, rs badge.RuleSet) badge.Template {
 type rulesHarness struct {
 	t   testing.TB
 	st  store.Store
-	eng *badge.Engine
+	eng *rules.Engine
 }
 
-func newRulesHarness(t testing.TB, ts ...badge.Template) *rulesHarness {
+func newRulesHarness(t testing.TB, ts ...rules.Template) *rulesHarness {
 	t.Helper()
 	return newRulesHarnessOn(t, memstore.New(), ts...)
 }
 
 // newRulesHarnessOn uses st (closed when the test ends).
-func newRulesHarnessOn(t testing.TB, st store.Store, ts ...badge.Template) *rulesHarness {
+func newRulesHarnessOn(t testing.TB, st store.Store, ts ...rules.Template) *rulesHarness {
 	t.Helper()
 	h := &rulesHarness{t: t, st: st}
 	t.Cleanup(func() { h.st.Close() })
@@ -94,13 +94,13 @@ func newRulesHarnessOn(t testing.TB, st store.Store, ts ...badge.Template) *rule
 }
 
 // put stores templates and reloads the engine.
-func (h *rulesHarness) put(ts ...badge.Template) {
+func (h *rulesHarness) put(ts ...rules.Template) {
 	h.t.Helper()
 	ctx := context.Background()
-	if _, err := badge.PutTemplates(ctx, h.st.Config(), ts); err != nil {
+	if _, err := rules.PutTemplates(ctx, h.st.Config(), ts); err != nil {
 		h.t.Fatalf("PutTemplates: %v", err)
 	}
-	eng, err := badge.LoadEngine(ctx, h.st.Config())
+	eng, err := rules.LoadEngine(ctx, h.st.Config())
 	if err != nil {
 		h.t.Fatalf("LoadEngine: %v", err)
 	}
@@ -108,9 +108,9 @@ func (h *rulesHarness) put(ts ...badge.Template) {
 }
 
 // apply applies ev in its own transaction.
-func (h *rulesHarness) apply(ev badge.Event) badge.Outcome {
+func (h *rulesHarness) apply(ev rules.Event) rules.Outcome {
 	h.t.Helper()
-	var out badge.Outcome
+	var out rules.Outcome
 	err := h.st.InTx(context.Background(), func(ctx context.Context, tx store.Repos) error {
 		var err error
 		out, err = h.eng.Apply(ctx, tx, ev)
@@ -124,9 +124,9 @@ func (h *rulesHarness) apply(ev badge.Event) badge.Outcome {
 
 // applyOnce applies ev unless the consumer group already did, as the
 // pipeline does (processed mark and effects in one transaction).
-func (h *rulesHarness) applyOnce(ev badge.Event) badge.Outcome {
+func (h *rulesHarness) applyOnce(ev rules.Event) rules.Outcome {
 	h.t.Helper()
-	var out badge.Outcome
+	var out rules.Outcome
 	err := h.st.InTx(context.Background(), func(ctx context.Context, tx store.Repos) error {
 		first, err := tx.Events().MarkProcessed(ctx, "rules-test", ev.ID, ev.Time)
 		if err != nil || !first {
@@ -141,7 +141,7 @@ func (h *rulesHarness) applyOnce(ev badge.Event) badge.Outcome {
 	return out
 }
 
-func (h *rulesHarness) award(learner int64, tpl badge.Template) (credential.Award, bool) {
+func (h *rulesHarness) award(learner int64, tpl rules.Template) (credential.Award, bool) {
 	h.t.Helper()
 	a, err := h.st.Awards().Get(context.Background(), learner, credential.Badge(tpl.UUID.String()))
 	if errors.Is(err, store.ErrNotFound) {
@@ -153,7 +153,7 @@ func (h *rulesHarness) award(learner int64, tpl badge.Template) (credential.Awar
 	return a, true
 }
 
-func (h *rulesHarness) fulfillments(learner int64, tpl badge.Template) []store.Fulfillment {
+func (h *rulesHarness) fulfillments(learner int64, tpl rules.Template) []store.Fulfillment {
 	h.t.Helper()
 	p, err := h.st.Progress().Get(context.Background(), learner, tpl.UUID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -169,7 +169,7 @@ func (h *rulesHarness) fulfillments(learner int64, tpl badge.Template) []store.F
 	return fs
 }
 
-func (h *rulesHarness) hasProgress(learner int64, tpl badge.Template) bool {
+func (h *rulesHarness) hasProgress(learner int64, tpl rules.Template) bool {
 	_, err := h.st.Progress().Get(context.Background(), learner, tpl.UUID)
 	return err == nil
 }

@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
@@ -656,7 +657,7 @@ func (r *run) reason(s *badgeState) string {
 		fmt.Fprintf(&b, "; %d required badge(s) held", n)
 	}
 	fmt.Fprintf(&b, " (rules version %d)", max(s.rs.version, 1))
-	return Truncate(b.String(), 500)
+	return badge.Truncate(b.String(), 500)
 }
 
 // penalize applies penalty p.

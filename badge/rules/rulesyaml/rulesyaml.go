@@ -1,5 +1,5 @@
 // Package rulesyaml reads badge rules files written in YAML. The YAML form
-// has exactly the fields of the JSON form (badge.RulesFile):
+// has exactly the fields of the JSON form (rules.File):
 //
 //	templates:
 //	  - name: Python fundamentals
@@ -16,7 +16,7 @@
 // # Sections
 //
 // Parsing: Parse converts the YAML document to the JSON form and hands it to
-// badge.ParseRulesFile, so validation, defaults and errors are the same for
+// rules.ParseFile, so validation, defaults and errors are the same for
 // both forms. YAML syntax errors carry the line number.
 //
 // Scalars: plain scalars such as yes, no, on and off stay strings (YAML
@@ -32,31 +32,31 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 )
 
-// Parse parses and validates a YAML rules file; see badge.ParseRulesFile.
-func Parse(b []byte) ([]badge.Template, error) {
+// Parse parses and validates a YAML rules file; see rules.ParseFile.
+func Parse(b []byte) ([]rules.Template, error) {
 	var doc any
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, &badge.RuleError{Field: "file", Problem: "YAML: " + err.Error(), Kind: badge.ErrBadValue}
+		return nil, &rules.Error{Field: "file", Problem: "YAML: " + err.Error(), Kind: rules.ErrBadValue}
 	}
 	if doc == nil {
 		doc = map[string]any{}
 	}
 	j, err := toJSON(doc, "")
 	if err != nil {
-		return nil, &badge.RuleError{Field: "file", Problem: err.Error(), Kind: badge.ErrBadValue}
+		return nil, &rules.Error{Field: "file", Problem: err.Error(), Kind: rules.ErrBadValue}
 	}
 	raw, err := json.Marshal(j)
 	if err != nil {
-		return nil, &badge.RuleError{Field: "file", Problem: err.Error(), Kind: badge.ErrBadValue}
+		return nil, &rules.Error{Field: "file", Problem: err.Error(), Kind: rules.ErrBadValue}
 	}
-	return badge.ParseRulesFile(raw)
+	return rules.ParseFile(raw)
 }
 
 // Read reads and parses a YAML rules file from r.
-func Read(r io.Reader) ([]badge.Template, error) {
+func Read(r io.Reader) ([]rules.Template, error) {
 	b, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
 		return nil, fmt.Errorf("rulesyaml: reading: %w", err)

@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
@@ -29,21 +29,21 @@ const exampleRules = `{"templates": [{
 
 // Loading a rules file kept in version control, storing it and building
 // an engine from the store.
-func ExampleParseRulesFile() {
+func ExampleParseFile() {
 	ctx := context.Background()
-	templates, err := badge.ParseRulesFile([]byte(exampleRules))
+	templates, err := rules.ParseFile([]byte(exampleRules))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	st := memstore.New()
 	defer st.Close()
-	stored, err := badge.PutTemplates(ctx, st.Config(), templates)
+	stored, err := rules.PutTemplates(ctx, st.Config(), templates)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	eng, err := badge.LoadEngine(ctx, st.Config())
+	eng, err := rules.LoadEngine(ctx, st.Config())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -53,7 +53,7 @@ func ExampleParseRulesFile() {
 	fmt.Println("event types:", eng.EventTypes())
 
 	// A mistake is reported with the template and the field.
-	_, err = badge.ParseRulesFile([]byte(strings.Replace(exampleRules, `"path": "is_passing"`, `"path": "course_passing_status.is_passing"`, 1)))
+	_, err = rules.ParseFile([]byte(strings.Replace(exampleRules, `"path": "is_passing"`, `"path": "course_passing_status.is_passing"`, 1)))
 	fmt.Println(err)
 	// Output:
 	// Python fundamentals: 2 groups [A B], rules version 1
@@ -65,14 +65,14 @@ func ExampleParseRulesFile() {
 // reports each award transition once.
 func ExampleEngine_Apply() {
 	ctx := context.Background()
-	templates, _ := badge.ParseRulesFile([]byte(exampleRules))
+	templates, _ := rules.ParseFile([]byte(exampleRules))
 	st := memstore.New()
 	defer st.Close()
-	badge.PutTemplates(ctx, st.Config(), templates)
-	eng, _ := badge.LoadEngine(ctx, st.Config())
+	rules.PutTemplates(ctx, st.Config(), templates)
+	eng, _ := rules.LoadEngine(ctx, st.Config())
 
-	pass := func(id string, minute int, course string, passing bool) badge.Event {
-		return badge.Event{
+	pass := func(id string, minute int, course string, passing bool) rules.Event {
+		return rules.Event{
 			ID: id, Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 42,
 			Time: time.Date(2026, 5, 1, 9, minute, 0, 0, time.UTC),
 			Data: map[string]any{
@@ -82,7 +82,7 @@ func ExampleEngine_Apply() {
 			},
 		}
 	}
-	apply := func(ev badge.Event) {
+	apply := func(ev rules.Event) {
 		err := st.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
 			out, err := eng.Apply(ctx, tx, ev)
 			if err != nil {
@@ -119,9 +119,9 @@ func ExampleEngine_Apply() {
 
 // Matching without a store, e.g. to preview which badges an event feeds.
 func ExampleEngine_Match() {
-	templates, _ := badge.ParseRulesFile([]byte(exampleRules))
-	eng, _ := badge.NewEngine(templates)
-	ev := badge.Event{Type: eventbus.TypeCoursePassingStatusUpdated, Data: map[string]any{
+	templates, _ := rules.ParseFile([]byte(exampleRules))
+	eng, _ := rules.NewEngine(templates)
+	ev := rules.Event{Type: eventbus.TypeCoursePassingStatusUpdated, Data: map[string]any{
 		"is_passing": false, "course": map[string]any{"course_key": "course-v1:X+PY1+2026"}}}
 	for _, m := range eng.Match(ev, nil) {
 		fmt.Println("requirement:", m.RequirementID, "penalty:", m.PenaltyID)
@@ -133,9 +133,9 @@ func ExampleEngine_Match() {
 // Open edX's normalisation of eq values: "yes" means True.
 func ExampleDataRule_Matches() {
 	tree := map[string]any{"is_passing": true, "grade": "0.85"}
-	ok1, _ := badge.DataRule{Path: "is_passing", Operator: badge.OpEq, Value: "yes"}.Matches(tree)
-	ok2, _ := badge.DataRule{Path: "grade", Operator: badge.OpGte, Value: 0.8}.Matches(tree)
-	ok3, _ := badge.DataRule{Path: "user.id", Operator: badge.OpEq, Value: "None"}.Matches(tree)
+	ok1, _ := rules.DataRule{Path: "is_passing", Operator: rules.OpEq, Value: "yes"}.Matches(tree)
+	ok2, _ := rules.DataRule{Path: "grade", Operator: rules.OpGte, Value: 0.8}.Matches(tree)
+	ok3, _ := rules.DataRule{Path: "user.id", Operator: rules.OpEq, Value: "None"}.Matches(tree)
 	fmt.Println(ok1, ok2, ok3)
 	// Output: true true true
 }

@@ -1,4 +1,4 @@
-package badge_test
+package rules_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
 )
@@ -16,22 +16,22 @@ import (
 // course A and course B (groups A, B) and a verified certificate of course
 // C (group C), over a catalogue of n/2 courses, so every course key is
 // named by several requirements, as in a real catalogue.
-func benchTemplates(n int) ([]badge.Template, []string) {
+func benchTemplates(n int) ([]rules.Template, []string) {
 	courses := make([]string, max(n/2, 1))
 	for i := range courses {
 		courses[i] = fmt.Sprintf("course-v1:Org+C%04d+2026", i)
 	}
-	ts := make([]badge.Template, n)
+	ts := make([]rules.Template, n)
 	for i := range ts {
 		c := func(k int) string { return courses[(i*7+k*13)%len(courses)] }
-		ts[i] = badge.Template{
+		ts[i] = rules.Template{
 			UUID: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "bench-%d", i)), Name: fmt.Sprintf("Badge %d", i),
-			Provider: "obv3", ExternalID: fmt.Sprint(i), State: badge.StateActive, RulesVersion: 1,
-			RuleSet: badge.RuleSet{Requirements: []badge.Requirement{
+			Provider: "obv3", ExternalID: fmt.Sprint(i), State: rules.StateActive, RulesVersion: 1,
+			Set: rules.Set{Requirements: []rules.Requirement{
 				passReq("a", "A", c(0)), passReq("b", "B", c(1)),
-				{ID: "c", Group: "C", EventType: eventbus.TypeCertificateCreated, Rules: []badge.DataRule{
-					{Path: "course.course_key", Operator: badge.OpEq, Value: c(2)},
-					{Path: "mode", Operator: badge.OpIn, Value: []any{"verified", "professional"}},
+				{ID: "c", Group: "C", EventType: eventbus.TypeCertificateCreated, Rules: []rules.DataRule{
+					{Path: "course.course_key", Operator: rules.OpEq, Value: c(2)},
+					{Path: "mode", Operator: rules.OpIn, Value: []any{"verified", "professional"}},
 				}},
 			}},
 		}
@@ -39,8 +39,8 @@ func benchTemplates(n int) ([]badge.Template, []string) {
 	return ts, courses
 }
 
-func benchEvents(courses []string, n int) []badge.Event {
-	evs := make([]badge.Event, n)
+func benchEvents(courses []string, n int) []rules.Event {
+	evs := make([]rules.Event, n)
 	for i := range evs {
 		c := courses[(i*31)%len(courses)]
 		if i%10 == 9 {
@@ -59,12 +59,12 @@ func benchEvents(courses []string, n int) []badge.Event {
 // requirements, indexed by event type and course key. Events/s = 1e9 / ns/op.
 func BenchmarkMatch(b *testing.B) {
 	ts, courses := benchTemplates(1000)
-	eng, err := badge.NewEngine(ts)
+	eng, err := rules.NewEngine(ts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	evs := benchEvents(courses, 4096)
-	dst := make([]badge.Match, 0, 64)
+	dst := make([]rules.Match, 0, 64)
 	matched := 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -83,15 +83,15 @@ func BenchmarkMatchUnindexed(b *testing.B) {
 	for i := range ts {
 		for j := range ts[i].Requirements {
 			r := &ts[i].Requirements[j]
-			r.Rules[0] = badge.DataRule{Path: "course.course_key", Operator: badge.OpMatches, Value: "^" + fmt.Sprint(r.Rules[0].Value) + "$"}
+			r.Rules[0] = rules.DataRule{Path: "course.course_key", Operator: rules.OpMatches, Value: "^" + fmt.Sprint(r.Rules[0].Value) + "$"}
 		}
 	}
-	eng, err := badge.NewEngine(ts)
+	eng, err := rules.NewEngine(ts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	evs := benchEvents(courses, 4096)
-	dst := make([]badge.Match, 0, 64)
+	dst := make([]rules.Match, 0, 64)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"bytes"
@@ -44,26 +44,26 @@ type Template struct {
 	// RulesVersion is the version of the rule set as the store numbers
 	// it (0 for a template that was never stored).
 	RulesVersion int `json:"rules_version,omitempty"`
-	// RuleSet holds the requirements, penalties, required badges and the
+	// Set holds the requirements, penalties, required badges and the
 	// window; in JSON and YAML its fields sit at the template's level.
-	RuleSet
+	Set
 }
 
 // Validate checks the template's fields and its rule set, returning the
-// joined *RuleError problems. An active template must have at least one
+// joined *Error problems. An active template must have at least one
 // requirement or required badge.
 func (t Template) Validate() error { return t.validate(true) }
 
 // Empty reports whether the rule set has neither requirements nor required
 // badges (a template synchronised from a provider before rules were
 // written for it).
-func (rs RuleSet) Empty() bool { return len(rs.Requirements) == 0 && len(rs.Requires) == 0 }
+func (rs Set) Empty() bool { return len(rs.Requirements) == 0 && len(rs.Requires) == 0 }
 
 func (t Template) validate(strict bool) error {
 	name := t.label()
 	var errs []error
 	bad := func(field, problem string) {
-		errs = append(errs, &RuleError{Template: name, Field: field, Problem: problem, Kind: ErrBadTemplate})
+		errs = append(errs, &Error{Template: name, Field: field, Problem: problem, Kind: ErrBadTemplate})
 	}
 	if t.UUID == uuid.Nil {
 		bad("uuid", "must be set")
@@ -79,16 +79,16 @@ func (t Template) validate(strict bool) error {
 	default:
 		bad("state", fmt.Sprintf("unknown state %q (want draft, active or archived)", t.State))
 	}
-	if strict && t.State == StateActive && t.RuleSet.Empty() {
-		errs = append(errs, &RuleError{Template: name, Field: "requirements",
+	if strict && t.State == StateActive && t.Set.Empty() {
+		errs = append(errs, &Error{Template: name, Field: "requirements",
 			Problem: "an active template needs at least one requirement or required badge", Kind: ErrEmptyGroup})
 	}
 	for _, d := range t.Requires {
 		if d == t.UUID && d != uuid.Nil {
-			errs = append(errs, &RuleError{Template: name, Field: "requires", Problem: "a template cannot require itself", Kind: ErrBadDependency})
+			errs = append(errs, &Error{Template: name, Field: "requires", Problem: "a template cannot require itself", Kind: ErrBadDependency})
 		}
 	}
-	if err := t.RuleSet.Validate(); err != nil {
+	if err := t.Set.Validate(); err != nil {
 		for _, p := range Problems(err) {
 			p.Template = name
 			errs = append(errs, p)
@@ -105,19 +105,19 @@ func (t Template) label() string {
 }
 
 // RulesJSON returns the rule set as the JSON stored in store.Template.Rules.
-func (rs RuleSet) RulesJSON() (json.RawMessage, error) {
+func (rs Set) RulesJSON() (json.RawMessage, error) {
 	return json.Marshal(rs)
 }
 
-// ParseRuleSet parses a rule set as stored in store.Template.Rules. Unknown
+// ParseSet parses a rule set as stored in store.Template.Rules. Unknown
 // fields are errors. It does not validate the rule set.
-func ParseRuleSet(b []byte) (RuleSet, error) {
-	var rs RuleSet
+func ParseSet(b []byte) (Set, error) {
+	var rs Set
 	if len(bytes.TrimSpace(b)) == 0 || bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		return rs, nil
 	}
 	if err := decodeStrict(b, &rs); err != nil {
-		return rs, &RuleError{Field: "rules", Problem: err.Error(), Kind: ErrBadValue}
+		return rs, &Error{Field: "rules", Problem: err.Error(), Kind: ErrBadValue}
 	}
 	return rs, nil
 }
@@ -138,11 +138,11 @@ func decodeStrict(b []byte, v any) error {
 }
 
 // FromStore converts a stored template: its Rules JSON becomes the
-// RuleSet. It does not validate.
+// Set. It does not validate.
 func FromStore(st store.Template) (Template, error) {
-	rs, err := ParseRuleSet(st.Rules)
+	rs, err := ParseSet(st.Rules)
 	if err != nil {
-		var re *RuleError
+		var re *Error
 		if errors.As(err, &re) {
 			re.Template = st.UUID.String()
 		}
@@ -151,14 +151,14 @@ func FromStore(st store.Template) (Template, error) {
 	return Template{
 		UUID: st.UUID, Name: st.Name, Description: st.Description, ImageURL: st.ImageURL,
 		Provider: st.Provider, AccountID: st.AccountID, ExternalID: st.ExternalID,
-		State: st.State, Repeatable: st.Repeatable, RulesVersion: st.RulesVersion, RuleSet: rs,
+		State: st.State, Repeatable: st.Repeatable, RulesVersion: st.RulesVersion, Set: rs,
 	}, nil
 }
 
 // ToStore converts the template for store.Config.PutTemplate (which sets
 // RulesVersion: a changed rule set gets a new version).
 func (t Template) ToStore() (store.Template, error) {
-	rules, err := t.RuleSet.RulesJSON()
+	rules, err := t.Set.RulesJSON()
 	if err != nil {
 		return store.Template{}, err
 	}
@@ -172,7 +172,7 @@ func (t Template) ToStore() (store.Template, error) {
 // ValidateTemplates validates each template and what only the whole set
 // can show: duplicate UUIDs, a penalty that resets another template's
 // requirement, a required badge that is not in the set, and dependency
-// cycles. It returns the joined *RuleError problems.
+// cycles. It returns the joined *Error problems.
 func ValidateTemplates(ts []Template) error { return validateTemplates(ts, true) }
 
 func validateTemplates(ts []Template, strict bool) error {
@@ -194,7 +194,7 @@ func validateTemplates(ts []Template, strict bool) error {
 			continue
 		}
 		if j, dup := byID[t.UUID]; dup {
-			errs = append(errs, &RuleError{Template: t.label(), Field: "uuid",
+			errs = append(errs, &Error{Template: t.label(), Field: "uuid",
 				Problem: fmt.Sprintf("UUID %s is also template %s's", t.UUID, ts[j].label()), Kind: ErrBadID})
 			continue
 		}
@@ -203,13 +203,13 @@ func validateTemplates(ts []Template, strict bool) error {
 	for _, t := range ts {
 		for k, d := range t.Requires {
 			if _, ok := byID[d]; !ok && d != uuid.Nil {
-				errs = append(errs, &RuleError{Template: t.label(), Field: fmt.Sprintf("requires[%d]", k),
+				errs = append(errs, &Error{Template: t.label(), Field: fmt.Sprintf("requires[%d]", k),
 					Problem: fmt.Sprintf("no template %s", d), Kind: ErrBadDependency})
 			}
 		}
 	}
 	if cyc := dependencyCycle(ts, byID); cyc != "" {
-		errs = append(errs, &RuleError{Field: "requires", Problem: "dependency cycle: " + cyc, Kind: ErrBadDependency})
+		errs = append(errs, &Error{Field: "requires", Problem: "dependency cycle: " + cyc, Kind: ErrBadDependency})
 	}
 	return errors.Join(errs...)
 }

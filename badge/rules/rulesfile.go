@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"context"
@@ -9,10 +9,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/store"
 )
 
-// RulesFile is the declarative form of badge templates and their rules that
+// File is the declarative form of badge templates and their rules that
 // a host keeps in version control:
 //
 //	{"templates": [{
@@ -28,47 +29,47 @@ import (
 //	               {"path": "is_passing", "operator": "eq", "value": "false"}]}]}]}
 //
 // The YAML form (package badge/rulesyaml) has the same fields.
-type RulesFile struct {
+type File struct {
 	// Templates are the templates with their rule sets.
 	Templates []Template `json:"templates"`
 }
 
-// ParseRulesFile parses and validates a JSON rules file. Unknown fields are
+// ParseFile parses and validates a JSON rules file. Unknown fields are
 // errors (a misspelt key must not silently drop a rule). A template without
 // a UUID gets TemplateUUID(provider, account_id, external_id) when it has an
 // external id; a template without a state is active. The error is nil or
-// the joined *RuleError problems (see Problems), each naming the template
+// the joined *Error problems (see Problems), each naming the template
 // and the field.
-func ParseRulesFile(b []byte) ([]Template, error) {
-	var f RulesFile
+func ParseFile(b []byte) ([]Template, error) {
+	var f File
 	if err := decodeStrict(b, &f); err != nil {
-		return nil, &RuleError{Field: "file", Problem: err.Error(), Kind: ErrBadValue}
+		return nil, &Error{Field: "file", Problem: err.Error(), Kind: ErrBadValue}
 	}
 	return f.normalize()
 }
 
-// ReadRulesFile reads a JSON rules file from r; see ParseRulesFile.
-func ReadRulesFile(r io.Reader) ([]Template, error) {
+// ReadFile reads a JSON rules file from r; see ParseFile.
+func ReadFile(r io.Reader) ([]Template, error) {
 	b, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
 		return nil, fmt.Errorf("badge: reading rules file: %w", err)
 	}
-	return ParseRulesFile(b)
+	return ParseFile(b)
 }
 
 // Normalize fills defaults (UUIDs from provider ids, state active) and
 // validates the templates together (ValidateTemplates).
-func (f RulesFile) Normalize() ([]Template, error) { return f.normalize() }
+func (f File) Normalize() ([]Template, error) { return f.normalize() }
 
-func (f RulesFile) normalize() ([]Template, error) {
+func (f File) normalize() ([]Template, error) {
 	ts := make([]Template, len(f.Templates))
 	var errs []error
 	for i, t := range f.Templates {
 		if t.UUID == uuid.Nil && strings.TrimSpace(t.ExternalID) != "" && strings.TrimSpace(t.Provider) != "" {
-			t.UUID = TemplateUUID(t.Provider, t.AccountID, t.ExternalID)
+			t.UUID = badge.TemplateUUID(t.Provider, t.AccountID, t.ExternalID)
 		}
 		if t.UUID == uuid.Nil {
-			errs = append(errs, &RuleError{Template: fmt.Sprintf("templates[%d] %s", i, t.label()), Field: "uuid",
+			errs = append(errs, &Error{Template: fmt.Sprintf("templates[%d] %s", i, t.label()), Field: "uuid",
 				Problem: "set uuid, or provider and external_id to derive it", Kind: ErrBadTemplate})
 		}
 		if t.State == "" {

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/credshare/credshare/badge"
-	"github.com/credshare/credshare/badge/rulesyaml"
+	"github.com/credshare/credshare/badge/rules"
+	"github.com/credshare/credshare/badge/rules/rulesyaml"
 	"github.com/credshare/credshare/eventbus"
 )
 
@@ -72,8 +73,8 @@ func TestParseMatchesJSONForm(t *testing.T) {
 	if v := ts[1].Requirements[0].Rules[2].Value; v != "2026-01-01T00:00:00Z" {
 		t.Fatalf("timestamp became %#v", v)
 	}
-	b, _ := json.Marshal(badge.RulesFile{Templates: ts})
-	back, err := badge.ParseRulesFile(b)
+	b, _ := json.Marshal(rules.File{Templates: ts})
+	back, err := rules.ParseFile(b)
 	if err != nil {
 		t.Fatalf("JSON form of the YAML: %v", err)
 	}
@@ -82,11 +83,11 @@ func TestParseMatchesJSONForm(t *testing.T) {
 	if string(x) != string(y) {
 		t.Fatalf("JSON and YAML forms differ:\n%s\n%s", x, y)
 	}
-	eng, err := badge.NewEngine(ts)
+	eng, err := rules.NewEngine(ts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := badge.Event{ID: "e", Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 1, Data: map[string]any{
+	ev := rules.Event{ID: "e", Type: eventbus.TypeCoursePassingStatusUpdated, LearnerID: 1, Data: map[string]any{
 		"is_passing": true, "course": map[string]any{"course_key": "course-v1:X+PY1+2026"}}}
 	if m := eng.Match(ev, nil); len(m) != 1 || m[0].RequirementID != "py1" {
 		t.Fatalf("Match = %+v", m)
@@ -104,7 +105,7 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := rulesyaml.Parse([]byte(c.doc))
-			if !errors.Is(err, badge.ErrInvalidRules) || !strings.Contains(err.Error(), c.msg) {
+			if !errors.Is(err, rules.ErrInvalid) || !strings.Contains(err.Error(), c.msg) {
 				t.Fatalf("err = %v, want one containing %q", err, c.msg)
 			}
 		})
@@ -124,12 +125,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ts, err := rulesyaml.Parse(b)
 		if err != nil {
-			if !errors.Is(err, badge.ErrInvalidRules) {
+			if !errors.Is(err, rules.ErrInvalid) {
 				t.Fatalf("error outside the rules kind: %v", err)
 			}
 			return
 		}
-		if err := badge.ValidateTemplates(ts); err != nil {
+		if err := rules.ValidateTemplates(ts); err != nil {
 			t.Fatalf("parsed templates do not validate: %v", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package badge
+package rules
 
 import (
 	"encoding/json"
@@ -134,10 +134,10 @@ type Penalty struct {
 	Resets []string `json:"resets"`
 }
 
-// RuleSet is everything that decides when a template's badge is awarded
+// Set is everything that decides when a template's badge is awarded
 // and revoked. It is what store.Template.Rules holds (as JSON) and what a
 // rules file gives per template.
-type RuleSet struct {
+type Set struct {
 	// Requirements, grouped by Group: a badge needs every group fulfilled.
 	Requirements []Requirement `json:"requirements,omitempty"`
 	// Penalties reset requirements and may revoke the badge.
@@ -160,7 +160,7 @@ type RuleSet struct {
 
 // GroupNames returns the rule set's groups: the declared ones, else those
 // of the requirements in order of first appearance.
-func (rs RuleSet) GroupNames() []string {
+func (rs Set) GroupNames() []string {
 	if len(rs.Groups) > 0 {
 		return append([]string(nil), rs.Groups...)
 	}
