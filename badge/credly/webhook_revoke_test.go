@@ -14,6 +14,7 @@ import (
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
@@ -66,9 +67,9 @@ func (k *keptEvents) types() []string {
 func TestWebhookRevocationAtCredlyIsAPersons(t *testing.T) {
 	ctx := context.Background()
 	e := newHook(t, credly.WebhookConfig{}, nil)
-	ts, err := badge.ParseRulesFile(fmt.Appendf(nil, revokeRules, testOrg, e.tpl.ID))
+	ts, err := rules.ParseFile(fmt.Appendf(nil, revokeRules, testOrg, e.tpl.ID))
 	require.NoError(t, err)
-	_, err = badge.PutTemplates(ctx, e.st.Config(), ts)
+	_, err = rules.PutTemplates(ctx, e.st.Config(), ts)
 	require.NoError(t, err)
 	rules, err := pipeline.LoadRules(ctx, e.st.Config())
 	require.NoError(t, err)

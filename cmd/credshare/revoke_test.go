@@ -15,6 +15,7 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
+	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
@@ -84,11 +85,11 @@ func newDeployment(t *testing.T, path string) *deployment {
 	if err := st.Config().PutAccount(ctx, store.ProviderAccount{ID: personOrg, Provider: credly.ProviderID, Secret: "token-1", Active: true}); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := badge.ParseRulesFile(fmt.Appendf(nil, personRules, personTpl, personOrg, tpl.ID))
+	ts, err := rules.ParseFile(fmt.Appendf(nil, personRules, personTpl, personOrg, tpl.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := badge.PutTemplates(ctx, st.Config(), ts); err != nil {
+	if _, err := rules.PutTemplates(ctx, st.Config(), ts); err != nil {
 		t.Fatal(err)
 	}
 	rules, err := pipeline.LoadRules(ctx, st.Config())
