@@ -41,7 +41,10 @@
 //   - store/outbox: the dispatcher that runs outbox items.
 //   - eventbus (+ kafkabus, redisbus, membus, eventbustest): events in and
 //     out, typed Open edX payloads and the learner they are about.
-//   - badge (+ credly, accredible, badgetest): rules engine and providers.
+//   - badge (+ credly, accredible, obv3, badgetest): the provider API that
+//     plugin authors implement, its adapters and their conformance kit.
+//   - badge/rules (+ rulesyaml): the rules engine: templates and their rule
+//     sets, rules files, the Engine that turns events into awards.
 //   - vc (+ sub-packages): Verifiable Credentials, DIDs, proofs, wallets.
 //   - status: Bitstring Status List and StatusList2021.
 //

@@ -10,7 +10,7 @@ b() { echo "== go test -run '^\$' -bench '$1' $2 $3"; go test -run '^$' -bench "
 b 'Pipeline' '-benchtime=2000x' ./credential/pipeline
 b 'HotTx|Claim' '-benchtime=2s' ./store/sqlitestore
 b 'HotTx|Claim' '-benchtime=500x' ./store/mysqlstore
-b 'Match$|ApplyMemstore' '-benchtime=2s' ./badge
+b 'Match$|ApplyMemstore' '-benchtime=2s' ./badge/rules
 b 'SourceThroughput' '-benchtime=100000x' ./eventbus/kafkabus
 b 'DecodeRecord' '-benchtime=2s' ./eventbus/kafkabus
 b 'Allocate|RevokeEncodeSign|CheckCached' '-benchtime=2s' ./status

@@ -221,7 +221,7 @@ type Template struct {
 	// State is TemplateDraft, TemplateActive or TemplateArchived.
 	State      string `json:"state"`
 	Repeatable bool   `json:"repeatable"`
-	// Rules is the rule set (JSON, owned by the badge package).
+	// Rules is the rule set (JSON, owned by package badge/rules).
 	Rules json.RawMessage `json:"rules,omitempty"`
 	// RulesVersion is set by the store: 1 for the first rule set, +1 every
 	// time PutTemplate stores different Rules.

@@ -28,7 +28,7 @@ import (
 //	     "rules": [{"path": "course.course_key", "operator": "eq", "value": "course-v1:X+PY1+2026"},
 //	               {"path": "is_passing", "operator": "eq", "value": "false"}]}]}]}
 //
-// The YAML form (package badge/rulesyaml) has the same fields.
+// The YAML form (package badge/rules/rulesyaml) has the same fields.
 type File struct {
 	// Templates are the templates with their rule sets.
 	Templates []Template `json:"templates"`

@@ -34,7 +34,7 @@ const sampleRulesJSON = `{"templates": [
     "count": {"path": "course.course_key", "distinct": 5}, "window": "365d"}]}
 ]}`
 
-func TestParseRulesFile(t *testing.T) {
+func TestParseFile(t *testing.T) {
 	ts, err := rules.ParseFile([]byte(sampleRulesJSON))
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestParseRulesFile(t *testing.T) {
 	}
 }
 
-func TestParseRulesFileErrors(t *testing.T) {
+func TestParseFileErrors(t *testing.T) {
 	cases := []struct {
 		name, file string
 		kind       error
@@ -94,9 +94,9 @@ func TestParseRulesFileErrors(t *testing.T) {
 	}
 }
 
-// FuzzParseRulesFile: any input gives templates that validate, or an
+// FuzzParseFile: any input gives templates that validate, or an
 // error of the rules kind; never a panic.
-func FuzzParseRulesFile(f *testing.F) {
+func FuzzParseFile(f *testing.F) {
 	f.Add([]byte(sampleRulesJSON))
 	f.Add([]byte(`{"templates": []}`))
 	f.Add([]byte(`{"templates": [{"name": "x", "provider": "p", "external_id": "1", "requires": ["00000000-0000-0000-0000-000000000001"]}]}`))

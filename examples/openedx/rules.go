@@ -67,7 +67,7 @@ func (a *App) reloadRules(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// yamlToJSON converts a YAML document to JSON so that the badge package's
+// yamlToJSON converts a YAML document to JSON so that package badge/rules'
 // strict JSON reader checks it.
 func yamlToJSON(b []byte) ([]byte, error) {
 	var v any

@@ -20,8 +20,8 @@
 // both forms. YAML syntax errors carry the line number.
 //
 // Scalars: plain scalars such as yes, no, on and off stay strings (YAML
-// 1.2), which badge's eq/ne operators normalise the way Open edX does;
-// timestamps stay strings too.
+// 1.2), which the eq and ne operators of package badge/rules normalise the
+// way Open edX does; timestamps stay strings too.
 package rulesyaml
 
 import (
