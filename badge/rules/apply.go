@@ -25,9 +25,9 @@ type Outcome struct {
 	// Awards lists award transitions in the order they happened.
 	Awards []AwardChange
 	// Fulfilled lists requirements newly fulfilled.
-	Fulfilled []FulfilmentChange
+	Fulfilled []FulfillmentChange
 	// Unfulfilled lists requirements a penalty reset.
-	Unfulfilled []FulfilmentChange
+	Unfulfilled []FulfillmentChange
 	// Progress reports, for each template whose progress changed, the
 	// learner's progress after the event.
 	Progress []ProgressReport
@@ -46,8 +46,8 @@ type AwardChange struct {
 	Created bool
 }
 
-// FulfilmentChange is a requirement fulfilled or reset.
-type FulfilmentChange struct {
+// FulfillmentChange is a requirement fulfilled or reset.
+type FulfillmentChange struct {
 	Template  uuid.UUID
 	LearnerID int64
 	// Fulfillment is the fulfilment added (or the one removed).
@@ -480,7 +480,7 @@ func (r *run) record(s *badgeState, q *compiledReq, values []string) (bool, erro
 	}
 	s.changed = true
 	s.fsLoaded = false
-	r.out.Fulfilled = append(r.out.Fulfilled, FulfilmentChange{Template: s.ts.t.UUID, LearnerID: r.ev.LearnerID, Fulfillment: f})
+	r.out.Fulfilled = append(r.out.Fulfilled, FulfillmentChange{Template: s.ts.t.UUID, LearnerID: r.ev.LearnerID, Fulfillment: f})
 	return true, nil
 }
 
@@ -682,7 +682,7 @@ func (r *run) penalize(s *badgeState, p *compiledPen) error {
 		if n > 0 {
 			for _, f := range s.fs {
 				if slices.Contains(p.resets, f.RequirementID) {
-					r.out.Unfulfilled = append(r.out.Unfulfilled, FulfilmentChange{Template: s.ts.t.UUID, LearnerID: r.ev.LearnerID, Fulfillment: f})
+					r.out.Unfulfilled = append(r.out.Unfulfilled, FulfillmentChange{Template: s.ts.t.UUID, LearnerID: r.ev.LearnerID, Fulfillment: f})
 				}
 			}
 			s.changed = true

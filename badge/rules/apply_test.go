@@ -164,7 +164,7 @@ func TestBadgeAwardedOnceNotOnRepeats(t *testing.T) {
 
 // openedx/credentials#2986: fulfilments and awards record the triggering
 // event id, its time and the rules that matched.
-func TestFulfilmentRecordsEventAndMatchedRules(t *testing.T) {
+func TestFulfillmentRecordsEventAndMatchedRules(t *testing.T) {
 	tp := mkTemplate("Traceable", rules.Set{Requirements: []rules.Requirement{passReq("p", "A", "course-a")}})
 	h := newRulesHarness(t, tp)
 	out := h.apply(passEvent("evt-123", learner, at(5), "course-a", true))
