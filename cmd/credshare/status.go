@@ -52,7 +52,8 @@ type statusEntryOutput struct {
 
 func newStatusCmd(g *globals) *cobra.Command {
 	var index, limit int
-	var openedx, allowNetwork bool
+	var openedx bool
+	var nf netFlags
 	var didDocs []string
 	cmd := &cobra.Command{
 		Use:   "status FILE|URL|-",
@@ -61,7 +62,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 StatusList2021Credential) from a file, a URL or stdin and prints its type,
 purpose, size, how many entries are set and which (at most --limit of them),
 and whether its proof verifies (did:key offline; did:web with --allow-network
-or --did-doc). --index N checks one entry. --openedx reads the one-byte-per-
+or --did-doc). Fetches follow verify's policy: https to public addresses
+only, unless --allow-host, --allow-cidr, --allow-http or --ca-file name what
+inside your network may be reached. --index N checks one entry. --openedx reads the one-byte-per-
 entry encoding Open edX Credentials writes.
 
 Exit status: 0 when the document was read (whatever its entries say); with
@@ -72,7 +75,11 @@ Exit status: 0 when the document was read (whatever its entries say); with
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			b, err := readInput(ctx, args[0], cmd.InOrStdin(), vc.MaxDocumentSize)
+			client, err := nf.client()
+			if err != nil {
+				return err
+			}
+			b, err := fetchInput(ctx, client, args[0], cmd.InOrStdin(), vc.MaxDocumentSize)
 			if err != nil {
 				return err
 			}
@@ -124,7 +131,8 @@ Exit status: 0 when the document was read (whatever its entries say); with
 			if err != nil {
 				return err
 			}
-			pv := statusproof.Verifier{Resolver: gatedResolver{r: did.NewResolver(ropts...), network: allowNetwork, pinned: pinned}}
+			ropts = append(ropts, did.WithHTTPClient(client))
+			pv := statusproof.Verifier{Resolver: gatedResolver{r: did.NewResolver(ropts...), network: nf.allowNetwork, pinned: pinned}}
 			if signers, err := pv.VerifyProof(ctx, b); err != nil {
 				out.Proof.Error = err.Error()
 			} else {
@@ -151,7 +159,7 @@ Exit status: 0 when the document was read (whatever its entries say); with
 	f.IntVar(&index, "index", 0, "check this entry")
 	f.IntVar(&limit, "limit", 100, "list at most this many set entries")
 	f.BoolVar(&openedx, "openedx", false, "the list uses Open edX's one-byte-per-entry encoding")
-	f.BoolVar(&allowNetwork, "allow-network", false, "resolve a did:web signer over HTTPS to check the proof")
+	nf.register(cmd, "resolve a did:web signer over HTTPS to check the proof")
 	f.StringArrayVar(&didDocs, "did-doc", nil, "DID document file to trust for its DID; repeatable")
 	cmd.AddCommand(newStatusListCmd(g), newMigrateOpenEdXCmd(g))
 	return cmd

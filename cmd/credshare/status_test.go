@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/credshare/credshare/status"
@@ -242,5 +243,43 @@ func TestStatusMigrateOpenEdX(t *testing.T) {
 	}
 	if _, err := run(t, "status", "migrate-openedx", in); err == nil {
 		t.Fatal("migration without --key succeeded")
+	}
+}
+
+// TestStatusURLFollowsVerifysPolicy: `credshare status URL` fetches through
+// the same guarded client as verify — an internal address is refused before
+// any connection unless --allow-host/--allow-cidr (and --ca-file for its
+// certificate) name it.
+func TestStatusURLFollowsVerifysPolicy(t *testing.T) {
+	dir := t.TempDir()
+	key := newKey(t, dir)
+	list := signedListAt(t, key, listURL, "revocation", 7)
+	var hits atomic.Int64
+	srv, ca := tlsServer(t, counting(&hits, map[string]func() []byte{"/list": func() []byte { return list }}))
+
+	for _, args := range [][]string{
+		{srv.URL + "/list"},
+		{"--ca-file", ca, srv.URL + "/list"},
+		{"--allow-host", "localhost", "--ca-file", ca, srv.URL + "/list"},
+	} {
+		out, err := run(t, append([]string{"status"}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), "refusing 127.0.0.1:") {
+			t.Fatalf("%v: want the fetch refused, got %v\n%s", args, err, out)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the refused server received %d requests", n)
+	}
+	for _, args := range [][]string{
+		{"--allow-host", "127.0.0.1", "--ca-file", ca, srv.URL + "/list"},
+		{"--allow-cidr", "127.0.0.0/8", "--ca-file", ca, "--index", "8", srv.URL + "/list"},
+	} {
+		out, err := run(t, append([]string{"status"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	if _, err := run(t, "status", "--allow-http", srv.URL+"/list"); err == nil || !strings.Contains(err.Error(), "--allow-http needs") {
+		t.Fatalf("--allow-http alone: %v", err)
 	}
 }

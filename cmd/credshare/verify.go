@@ -130,11 +130,7 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&nf.allowNetwork, "allow-network", false, "resolve did:web issuers and fetch remote status lists over HTTPS")
-	cmd.Flags().StringArrayVar(&nf.hosts, "allow-host", nil, "let fetches reach this host wherever it resolves (exact name, *.suffix or IP address); repeatable")
-	cmd.Flags().StringArrayVar(&nf.cidrs, "allow-cidr", nil, "let fetches reach addresses in this range (e.g. 10.20.0.0/16); repeatable")
-	cmd.Flags().BoolVar(&nf.allowHTTP, "allow-http", false, "allow plain http to the hosts and ranges named by --allow-host/--allow-cidr (never a redirect from https)")
-	cmd.Flags().StringVar(&nf.caFile, "ca-file", "", "PEM file of certificate authorities to trust besides the system's (a private CA)")
+	nf.register(cmd, "resolve did:web issuers and fetch remote status lists over HTTPS")
 	cmd.Flags().StringArrayVar(&didDocs, "did-doc", nil, "DID document file to trust for its DID (e.g. a did:web document, offline); repeatable")
 	cmd.Flags().StringArrayVar(&listFiles, "status-list-file", nil, "status list credential file to use for its id (URL) instead of fetching it; repeatable")
 	cmd.Flags().StringVar(&at, "at", "", "check validity at this time (RFC 3339) instead of now")
@@ -249,12 +245,21 @@ add --allow-http for plain http to it, and --ca-file for a private CA`
 // fetchTimeout bounds one fetch of verify, redirects and body included.
 const fetchTimeout = 15 * time.Second
 
-// netFlags are the flags that govern verify's fetches.
+// netFlags are the flags that govern the fetches of verify and status.
 type netFlags struct {
 	allowNetwork bool
 	hosts, cidrs []string
 	allowHTTP    bool
 	caFile       string
+}
+
+// register declares the flags on cmd; network describes --allow-network.
+func (f *netFlags) register(cmd *cobra.Command, network string) {
+	cmd.Flags().BoolVar(&f.allowNetwork, "allow-network", false, network)
+	cmd.Flags().StringArrayVar(&f.hosts, "allow-host", nil, "let fetches reach this host wherever it resolves (exact name, *.suffix or IP address); repeatable")
+	cmd.Flags().StringArrayVar(&f.cidrs, "allow-cidr", nil, "let fetches reach addresses in this range (e.g. 10.20.0.0/16); repeatable")
+	cmd.Flags().BoolVar(&f.allowHTTP, "allow-http", false, "allow plain http to the hosts and ranges named by --allow-host/--allow-cidr (never a redirect from https)")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "PEM file of certificate authorities to trust besides the system's (a private CA)")
 }
 
 // client returns the guarded client of every fetch verify makes: the
