@@ -28,19 +28,19 @@ func TestListCacheBoundedOver100kURLs(t *testing.T) {
 		u := "https://status-" + strconv.Itoa(i%977) + ".example.edu/status/" + strconv.Itoa(i)
 		c.put(u, testList(MinEntries, now.Add(time.Hour)), now)
 		if i%1000 == 0 {
-			if n, size := c.stats(); n > DefaultCacheLists || size > DefaultCacheBytes {
+			if n, size := c.Stats(); n > DefaultCacheLists || size > DefaultCacheBytes {
 				t.Fatalf("after %d insertions: %d lists, %d bytes", i+1, n, size)
 			}
 		}
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	n, size := c.stats()
+	n, size := c.Stats()
 	if n > DefaultCacheLists || size > DefaultCacheBytes {
 		t.Fatalf("%d lists, %d bytes; bounds %d, %d", n, size, DefaultCacheLists, DefaultCacheBytes)
 	}
-	if n != len(c.m) || n != c.ring.Len() {
-		t.Fatalf("%d lists, map %d, ring %d", n, len(c.m), c.ring.Len())
+	if idx, ring := c.Lens(); n != idx || n != ring {
+		t.Fatalf("%d lists, map %d, ring %d", n, idx, ring)
 	}
 	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("%d URLs inserted: %d lists kept, %d estimated bytes, heap growth %.1f MiB", urls, n, size, float64(heap)/(1<<20))
@@ -59,7 +59,7 @@ func TestListCacheByteBound(t *testing.T) {
 	for i := range 100 {
 		c.put("https://x.example/"+strconv.Itoa(i), testList(8<<20, now.Add(time.Hour)), now) // 1 MiB of bits
 	}
-	if n, size := c.stats(); size > 4<<20 || n > 3 {
+	if n, size := c.Stats(); size > 4<<20 || n > 3 {
 		t.Fatalf("%d lists, %d bytes over %d", n, size, 4<<20)
 	}
 	c.put("https://x.example/huge", testList(64<<20, now.Add(time.Hour)), now)
@@ -83,9 +83,9 @@ func TestListCacheEvictsTheUnusedFirst(t *testing.T) {
 			t.Errorf("%s cached = %v, want %v", u, got, want)
 		}
 	}
-	c.drop("a")
-	c.flush()
-	if n, size := c.stats(); n != 0 || size != 0 || c.ring.Len() != 0 {
+	c.Drop("a")
+	c.Flush()
+	if n, size := c.Stats(); n != 0 || size != 0 || ringLen(c.Lens()) != 0 {
 		t.Fatalf("after flush: %d lists, %d bytes", n, size)
 	}
 }
@@ -103,11 +103,11 @@ func TestListCacheEvictsExpiredEntries(t *testing.T) {
 	if c.get("old0", later) != nil {
 		t.Fatal("an expired list was returned")
 	}
-	if n, _ := c.stats(); n != 49 {
+	if n, _ := c.Stats(); n != 49 {
 		t.Fatalf("%d lists after looking up an expired one, want 49", n)
 	}
 	c.put("new", testList(64, later.Add(time.Hour)), later)
-	if n, _ := c.stats(); n != 1 || c.get("new", later) == nil {
+	if n, _ := c.Stats(); n != 1 || c.get("new", later) == nil {
 		t.Fatalf("after the sweep: %d lists; want only the new one", n)
 	}
 	// Under pressure an expired list goes before a live one, even when
@@ -123,3 +123,4 @@ func TestListCacheEvictsExpiredEntries(t *testing.T) {
 		t.Error("the live or the new list was evicted instead of the expired one")
 	}
 }
+func ringLen(_, ring int) int { return ring }

@@ -2,7 +2,6 @@ package status
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/credshare/credshare/vc"
@@ -165,7 +163,7 @@ type Checker struct {
 	allowHTTP  bool
 	now        func() time.Time
 
-	cache    *listCache
+	cache    listCache
 	mu       sync.Mutex
 	inflight map[string]*fetchCall
 }
@@ -179,12 +177,6 @@ type cachedList struct {
 	purposes []string
 	raw      []byte // the decoded bits
 	expires  time.Time
-
-	// Kept by listCache.
-	key  string
-	size int64
-	used atomic.Bool
-	elem *list.Element
 }
 
 type fetchCall struct {
@@ -383,7 +375,7 @@ func (k *Checker) list(ctx context.Context, u string) (*cachedList, bool, error)
 		if now := k.now(); call.err == nil && call.list.expires.After(now) {
 			k.cache.put(u, call.list, now)
 		} else {
-			k.cache.drop(u)
+			k.cache.Drop(u)
 		}
 		k.mu.Unlock()
 		close(call.done)
@@ -550,5 +542,5 @@ func cacheTTL(header string, max time.Duration) time.Duration {
 
 // Flush empties the cache.
 func (k *Checker) Flush() {
-	k.cache.flush()
+	k.cache.Flush()
 }

@@ -31,21 +31,21 @@ func TestDocCacheBoundedOver100kKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.put(id, doc, 2*int64(base+4*len(id)), now.Add(time.Hour), now)
+		c.Put(id, doc, 2*int64(base+4*len(id)), now.Add(time.Hour), now)
 		if i%1000 == 0 {
-			if n, size := c.stats(); n > DefaultCacheEntries || size > DefaultCacheBytes {
+			if n, size := c.Stats(); n > DefaultCacheEntries || size > DefaultCacheBytes {
 				t.Fatalf("after %d insertions: %d entries, %d bytes", i+1, n, size)
 			}
 		}
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	n, size := c.stats()
+	n, size := c.Stats()
 	if n > DefaultCacheEntries || size > DefaultCacheBytes {
 		t.Fatalf("%d entries, %d bytes; bounds %d, %d", n, size, DefaultCacheEntries, DefaultCacheBytes)
 	}
-	if n != len(c.m) || n != c.ring.Len() {
-		t.Fatalf("%d entries, map %d, ring %d", n, len(c.m), c.ring.Len())
+	if idx, ring := c.Lens(); n != idx || n != ring {
+		t.Fatalf("%d entries, map %d, ring %d", n, idx, ring)
 	}
 	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("%d keys inserted: %d entries kept, %d estimated bytes, heap growth %.1f MiB", keys, n, size, float64(heap)/(1<<20))
@@ -60,14 +60,14 @@ func TestDocCacheByteBound(t *testing.T) {
 	now := time.Unix(0, 0)
 	c := newDocCache(1000, 10*(1000+entryOverhead+3))
 	for i := range 100 {
-		c.put("k"+itoa(i%10)+itoa(i), &Document{}, 1000, now.Add(time.Hour), now)
+		c.Put("k"+itoa(i%10)+itoa(i), &Document{}, 1000, now.Add(time.Hour), now)
 	}
-	if n, size := c.stats(); size > c.maxBytes || n > 10 {
-		t.Fatalf("%d entries, %d bytes over %d", n, size, c.maxBytes)
+	if n, size := c.Stats(); size > c.MaxBytes() || n > 10 {
+		t.Fatalf("%d entries, %d bytes over %d", n, size, c.MaxBytes())
 	}
 	// A document larger than the whole bound is not cached.
-	c.put("huge", &Document{}, c.maxBytes, now.Add(time.Hour), now)
-	if _, ok := c.get("huge", now); ok {
+	c.Put("huge", &Document{}, c.MaxBytes(), now.Add(time.Hour), now)
+	if _, ok := c.Get("huge", now); ok {
 		t.Fatal("a document over the byte bound was cached")
 	}
 }
@@ -77,18 +77,18 @@ func TestDocCacheEvictsTheUnusedFirst(t *testing.T) {
 	c := newDocCache(3, DefaultCacheBytes)
 	exp := now.Add(time.Hour)
 	for _, k := range []string{"a", "b", "c"} {
-		c.put(k, &Document{ID: k}, 10, exp, now)
+		c.Put(k, &Document{ID: k}, 10, exp, now)
 	}
-	c.get("a", now)
-	c.get("c", now)
-	c.put("d", &Document{ID: "d"}, 10, exp, now)
+	c.Get("a", now)
+	c.Get("c", now)
+	c.Put("d", &Document{ID: "d"}, 10, exp, now)
 	for k, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true} {
-		if _, ok := c.get(k, now); ok != want {
+		if _, ok := c.Get(k, now); ok != want {
 			t.Errorf("%s cached = %v, want %v", k, ok, want)
 		}
 	}
-	c.flush()
-	if n, size := c.stats(); n != 0 || size != 0 || c.ring.Len() != 0 {
+	c.Flush()
+	if n, size := c.Stats(); n != 0 || size != 0 || ringLen(c.Lens()) != 0 {
 		t.Fatalf("after flush: %d entries, %d bytes", n, size)
 	}
 }
@@ -100,34 +100,36 @@ func TestDocCacheEvictsExpiredEntries(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	c := newDocCache(100, DefaultCacheBytes)
 	for i := range 50 {
-		c.put("old"+itoa(i), &Document{}, 10, now.Add(time.Minute), now)
+		c.Put("old"+itoa(i), &Document{}, 10, now.Add(time.Minute), now)
 	}
 	// Looked up after expiry: gone.
 	later := now.Add(2 * time.Minute)
-	if _, ok := c.get("old0", later); ok {
+	if _, ok := c.Get("old0", later); ok {
 		t.Fatal("an expired entry was returned")
 	}
-	if n, _ := c.stats(); n != 49 {
+	if n, _ := c.Stats(); n != 49 {
 		t.Fatalf("%d entries after looking up an expired one, want 49", n)
 	}
 	// One insertion past the sweep interval drops all the others.
-	c.put("new", &Document{}, 10, later.Add(time.Hour), later)
-	if n, size := c.stats(); n != 1 || size != 10+3+entryOverhead {
+	c.Put("new", &Document{}, 10, later.Add(time.Hour), later)
+	if n, size := c.Stats(); n != 1 || size != 10+3+entryOverhead {
 		t.Fatalf("after the sweep: %d entries, %d bytes; want only the new one", n, size)
 	}
 	// Under pressure an expired entry goes before a live one, even when
 	// both were used since they were cached.
 	c2 := newDocCache(2, DefaultCacheBytes)
-	c2.put("live", &Document{}, 10, now.Add(time.Hour), now)
-	c2.put("dying", &Document{}, 10, now.Add(time.Second), now)
-	c2.get("dying", now)
-	c2.get("live", now)
+	c2.Put("live", &Document{}, 10, now.Add(time.Hour), now)
+	c2.Put("dying", &Document{}, 10, now.Add(time.Second), now)
+	c2.Get("dying", now)
+	c2.Get("live", now)
 	soon := now.Add(2 * time.Second) // before the next sweep
-	c2.put("third", &Document{}, 10, soon.Add(time.Hour), soon)
-	if _, ok := c2.get("live", soon); !ok {
+	c2.Put("third", &Document{}, 10, soon.Add(time.Hour), soon)
+	if _, ok := c2.Get("live", soon); !ok {
 		t.Error("the live entry was evicted before the expired one")
 	}
-	if _, ok := c2.get("third", soon); !ok {
+	if _, ok := c2.Get("third", soon); !ok {
 		t.Error("the new entry is missing")
 	}
 }
+
+func ringLen(_, ring int) int { return ring }

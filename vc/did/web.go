@@ -307,7 +307,7 @@ func (r *Resolver) Resolve(ctx context.Context, did string) (*Document, error) {
 
 func (r *Resolver) resolveWeb(ctx context.Context, did string) (*Document, error) {
 	if r.ttl > 0 {
-		if d, ok := r.cache.get(did, r.now()); ok {
+		if d, ok := r.cache.Get(did, r.now()); ok {
 			return d, nil
 		}
 	}
@@ -359,7 +359,7 @@ func (r *Resolver) resolveWeb(ctx context.Context, did string) (*Document, error
 	if r.ttl > 0 {
 		now := r.now()
 		// The parsed document takes about twice its JSON.
-		r.cache.put(did, d, 2*int64(len(b)), now.Add(r.ttl), now)
+		r.cache.Put(did, d, 2*int64(len(b)), now.Add(r.ttl), now)
 	}
 	return d, nil
 }
