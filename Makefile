@@ -11,12 +11,15 @@ test:
 	./scripts/test.sh
 
 # Without MariaDB/Redis/npm: the tests that need them are skipped with a message.
+# Every module of the workspace (go.work): the core, the adapters, the
+# command, the examples and the integration tests.
+MODULES = $(shell go list -m -f '{{.Dir}}')
+
 test-short:
-	go test ./...
+	for m in $(MODULES); do (cd $$m && go test ./...) || exit 1; done
 
 vet:
-	go vet ./...
-	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	for m in $(MODULES); do (cd $$m && go vet ./... && go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...) || exit 1; done
 
 bench:
-	go test -run '^$$' -bench . -benchtime 2s ./...
+	for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchtime 2s ./...) || exit 1; done

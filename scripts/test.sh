@@ -44,20 +44,30 @@ step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './interop/node/*'))
 if [ -n "$unformatted" ]; then echo "gofmt needed on:" >&2; echo "$unformatted" >&2; exit 1; fi
 
-step "go vet ./..."
-go vet ./...
-
-step "staticcheck ./..."
+# The repository's modules (go.work): the core and the heavy adapters, the
+# command, the examples and the integration tests. Each is checked on its
+# own (GOWORK=off, its replace directives pointing at its siblings), as a
+# user of that module builds it.
+modules=$(go list -m -f '{{.Dir}}')
+staticcheck_version=${STATICCHECK_VERSION:-v0.8.2}
 # Pinned here rather than as a tool dependency in go.mod, so that library
 # users do not inherit it in their module graph.
-staticcheck_version=${STATICCHECK_VERSION:-v0.8.2}
-go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./...
+staticcheck=(go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version")
 
-step "go test -race ./..."
-go test -race -timeout 20m -count=1 ./...
+for dir in $modules; do
+	rel=${dir#"$root"}; rel=.${rel}
+	step "$rel: go mod tidy -diff, go vet, staticcheck"
+	(cd "$dir" && GOWORK=off go mod tidy -diff && GOWORK=off go vet ./... && GOWORK=off "${staticcheck[@]}" ./...)
+done
+
+for dir in $modules; do
+	rel=${dir#"$root"}; rel=.${rel}
+	step "$rel: go test -race ./..."
+	(cd "$dir" && GOWORK=off go test -race -timeout 20m -count=1 ./...)
+done
 
 for mod in $(find interop -name go.mod -not -path '*/node_modules/*' 2>/dev/null | sort); do
 	dir=$(dirname "$mod")
 	step "go test ./... in nested module $dir"
-	(cd "$dir" && go vet ./... && go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./... && go test -count=1 -timeout 20m ./...)
+	(cd "$dir" && export GOWORK=off && go vet ./... && "${staticcheck[@]}" ./... && go test -count=1 -timeout 20m ./...)
 done

@@ -122,25 +122,6 @@ func (h *rulesHarness) apply(ev rules.Event) rules.Outcome {
 	return out
 }
 
-// applyOnce applies ev unless the consumer group already did, as the
-// pipeline does (processed mark and effects in one transaction).
-func (h *rulesHarness) applyOnce(ev rules.Event) rules.Outcome {
-	h.t.Helper()
-	var out rules.Outcome
-	err := h.st.InTx(context.Background(), func(ctx context.Context, tx store.Repos) error {
-		first, err := tx.Events().MarkProcessed(ctx, "rules-test", ev.ID, ev.Time)
-		if err != nil || !first {
-			return err
-		}
-		out, err = h.eng.Apply(ctx, tx, ev)
-		return err
-	})
-	if err != nil {
-		h.t.Fatalf("Apply(%s): %v", ev.ID, err)
-	}
-	return out
-}
-
 func (h *rulesHarness) award(learner int64, tpl rules.Template) (credential.Award, bool) {
 	h.t.Helper()
 	a, err := h.st.Awards().Get(context.Background(), learner, credential.Badge(tpl.UUID.String()))

@@ -13,8 +13,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
@@ -52,43 +50,6 @@ type point struct {
 	name  string
 	attrs attribute.Set
 	value int64
-}
-
-// reader collects what a MeterProvider recorded.
-type reader struct {
-	r     *sdkmetric.ManualReader
-	meter metric.Meter
-}
-
-func newReader() reader {
-	r := sdkmetric.NewManualReader()
-	return reader{r: r, meter: sdkmetric.NewMeterProvider(sdkmetric.WithReader(r)).Meter("eventbustest")}
-}
-
-func (r reader) collect(t *testing.T) []point {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.r.Collect(context.Background(), &rm); err != nil {
-		t.Fatalf("collecting metrics: %v", err)
-	}
-	var out []point
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			var dps []metricdata.DataPoint[int64]
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				dps = d.DataPoints
-			case metricdata.Gauge[int64]:
-				dps = d.DataPoints
-			default:
-				t.Errorf("metric %s has data of type %T, want int64 sum or gauge", m.Name, m.Data)
-			}
-			for _, dp := range dps {
-				out = append(out, point{name: m.Name, attrs: dp.Attributes, value: dp.Value})
-			}
-		}
-	}
-	return out
 }
 
 func keys(s attribute.Set) []string {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/credshare/credshare/vc/netguard"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/credshare/credshare/vc/netguard"
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/status"
