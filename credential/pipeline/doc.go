@@ -16,4 +16,9 @@
 //
 // [AchievementSource] gives the achievement metadata (names, descriptions,
 // criteria) that Verifiable Credentials for awards are composed with.
+//
+// This package's tests run it on every store and on Kafka, so they live in
+// the internal/integration module (internal/integration/pipeline), which may
+// require the drivers the core module does not; the examples here run on
+// memstore.
 package pipeline
