@@ -11,7 +11,6 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/obv3"
 	"github.com/credshare/credshare/credential"
-	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/status"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
@@ -49,7 +48,7 @@ func newEnv(t *testing.T) env {
 		t.Fatal(err)
 	}
 	vci, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{Profile: vc.Profile{ID: didKey, Name: "Example Academy"}, Signer: iss,
-		Achievement: pipeline.AchievementSource(st, "Example Academy"), Status: ss.Entry})
+		Achievement: wallet.StoreAchievements("Example Academy", nil), Status: ss.Entry})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@
 // keys, backoff and a dead state. Effects are therefore exactly-once as seen
 // from outside, on top of an at-least-once bus.
 //
-// [AchievementSource] gives the achievement metadata (names, descriptions,
-// criteria) that Verifiable Credentials for awards are composed with.
+// The achievement metadata Verifiable Credentials for awards are composed
+// with comes from vc/wallet.StoreAchievements.
 //
 // This package's tests run it on every store and on Kafka, so they live in
 // the internal/integration module (internal/integration/pipeline), which may

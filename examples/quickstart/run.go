@@ -191,7 +191,7 @@ func (a *app) assemble(ctx context.Context) error {
 	profile := vc.Profile{ID: didKey, Type: vc.Types{"Profile"}, Name: orgName, URL: "https://academy.example.org",
 		Email: "credentials@academy.example.org"}
 	vci, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{Profile: profile, Signer: iss,
-		Achievement: pipeline.AchievementSource(a.st, orgName), Status: a.status.Entry})
+		Achievement: wallet.StoreAchievements(orgName, nil), Status: a.status.Entry})
 	if err != nil {
 		return err
 	}
@@ -427,7 +427,7 @@ func (a *app) learnerName(ctx context.Context, id int64) string {
 }
 
 func achievementName(ctx context.Context, st store.Store, aw credential.Award) string {
-	ach, err := pipeline.AchievementSource(st, orgName)(ctx, nil, aw)
+	ach, err := wallet.StoreAchievements(orgName, nil)(ctx, st, aw)
 	if err != nil || ach.Name == "" {
 		return aw.Achievement.String()
 	}

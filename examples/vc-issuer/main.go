@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/internal/keyfile"
 	"github.com/credshare/credshare/internal/storeurl"
 	"github.com/credshare/credshare/status"
@@ -324,7 +323,7 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 		profile.Image = &vc.Image{ID: c.image, Type: "Image"}
 	}
 	vci, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{Profile: profile, Signer: signer,
-		Achievement: pipeline.AchievementSource(st, c.name), Status: statuses.Entry})
+		Achievement: wallet.StoreAchievements(c.name, nil), Status: statuses.Entry})
 	if err != nil {
 		return nil, err
 	}

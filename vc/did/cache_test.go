@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -26,7 +27,7 @@ func TestDocCacheBoundedOver100kKeys(t *testing.T) {
 	base := len(b) - 4*len(first.ID)
 	const keys = 100_000
 	for i := range keys {
-		id := WebDID("issuer-"+itoa(i)+".example.edu", "issuers", itoa(i))
+		id := WebDID("issuer-"+strconv.Itoa(i)+".example.edu", "issuers", strconv.Itoa(i))
 		doc, err := NewDocument(id, []ed25519.PublicKey{pub})
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +61,7 @@ func TestDocCacheByteBound(t *testing.T) {
 	now := time.Unix(0, 0)
 	c := newDocCache(1000, 10*(1000+entryOverhead+3))
 	for i := range 100 {
-		c.Put("k"+itoa(i%10)+itoa(i), &Document{}, 1000, now.Add(time.Hour), now)
+		c.Put("k"+strconv.Itoa(i%10)+strconv.Itoa(i), &Document{}, 1000, now.Add(time.Hour), now)
 	}
 	if n, size := c.Stats(); size > c.MaxBytes() || n > 10 {
 		t.Fatalf("%d entries, %d bytes over %d", n, size, c.MaxBytes())
@@ -100,7 +101,7 @@ func TestDocCacheEvictsExpiredEntries(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	c := newDocCache(100, DefaultCacheBytes)
 	for i := range 50 {
-		c.Put("old"+itoa(i), &Document{}, 10, now.Add(time.Minute), now)
+		c.Put("old"+strconv.Itoa(i), &Document{}, 10, now.Add(time.Minute), now)
 	}
 	// Looked up after expiry: gone.
 	later := now.Add(2 * time.Minute)

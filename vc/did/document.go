@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/credshare/credshare/vc"
@@ -211,7 +212,7 @@ func NewDocument(did string, keys []ed25519.PublicKey, ids ...string) (*Document
 		if len(k) != ed25519.PublicKeySize {
 			return nil, vc.Errorf(vc.ErrInvalid, "did: key %d is not an Ed25519 public key", i)
 		}
-		id := did + "#key-" + itoa(i+1)
+		id := did + "#key-" + strconv.Itoa(i+1)
 		if len(ids) > 0 {
 			id = ids[i]
 			if strings.HasPrefix(id, "#") {
@@ -224,11 +225,4 @@ func NewDocument(did string, keys []ed25519.PublicKey, ids ...string) (*Document
 		}
 	}
 	return d, nil
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }

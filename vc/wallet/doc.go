@@ -74,7 +74,7 @@
 //	presentations, _ := verify.New(verify.Config{Resolver: resolver})
 //	issue, _ := wallet.NewVCIssuer(wallet.VCIssuerConfig{
 //		Profile: vc.Profile{ID: issuerDID, Name: "Example University"}, Signer: signer,
-//		Achievement: wallet.StoreAchievements(courseTitles), // badges from their templates; courseTitles: an AchievementFunc
+//		Achievement: wallet.StoreAchievements("Example University", nil), // badges from their templates, certificates from their events
 //		Status:      statuses.Entry,
 //	})
 //	svc, _ := wallet.NewService(wallet.Config{Store: st, Issuer: issue, Status: statuses,

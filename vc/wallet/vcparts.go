@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
@@ -102,34 +103,82 @@ func (i *VCIssuer) Issue(ctx context.Context, r IssueRequest) (IssuedCredential,
 	return IssuedCredential{ID: c.ID, Format: r.Format, Credential: signed}, nil
 }
 
-// StoreAchievements returns an AchievementFunc that describes badges from
-// their stored templates (name, description, image) and asks other for
-// course and program certificates, whose titles the host knows (other may
-// be nil: the achievement is then named after its id, e.g. the course key).
-func StoreAchievements(other AchievementFunc) AchievementFunc {
+// StoreAchievements returns the AchievementFunc that describes an award
+// from what the store and the award know: a badge from its stored template
+// (name, description, image, a criteria narrative); a course or program
+// certificate from the titles its certificate event carried, kept as award
+// evidence (course_name and mode; program_title and program_type), named
+// after its id when the event had none. org, when set, names the
+// organisation in certificates' descriptions ("… offered by org").
+//
+// When other is set it describes course and program certificates instead,
+// for a host that knows their titles better (a course catalogue). The
+// function reads through repos, the issuance transaction's; a caller
+// outside one passes the store.Store itself.
+func StoreAchievements(org string, other AchievementFunc) AchievementFunc {
 	return func(ctx context.Context, repos store.Repos, aw credential.Award) (vc.Achievement, error) {
 		ref := aw.Achievement
-		if ref.Kind == credential.KindBadge {
+		if ref.Kind != credential.KindBadge && other != nil {
+			return other(ctx, repos, aw)
+		}
+		var a vc.Achievement
+		switch ref.Kind {
+		case credential.KindBadge:
 			id, err := uuid.Parse(ref.ID)
 			if err != nil {
-				return vc.Achievement{}, fmt.Errorf("wallet: badge template id %q: %w", ref.ID, err)
+				return a, fmt.Errorf("wallet: badge template id %q: %w", ref.ID, err)
 			}
 			if repos == nil {
-				return vc.Achievement{}, errors.New("wallet: no store to read badge template " + id.String())
+				return a, errors.New("wallet: no store to read badge template " + id.String())
 			}
 			tpl, err := repos.Config().GetTemplate(ctx, id)
 			if err != nil {
-				return vc.Achievement{}, fmt.Errorf("wallet: badge template %s: %w", id, err)
+				return a, fmt.Errorf("wallet: badge template %s: %w", id, err)
 			}
-			a := vc.Achievement{Name: tpl.Name, Description: tpl.Description}
+			a.Name, a.Description = tpl.Name, tpl.Description
 			if tpl.ImageURL != "" {
 				a.Image = &vc.Image{ID: tpl.ImageURL, Type: "Image"}
 			}
-			return a, nil
+			narrative := tpl.Description
+			if narrative == "" {
+				narrative = "Earned the " + tpl.Name + " badge."
+			}
+			a.Criteria = &vc.Criteria{Narrative: narrative}
+		case credential.KindCourseCertificate:
+			name := aw.Evidence["course_name"]
+			if name == "" {
+				name = ref.ID
+			}
+			a.Name = name
+			a.Description = fmt.Sprintf("Certificate of achievement for the course %s%s.", name, byOrg(org))
+			narrative := "Passed the course " + name
+			if m := aw.Evidence["mode"]; m != "" {
+				narrative += " in the " + m + " track"
+			}
+			a.Criteria = &vc.Criteria{Narrative: narrative + "."}
+			a.HumanCode = ref.ID
+		case credential.KindProgramCertificate:
+			name := aw.Evidence["program_title"]
+			if name == "" {
+				name = "program " + ref.ID
+			}
+			a.Name = name
+			kind := aw.Evidence["program_type"]
+			if kind == "" {
+				kind = "program"
+			}
+			a.Description = fmt.Sprintf("Certificate of completion of the %s %s%s.", kind, name, byOrg(org))
+			a.Criteria = &vc.Criteria{Narrative: "Completed every course of the " + strings.TrimSpace(kind+" "+name) + "."}
+		default:
+			return a, credential.Invalid("award.achievement.kind", string(ref.Kind))
 		}
-		if other != nil {
-			return other(ctx, repos, aw)
-		}
-		return vc.Achievement{Name: ref.ID}, nil
+		return a, nil
 	}
+}
+
+func byOrg(org string) string {
+	if org == "" {
+		return ""
+	}
+	return " offered by " + org
 }

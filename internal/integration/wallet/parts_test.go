@@ -63,7 +63,7 @@ func newParts(t testing.TB, statusBase string, jcs bool, ropts ...did.ResolverOp
 	iss, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{
 		Profile: vc.Profile{ID: issuerDID, Name: "Example University"},
 		Signer:  sg,
-		Achievement: wallet.StoreAchievements(func(_ context.Context, _ store.Repos, aw credential.Award) (vc.Achievement, error) {
+		Achievement: wallet.StoreAchievements("", func(_ context.Context, _ store.Repos, aw credential.Award) (vc.Achievement, error) {
 			return vc.Achievement{Name: "Certificate in " + aw.Achievement.ID, Description: "Passed the course."}, nil
 		}),
 		Status: st.Entry,
