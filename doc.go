@@ -48,6 +48,25 @@
 //   - vc (+ sub-packages): Verifiable Credentials, DIDs, proofs, wallets.
 //   - status: Bitstring Status List and StatusList2021.
 //
+// # Modules
+//
+// The packages above are the core module, github.com/credshare/credshare,
+// except the adapters with heavy dependencies, which are modules of their
+// own: eventbus/kafkabus, eventbus/redisbus, store/mysqlstore,
+// store/sqlitestore, cmd/credshare and examples (go get each by its path).
+// A service importing only the core inherits none of their dependencies.
+//
+// # Settings
+//
+// Every package takes its settings in one of two shapes. A value with
+// required parts or many settings is built from a struct named Config (or
+// SourceConfig, WebhookConfig, …) whose zero fields mean documented
+// defaults: pipeline.New(pipeline.Config{…}). A value whose every setting
+// has a default takes functional options named With…, after at most the
+// one or two values it cannot do without: did.NewResolver(did.WithNetPolicy(…)),
+// credly.New(org, token, credly.WithBaseURL(…)). internal/archtest holds
+// the exported API to this.
+//
 // # Getting started
 //
 // Run the quickstart (go run ./examples/quickstart) and read docs/ in the
