@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
@@ -38,15 +36,21 @@ func newHook(t *testing.T, cfg credly.WebhookConfig, settings map[string]string)
 	srv, _, tpl := newFake(t)
 	st := memstore.New()
 	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Config().PutAccount(context.Background(), store.ProviderAccount{
-		ID: testOrg, Provider: "credly", Secret: testToken, Active: true, Settings: settings}))
+	if err := st.Config().PutAccount(context.Background(), store.ProviderAccount{
+		ID: testOrg, Provider: "credly", Secret: testToken, Active: true, Settings: settings}); err != nil {
+		t.Fatalf("PutAccount: %v", err)
+	}
 	p, err := credly.NewProvider(st.Config(), append(fast(), credly.WithBaseURL(srv.URL()))...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewProvider: %v", err)
+	}
 	logs := &bytes.Buffer{}
 	cfg.Store = st
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	h, err := credly.NewWebhookHandler(p, cfg)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewWebhookHandler: %v", err)
+	}
 	return hookEnv{srv: srv, p: p, st: st, h: h, tpl: tpl, logs: logs}
 }
 
@@ -60,36 +64,59 @@ func (e hookEnv) post(t *testing.T, target string, body []byte) *httptest.Respon
 	return rec
 }
 
+// postOK posts body and fails the test unless the answer is 200.
+func (e hookEnv) postOK(t *testing.T, body []byte) {
+	t.Helper()
+	if rec := e.post(t, "", body); rec.Code != http.StatusOK {
+		t.Fatalf("webhook answered %d (%q), want 200", rec.Code, rec.Body.String())
+	}
+}
+
 func TestWebhookTemplateEvents(t *testing.T) {
 	e := newHook(t, credly.WebhookConfig{}, nil)
 	ctx := context.Background()
 
 	tpl, ev := e.srv.TemplateCreated(testOrg, credlyfake.Template{Name: "Data Science", Description: "d", ImageURL: "https://i/ds.png"})
-	require.Equal(t, http.StatusOK, e.post(t, "", e.srv.Notification(testOrg, ev)).Code)
+	e.postOK(t, e.srv.Notification(testOrg, ev))
 	got, err := e.st.Config().FindTemplate(ctx, "credly", testOrg, tpl.ID)
-	require.NoError(t, err)
-	assert.Equal(t, "Data Science", got.Name)
-	assert.Equal(t, store.TemplateActive, got.State)
-	assert.Equal(t, badge.TemplateUUID("credly", testOrg, tpl.ID), got.UUID)
+	if err != nil {
+		t.Fatalf("FindTemplate: %v", err)
+	}
+	if got.Name != "Data Science" {
+		t.Errorf("name %q, want %q", got.Name, "Data Science")
+	}
+	if got.State != store.TemplateActive {
+		t.Errorf("state %q, want %q", got.State, store.TemplateActive)
+	}
+	if want := badge.TemplateUUID("credly", testOrg, tpl.ID); got.UUID != want {
+		t.Errorf("UUID %v, want %v", got.UUID, want)
+	}
 
 	// Rules added locally survive changes and deletion at Credly.
 	got.Rules = []byte(`{"requirements":[{"id":"r1"}]}`)
-	_, err = e.st.Config().PutTemplate(ctx, got)
-	require.NoError(t, err)
+	if _, err = e.st.Config().PutTemplate(ctx, got); err != nil {
+		t.Fatalf("PutTemplate: %v", err)
+	}
 
 	ev = e.srv.UpdateTemplate(testOrg, tpl.ID, func(t *credlyfake.Template) { t.Name = "Data Science II"; t.State = "archived" }, false)
-	require.Equal(t, http.StatusOK, e.post(t, "", e.srv.Notification(testOrg, ev)).Code)
+	e.postOK(t, e.srv.Notification(testOrg, ev))
 	got, _ = e.st.Config().FindTemplate(ctx, "credly", testOrg, tpl.ID)
-	assert.Equal(t, "Data Science II", got.Name)
-	assert.Equal(t, store.TemplateArchived, got.State)
+	if got.Name != "Data Science II" {
+		t.Errorf("name %q, want %q", got.Name, "Data Science II")
+	}
+	if got.State != store.TemplateArchived {
+		t.Errorf("state %q, want %q", got.State, store.TemplateArchived)
+	}
 
 	ev = e.srv.UpdateTemplate(testOrg, tpl.ID, func(t *credlyfake.Template) { t.State = "active" }, false)
-	require.Equal(t, http.StatusOK, e.post(t, "", e.srv.Notification(testOrg, ev)).Code)
+	e.postOK(t, e.srv.Notification(testOrg, ev))
 	ev = e.srv.UpdateTemplate(testOrg, tpl.ID, nil, true)
-	require.Equal(t, http.StatusOK, e.post(t, "", e.srv.Notification(testOrg, ev)).Code)
+	e.postOK(t, e.srv.Notification(testOrg, ev))
 	got, _ = e.st.Config().FindTemplate(ctx, "credly", testOrg, tpl.ID)
-	assert.Equal(t, store.TemplateArchived, got.State, "deleted at Credly: archived, not deleted")
-	assert.JSONEq(t, `{"requirements":[{"id":"r1"}]}`, string(got.Rules))
+	if got.State != store.TemplateArchived {
+		t.Errorf("state %q, want %q: deleted at Credly means archived, not deleted", got.State, store.TemplateArchived)
+	}
+	checkJSON(t, "rules", string(got.Rules), `{"requirements":[{"id":"r1"}]}`)
 }
 
 func TestWebhookBadgeStateAndIdempotency(t *testing.T) {
@@ -98,37 +125,53 @@ func TestWebhookBadgeStateAndIdempotency(t *testing.T) {
 	ref := badge.TemplateRef{AccountID: testOrg, ExternalID: e.tpl.ID}
 	req := issueFor(ref)
 	res, err := e.p.Issue(ctx, req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
 
 	aw, err := credential.NewAward(req.Recipient.UserID, credential.AchievementRef{Kind: credential.KindBadge, ID: uuid.NewString()},
 		credential.Cause{EventID: "e1", EventTime: time.Now()})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewAward: %v", err)
+	}
 	aw.SetProvider(credential.ProviderRef{Provider: "credly", ExternalID: res.ExternalID, State: res.State})
-	_, _, err = e.st.Awards().Put(ctx, aw)
-	require.NoError(t, err)
+	if _, _, err = e.st.Awards().Put(ctx, aw); err != nil {
+		t.Fatalf("Put award: %v", err)
+	}
 
 	ev := e.srv.SetBadgeState(testOrg, res.ExternalID, "accepted")
 	body := e.srv.Notification(testOrg, ev)
-	require.Equal(t, http.StatusOK, e.post(t, "", body).Code)
+	e.postOK(t, body)
 	got, err := e.st.Awards().FindByProviderRef(ctx, "credly", res.ExternalID)
-	require.NoError(t, err)
-	pr, _ := got.Provider("credly")
-	assert.Equal(t, "accepted", pr.State)
+	if err != nil {
+		t.Fatalf("FindByProviderRef: %v", err)
+	}
+	if pr, _ := got.Provider("credly"); pr.State != "accepted" {
+		t.Errorf("provider state %q, want accepted", pr.State)
+	}
 
 	done, err := e.st.Events().IsProcessed(ctx, credly.WebhookGroup, ev)
-	require.NoError(t, err)
-	assert.True(t, done)
+	if err != nil {
+		t.Fatalf("IsProcessed: %v", err)
+	}
+	if !done {
+		t.Error("the event is not marked processed")
+	}
 
 	// Redelivery: 200 at once, no API call, nothing changes.
 	before := e.srv.Faults.Requests()
-	require.Equal(t, http.StatusOK, e.post(t, "", body).Code)
-	assert.Equal(t, before, e.srv.Faults.Requests(), "a processed event is not fetched again")
+	e.postOK(t, body)
+	if n := e.srv.Faults.Requests(); n != before {
+		t.Errorf("%d requests to Credly, want %d: a processed event is not fetched again", n, before)
+	}
 
 	// A badge credshare did not issue is ignored.
 	other, err := e.p.Issue(ctx, issueFor(ref))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
 	ev = e.srv.SetBadgeState(testOrg, other.ExternalID, "rejected")
-	require.Equal(t, http.StatusOK, e.post(t, "", e.srv.Notification(testOrg, ev)).Code)
+	e.postOK(t, e.srv.Notification(testOrg, ev))
 }
 
 func issueFor(ref badge.TemplateRef) badge.IssueRequest {
@@ -157,35 +200,59 @@ func TestWebhookRefusals(t *testing.T) {
 		{"type mismatch", `{"id":"` + ev + `","organization_id":"` + testOrg + `","event_type":"badge.state.changed"}`, http.StatusBadRequest},
 	}
 	for _, tc := range cases {
-		rec := e.post(t, "", []byte(tc.body))
-		assert.Equal(t, tc.status, rec.Code, tc.name)
+		if rec := e.post(t, "", []byte(tc.body)); rec.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, rec.Code, tc.status)
+		}
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hook", nil))
-	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: status %d, want %d", rec.Code, http.StatusMethodNotAllowed)
+	}
 	rec = e.post(t, "", bytes.Repeat([]byte("x"), credly.MaxWebhookBody+1))
-	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
-	assert.NotContains(t, e.logs.String(), testToken)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: status %d, want %d", rec.Code, http.StatusRequestEntityTooLarge)
+	}
+	if strings.Contains(e.logs.String(), testToken) {
+		t.Errorf("token in the log: %s", e.logs)
+	}
 }
 
 func TestWebhookSecretAndExpiredToken(t *testing.T) {
 	e := newHook(t, credly.WebhookConfig{Secret: "global-secret"}, map[string]string{credly.SettingWebhookSecret: "org-secret-42"})
 	_, ev := e.srv.TemplateCreated(testOrg, credlyfake.Template{Name: "X"})
 	body := e.srv.Notification(testOrg, ev)
-	assert.Equal(t, http.StatusUnauthorized, e.post(t, "", body).Code)
-	assert.Equal(t, http.StatusUnauthorized, e.post(t, "/hook?secret=global-secret", body).Code, "the organisation's own secret wins")
+	if code := e.post(t, "", body).Code; code != http.StatusUnauthorized {
+		t.Errorf("no secret: status %d, want 401", code)
+	}
+	if code := e.post(t, "/hook?secret=global-secret", body).Code; code != http.StatusUnauthorized {
+		t.Errorf("global secret: status %d, want 401: the organisation's own secret wins", code)
+	}
 
 	e.srv.ExpireToken(testOrg)
 	rec := e.post(t, "/hook?secret=org-secret-42", body)
-	assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "an expired token is our problem: Credly should retry later")
-	assert.Contains(t, e.logs.String(), "expired")
-	assert.NotContains(t, e.logs.String(), testToken)
-	assert.NotContains(t, e.logs.String(), "org-secret-42")
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("expired token: status %d, want 503: an expired token is our problem, Credly should retry later", rec.Code)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "expired") {
+		t.Errorf("the log does not say the token expired: %s", logs)
+	}
+	if strings.Contains(logs, testToken) {
+		t.Errorf("token in the log: %s", logs)
+	}
+	if strings.Contains(logs, "org-secret-42") {
+		t.Errorf("webhook secret in the log: %s", logs)
+	}
 
 	// Nothing was recorded, so the retry after the token is fixed works.
 	done, err := e.st.Events().IsProcessed(context.Background(), credly.WebhookGroup, ev)
-	require.NoError(t, err)
-	assert.False(t, done)
+	if err != nil {
+		t.Fatalf("IsProcessed: %v", err)
+	}
+	if done {
+		t.Error("the event is marked processed")
+	}
 }
 
 // FuzzParseNotification checks the webhook body parser never panics,
