@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
@@ -68,20 +66,32 @@ func TestWebhookRevocationAtCredlyIsAPersons(t *testing.T) {
 	ctx := context.Background()
 	e := newHook(t, credly.WebhookConfig{}, nil)
 	ts, err := rules.ParseFile(fmt.Appendf(nil, revokeRules, testOrg, e.tpl.ID))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("rules.ParseFile: %v", err)
+	}
 	_, err = rules.PutTemplates(ctx, e.st.Config(), ts)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("rules.PutTemplates: %v", err)
+	}
 	rules, err := pipeline.LoadRules(ctx, e.st.Config())
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("pipeline.LoadRules: %v", err)
+	}
 	pub := &keptEvents{}
 	p, err := pipeline.New(pipeline.Config{Store: e.st, Rules: rules, Providers: map[string]badge.Provider{credly.ProviderID: e.p},
 		Publisher: pub, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("pipeline.New: %v", err)
+	}
 	d, err := outbox.NewDispatcher(outbox.Config{Store: e.st, Logger: slog.New(slog.DiscardHandler), MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("outbox.NewDispatcher: %v", err)
+	}
 	p.RegisterHandlers(d)
 	h, err := credly.NewWebhookHandler(e.p, credly.WebhookConfig{Store: e.st, Revocations: p, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewWebhookHandler: %v", err)
+	}
 	post := func(body []byte) int {
 		t.Helper()
 		return hookEnv{h: h}.post(t, "", body).Code
@@ -89,9 +99,13 @@ func TestWebhookRevocationAtCredlyIsAPersons(t *testing.T) {
 	handle := func(evs ...eventbus.Event) {
 		t.Helper()
 		for _, ev := range evs {
-			require.NoError(t, p.Handle(ctx, ev))
+			if err := p.Handle(ctx, ev); err != nil {
+				t.Fatalf("Handle %s: %v", ev.ID, err)
+			}
 			_, err := d.Drain(ctx)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("Drain: %v", err)
+			}
 		}
 	}
 	passing := func(id string, user int64, pass bool) eventbus.Event {
@@ -105,68 +119,126 @@ func TestWebhookRevocationAtCredlyIsAPersons(t *testing.T) {
 
 	handle(passing("p1", 11, true))
 	a, err := e.st.Awards().Get(ctx, 11, ref)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Awards().Get: %v", err)
+	}
 	cr, ok := a.Provider(credly.ProviderID)
-	require.True(t, ok, "the badge was issued at Credly")
+	if !ok {
+		t.Fatal("the badge was not issued at Credly")
+	}
 
 	// An administrator revokes the badge at Credly.
 	evID := e.srv.SetBadgeState(testOrg, cr.ExternalID, credly.StateRevoked)
 	body := e.srv.Notification(testOrg, evID)
-	require.Equal(t, http.StatusOK, post(body))
+	if code := post(body); code != http.StatusOK {
+		t.Fatalf("revocation webhook: webhook answered %d, want 200", code)
+	}
 	got, err := e.st.Awards().GetByUUID(ctx, a.UUID)
-	require.NoError(t, err)
-	assert.Equal(t, credential.StatusRevoked, got.Status)
-	assert.Equal(t, credential.RevokedByPerson, got.RevokedBy)
-	assert.Equal(t, evID, got.Revoked.EventID)
+	if err != nil {
+		t.Fatalf("GetByUUID: %v", err)
+	}
+	if got, want := got.Status, credential.StatusRevoked; got != want {
+		t.Errorf("award status: %v, want %v", got, want)
+	}
+	if got, want := got.RevokedBy, credential.RevokedByPerson; got != want {
+		t.Errorf("revoked by: %v, want %v", got, want)
+	}
+	if got, want := got.Revoked.EventID, evID; got != want {
+		t.Errorf("revocation event: %v, want %v", got, want)
+	}
 	pr, _ := got.Provider(credly.ProviderID)
-	assert.Equal(t, credly.StateRevoked, pr.State)
+	if got, want := pr.State, credly.StateRevoked; got != want {
+		t.Errorf("provider state: %v, want %v", got, want)
+	}
 
 	before := e.srv.Faults.Requests()
 	_, err = d.Drain(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, before, e.srv.Faults.Requests(), "Credly is not called to revoke a badge it revoked")
-	assert.Equal(t, []string{eventbus.TypeBadgeAwarded, eventbus.TypeBadgeRevoked}, pub.types())
+	if err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	if n := e.srv.Faults.Requests(); n != before {
+		t.Errorf("%d requests to Credly after the drain, want %d: Credly is not called to revoke a badge it revoked", n, before)
+	}
+	if got, want := pub.types(), []string{eventbus.TypeBadgeAwarded, eventbus.TypeBadgeRevoked}; !reflect.DeepEqual(got, want) {
+		t.Errorf("published %v, want %v", got, want)
+	}
 
 	// The same webhook again, and another event about the same badge.
-	require.Equal(t, http.StatusOK, post(body))
-	require.Equal(t, http.StatusOK, post(e.srv.Notification(testOrg, e.srv.SetBadgeState(testOrg, cr.ExternalID, credly.StateRevoked))))
+	if code := post(body); code != http.StatusOK {
+		t.Fatalf("redelivery: webhook answered %d, want 200", code)
+	}
+	if code := post(e.srv.Notification(testOrg, e.srv.SetBadgeState(testOrg, cr.ExternalID, credly.StateRevoked))); code != http.StatusOK {
+		t.Fatalf("second event about the badge: webhook answered %d, want 200", code)
+	}
 	_, err = d.Drain(ctx)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
 	again, _ := e.st.Awards().GetByUUID(ctx, a.UUID)
-	assert.Equal(t, got.Revoked, again.Revoked, "replayed webhooks change nothing")
-	assert.Len(t, pub.types(), 2)
+	if !reflect.DeepEqual(again.Revoked, got.Revoked) {
+		t.Errorf("revocation %+v after replays, want %+v: replayed webhooks change nothing", again.Revoked, got.Revoked)
+	}
+	if n := len(pub.types()); n != 2 {
+		t.Errorf("events published after replays: %d, want 2", n)
+	}
 
 	// The rules never override it.
 	handle(passing("f1", 11, false), passing("p2", 11, true))
 	cur, err := e.st.Awards().Get(ctx, 11, ref)
-	require.NoError(t, err)
-	assert.Equal(t, a.UUID, cur.UUID)
-	assert.Equal(t, credential.RevokedByPerson, cur.RevokedBy)
-	assert.Len(t, pub.types(), 2)
+	if err != nil {
+		t.Fatalf("Awards().Get: %v", err)
+	}
+	if got, want := cur.UUID, a.UUID; got != want {
+		t.Errorf("award after fail and pass: %v, want %v", got, want)
+	}
+	if got, want := cur.RevokedBy, credential.RevokedByPerson; got != want {
+		t.Errorf("revoked by after fail and pass: %v, want %v", got, want)
+	}
+	if n := len(pub.types()); n != 2 {
+		t.Errorf("events published after fail and pass: %d, want 2", n)
+	}
 
 	// A rules revocation: credshare revokes at Credly, whose webhook
 	// reports it back; it stays a rules revocation, and pass awards again.
 	handle(passing("q1", 12, true), passing("q2", 12, false))
 	r, err := e.st.Awards().Get(ctx, 12, ref)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Awards().Get: %v", err)
+	}
 	rr, _ := r.Provider(credly.ProviderID)
-	require.Equal(t, credly.StateRevoked, rr.State)
+	if rr.State != credly.StateRevoked {
+		t.Fatalf("provider state %q after the rules revoked, want %q", rr.State, credly.StateRevoked)
+	}
 	var revokedEvent string
 	for _, b := range e.srv.Badges(testOrg) {
 		if b.ID == rr.ExternalID {
 			revokedEvent = e.srv.SetBadgeState(testOrg, b.ID, credly.StateRevoked)
 		}
 	}
-	require.Equal(t, http.StatusOK, post(e.srv.Notification(testOrg, revokedEvent)))
+	if code := post(e.srv.Notification(testOrg, revokedEvent)); code != http.StatusOK {
+		t.Fatalf("Credly reporting the rules revocation: webhook answered %d, want 200", code)
+	}
 	r, _ = e.st.Awards().GetByUUID(ctx, r.UUID)
-	assert.Equal(t, credential.RevokedByRules, r.RevokedBy)
+	if got, want := r.RevokedBy, credential.RevokedByRules; got != want {
+		t.Errorf("revoked by after Credly's report: %v, want %v", got, want)
+	}
 	handle(passing("q3", 12, true))
 	r2, err := e.st.Awards().Get(ctx, 12, ref)
-	require.NoError(t, err)
-	assert.Equal(t, 2, r2.Gen())
-	assert.Equal(t, credential.StatusAwarded, r2.Status)
+	if err != nil {
+		t.Fatalf("Awards().Get: %v", err)
+	}
+	if got, want := r2.Gen(), 2; got != want {
+		t.Errorf("generation after pass again: %v, want %v", got, want)
+	}
+	if got, want := r2.Status, credential.StatusAwarded; got != want {
+		t.Errorf("status after pass again: %v, want %v", got, want)
+	}
 
 	n, err := e.st.Awards().List(ctx, store.AwardFilter{Kind: credential.KindBadge})
-	require.NoError(t, err)
-	assert.Len(t, n, 3)
+	if err != nil {
+		t.Fatalf("Awards().List: %v", err)
+	}
+	if n := len(n); n != 3 {
+		t.Errorf("badge awards: %d, want 3", n)
+	}
 }

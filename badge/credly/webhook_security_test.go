@@ -16,8 +16,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
@@ -62,10 +60,14 @@ func note(id, org, typ string) []byte {
 
 func TestValidID(t *testing.T) {
 	for name, id := range badIDs {
-		assert.False(t, credly.ValidID(id), "%s: %q accepted", name, id)
+		if credly.ValidID(id) {
+			t.Errorf("%s: %q accepted", name, id)
+		}
 	}
 	for _, id := range []string{testOrg, otherOrg, "ba92621f-f22c-41e5-9157-c2dc274e3cf0", uuid.NewString()} {
-		assert.True(t, credly.ValidID(id), id)
+		if !credly.ValidID(id) {
+			t.Errorf("%q refused", id)
+		}
 	}
 }
 
@@ -104,20 +106,34 @@ func TestWebhookMalformedIDsNoFetch(t *testing.T) {
 		} {
 			before := e.srv.Faults.Requests()
 			rec := e.post(t, "", body)
-			assert.True(t, rec.Code >= 400 && rec.Code < 500, "%s in %s: status %d", name, field, rec.Code)
-			assert.Equal(t, before, e.srv.Faults.Requests(), "%s in %s: a request reached Credly", name, field)
-			assert.Equal(t, "malformed notification\n", rec.Body.String(), "%s in %s: the answer is generic", name, field)
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Errorf("%s in %s: status %d, want 4xx", name, field, rec.Code)
+			}
+			if n := e.srv.Faults.Requests(); n != before {
+				t.Errorf("%s in %s: a request reached Credly (%d, before %d)", name, field, n, before)
+			}
+			if got := rec.Body.String(); got != "malformed notification\n" {
+				t.Errorf("%s in %s: answer %q, want the generic %q", name, field, got, "malformed notification\n")
+			}
 		}
 		done, err := e.st.Events().IsProcessed(ctx, credly.WebhookGroup, id)
-		require.NoError(t, err)
-		assert.False(t, done, name)
+		if err != nil {
+			t.Fatalf("IsProcessed: %v", err)
+		}
+		if done {
+			t.Errorf("%s: marked processed", name)
+		}
 	}
 	tpls, err := e.st.Config().ListTemplates(ctx, store.TemplateFilter{})
-	require.NoError(t, err)
-	assert.Empty(t, tpls, "no template was created")
+	if err != nil {
+		t.Fatalf("ListTemplates: %v", err)
+	}
+	if len(tpls) != 0 {
+		t.Errorf("%d templates created, want none: %+v", len(tpls), tpls)
+	}
 
 	// The well-formed notification still works.
-	require.Equal(t, http.StatusOK, e.post(t, "", e.srv.Notification(testOrg, ev)).Code)
+	e.postOK(t, e.srv.Notification(testOrg, ev))
 }
 
 // The client refuses malformed ids itself, with no request.
@@ -125,22 +141,38 @@ func TestClientRefusesMalformedIDs(t *testing.T) {
 	srv := credlyfake.New(t)
 	srv.AddOrg(testOrg, testToken)
 	c, err := credly.New(testOrg, testToken, append(fast(), credly.WithBaseURL(srv.URL()))...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("credly.New: %v", err)
+	}
 	ctx := context.Background()
 	for name, id := range badIDs {
 		_, err := c.Event(ctx, id)
-		assert.ErrorIs(t, err, credly.ErrInvalidID, name)
-		assert.ErrorIs(t, err, badge.ErrInvalid, name)
-		assert.False(t, !retry.IsPermanent(err), name)
+		if !errors.Is(err, credly.ErrInvalidID) {
+			t.Errorf("%s: Event error %v, want ErrInvalidID", name, err)
+		}
+		if !errors.Is(err, badge.ErrInvalid) {
+			t.Errorf("%s: Event error %v, want ErrInvalid", name, err)
+		}
+		if !retry.IsPermanent(err) {
+			t.Errorf("%s: Event error %v is retryable, want permanent", name, err)
+		}
 		_, err = c.Badge(ctx, id)
-		assert.ErrorIs(t, err, credly.ErrInvalidID, name)
+		if !errors.Is(err, credly.ErrInvalidID) {
+			t.Errorf("%s: Badge error %v, want ErrInvalidID", name, err)
+		}
 		_, err = c.RevokeBadge(ctx, id, "r", false)
-		assert.ErrorIs(t, err, credly.ErrInvalidID, name)
+		if !errors.Is(err, credly.ErrInvalidID) {
+			t.Errorf("%s: RevokeBadge error %v, want ErrInvalidID", name, err)
+		}
 	}
-	assert.Zero(t, srv.Faults.Requests(), "no request for a malformed id")
+	if n := srv.Faults.Requests(); n != 0 {
+		t.Errorf("%d requests, want none for a malformed id", n)
+	}
 	for _, org := range []string{".", ".."} {
 		_, err := credly.New(org, testToken, credly.WithBaseURL(srv.URL()))
-		assert.Error(t, err, org)
+		if err == nil {
+			t.Errorf("organisation %q accepted", org)
+		}
 	}
 }
 
@@ -195,12 +227,18 @@ func TestWebhookWrongObjectRejected(t *testing.T) {
 	st := memstore.New()
 	t.Cleanup(func() { _ = st.Close() })
 	ctx := context.Background()
-	require.NoError(t, st.Config().PutAccount(ctx, store.ProviderAccount{ID: testOrg, Provider: "credly", Secret: testToken, Active: true}))
+	if err := st.Config().PutAccount(ctx, store.ProviderAccount{ID: testOrg, Provider: "credly", Secret: testToken, Active: true}); err != nil {
+		t.Fatalf("PutAccount: %v", err)
+	}
 	p, err := credly.NewProvider(st.Config(), append(fast(), credly.WithBaseURL(l.srv.URL+"/v1/"))...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewProvider: %v", err)
+	}
 	logs := &bytes.Buffer{}
 	h, err := credly.NewWebhookHandler(p, credly.WebhookConfig{Store: st, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewWebhookHandler: %v", err)
+	}
 
 	tplID := uuid.NewString()
 	tpl := map[string]any{"id": tplID, "name": "Injected", "state": "active"}
@@ -241,42 +279,74 @@ func TestWebhookWrongObjectRejected(t *testing.T) {
 		before := l.requests.Load()
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(note(id, testOrg, typ))))
-		assert.Equal(t, http.StatusBadRequest, rec.Code, name)
-		assert.Equal(t, "event rejected\n", rec.Body.String(), name)
-		assert.Equal(t, before+1, l.requests.Load(), "%s: one fetch", name)
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", name, rec.Code)
+		}
+		if got := rec.Body.String(); got != "event rejected\n" {
+			t.Errorf("%s: answer %q, want %q", name, got, "event rejected\n")
+		}
+		if n := l.requests.Load(); n != before+1 {
+			t.Errorf("%s: %d fetches, want one", name, n-before)
+		}
 		done, err := st.Events().IsProcessed(ctx, credly.WebhookGroup, id)
-		require.NoError(t, err)
-		assert.False(t, done, "%s: marked processed", name)
+		if err != nil {
+			t.Fatalf("IsProcessed: %v", err)
+		}
+		if done {
+			t.Errorf("%s: marked processed", name)
+		}
 		tpls, err := st.Config().ListTemplates(ctx, store.TemplateFilter{})
-		require.NoError(t, err)
-		assert.Empty(t, tpls, "%s: had an effect", name)
+		if err != nil {
+			t.Fatalf("ListTemplates: %v", err)
+		}
+		if len(tpls) != 0 {
+			t.Errorf("%s: had an effect: %+v", name, tpls)
+		}
 	}
-	assert.NotContains(t, logs.String(), testToken)
+	if strings.Contains(logs.String(), testToken) {
+		t.Errorf("token in the log: %s", logs)
+	}
 
 	// The same server answering with the right event: applied.
 	id := uuid.NewString()
 	l.set(id, event(id, testOrg, credly.EventTemplateCreated, tpl))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(note(id, testOrg, credly.EventTemplateCreated))))
-	require.Equal(t, http.StatusOK, rec.Code)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("the right event: status %d (%q), want 200", rec.Code, rec.Body.String())
+	}
 	got, err := st.Config().FindTemplate(ctx, "credly", testOrg, tplID)
-	require.NoError(t, err)
-	assert.Equal(t, "Injected", got.Name)
+	if err != nil {
+		t.Fatalf("FindTemplate: %v", err)
+	}
+	if got.Name != "Injected" {
+		t.Errorf("template name %q, want Injected", got.Name)
+	}
 }
 
 // The client itself refuses an answer for another object.
 func TestClientWrongObject(t *testing.T) {
 	l := newLiar(t)
 	c, err := credly.New(testOrg, testToken, append(fast(), credly.WithBaseURL(l.srv.URL+"/v1/"))...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("credly.New: %v", err)
+	}
 	id := uuid.NewString()
 	l.set(id, map[string]any{"id": testOrg, "name": "Organisation"})
 	ev, err := c.Event(context.Background(), id)
-	assert.ErrorIs(t, err, credly.ErrWrongObject)
-	assert.Equal(t, credly.Event{}, ev, "nothing of the answer is returned")
+	if !errors.Is(err, credly.ErrWrongObject) {
+		t.Errorf("Event error %v, want ErrWrongObject", err)
+	}
+	if ev != (credly.Event{}) {
+		t.Errorf("Event = %+v, want nothing of the answer returned", ev)
+	}
 	var be *badge.Error
-	require.True(t, errors.As(err, &be))
-	assert.False(t, be.Retryable())
+	if !errors.As(err, &be) {
+		t.Fatalf("Event error %T is not a *badge.Error", err)
+	}
+	if be.Retryable() {
+		t.Errorf("error %v is retryable, want permanent", be)
+	}
 }
 
 // A webhook naming an organisation credshare does not serve gets the very
@@ -292,47 +362,73 @@ func TestWebhookUnknownOrgLooksLikeBadSecret(t *testing.T) {
 		t.Helper()
 		before := e.srv.Faults.Requests()
 		rec := e.post(t, target, body)
-		assert.Equal(t, before, e.srv.Faults.Requests(), "a refused call reached Credly")
+		if n := e.srv.Faults.Requests(); n != before {
+			t.Errorf("a refused call reached Credly (%s)", target)
+		}
 		return answer{rec.Code, rec.Header().Get("Content-Type"), rec.Body.String()}
 	}
 	unknown := func() []byte { return note(uuid.NewString(), otherOrg, credly.EventTemplateCreated) }
+	sameAnswer := func(t *testing.T, what string, got, want answer) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: answer %+v, want the bad secret's %+v", what, got, want)
+		}
+	}
 
 	t.Run("global secret", func(t *testing.T) {
 		e := newHook(t, credly.WebhookConfig{Secret: "global-secret"}, nil)
 		_, ev := e.srv.TemplateCreated(testOrg, credlyfake.Template{Name: "X"})
 		badSecret := do(e, "/hook?secret=wrong", e.srv.Notification(testOrg, ev))
-		require.Equal(t, http.StatusUnauthorized, badSecret.status)
-		assert.Equal(t, badSecret, do(e, "/hook", e.srv.Notification(testOrg, ev)), "missing secret")
-		assert.Equal(t, badSecret, do(e, "/hook?secret=global-secret", unknown()), "unknown org, good secret")
-		assert.Equal(t, badSecret, do(e, "/hook?secret=wrong", unknown()), "unknown org, bad secret")
-		assert.Equal(t, badSecret, do(e, "/hook", unknown()), "unknown org, no secret")
-		assert.Contains(t, e.logs.String(), "unknown or inactive organisation")
-		assert.Contains(t, e.logs.String(), "bad or missing webhook secret")
-		assert.NotContains(t, e.logs.String(), "global-secret")
+		if badSecret.status != http.StatusUnauthorized {
+			t.Fatalf("bad secret: status %d, want 401", badSecret.status)
+		}
+		sameAnswer(t, "missing secret", do(e, "/hook", e.srv.Notification(testOrg, ev)), badSecret)
+		sameAnswer(t, "unknown org, good secret", do(e, "/hook?secret=global-secret", unknown()), badSecret)
+		sameAnswer(t, "unknown org, bad secret", do(e, "/hook?secret=wrong", unknown()), badSecret)
+		sameAnswer(t, "unknown org, no secret", do(e, "/hook", unknown()), badSecret)
+		if !strings.Contains(e.logs.String(), "unknown or inactive organisation") {
+			t.Errorf("the log lacks %q: %s", "unknown or inactive organisation", e.logs)
+		}
+		if !strings.Contains(e.logs.String(), "bad or missing webhook secret") {
+			t.Errorf("the log lacks %q: %s", "bad or missing webhook secret", e.logs)
+		}
+		if strings.Contains(e.logs.String(), "global-secret") {
+			t.Errorf("webhook secret in the log: %s", e.logs)
+		}
 	})
 	t.Run("per-organisation secret", func(t *testing.T) {
 		e := newHook(t, credly.WebhookConfig{}, map[string]string{credly.SettingWebhookSecret: "org-secret-42"})
 		_, ev := e.srv.TemplateCreated(testOrg, credlyfake.Template{Name: "X"})
 		badSecret := do(e, "/hook?secret=wrong", e.srv.Notification(testOrg, ev))
-		require.Equal(t, http.StatusUnauthorized, badSecret.status)
-		assert.Equal(t, badSecret, do(e, "/hook", unknown()), "unknown org")
-		assert.Equal(t, badSecret, do(e, "/hook?secret=org-secret-42", unknown()), "unknown org with another org's secret")
+		if badSecret.status != http.StatusUnauthorized {
+			t.Fatalf("bad secret: status %d, want 401", badSecret.status)
+		}
+		sameAnswer(t, "unknown org", do(e, "/hook", unknown()), badSecret)
+		sameAnswer(t, "unknown org with another org's secret", do(e, "/hook?secret=org-secret-42", unknown()), badSecret)
 	})
 	t.Run("inactive organisation", func(t *testing.T) {
 		e := newHook(t, credly.WebhookConfig{Secret: "global-secret"}, nil)
 		_, ev := e.srv.TemplateCreated(testOrg, credlyfake.Template{Name: "X"})
 		badSecret := do(e, "/hook?secret=wrong", e.srv.Notification(testOrg, ev))
 		acc, err := e.st.Config().GetAccount(context.Background(), "credly", testOrg)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("GetAccount: %v", err)
+		}
 		acc.Active = false
-		require.NoError(t, e.st.Config().PutAccount(context.Background(), acc))
-		assert.Equal(t, badSecret, do(e, "/hook?secret=global-secret", e.srv.Notification(testOrg, ev)))
+		if err := e.st.Config().PutAccount(context.Background(), acc); err != nil {
+			t.Fatalf("PutAccount: %v", err)
+		}
+		sameAnswer(t, "inactive organisation", do(e, "/hook?secret=global-secret", e.srv.Notification(testOrg, ev)), badSecret)
 	})
 	t.Run("no secret configured", func(t *testing.T) {
 		e := newHook(t, credly.WebhookConfig{}, nil)
 		got := do(e, "/hook", unknown())
-		assert.Equal(t, http.StatusUnauthorized, got.status)
-		assert.Equal(t, "unauthorized\n", got.body)
+		if got.status != http.StatusUnauthorized {
+			t.Errorf("status %d, want 401", got.status)
+		}
+		if got.body != "unauthorized\n" {
+			t.Errorf("answer %q, want %q", got.body, "unauthorized\n")
+		}
 	})
 }
 
@@ -343,8 +439,16 @@ func TestWebhookLogsRequestID(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(`{"id":"..","organization_id":"`+testOrg+`","event_type":"x"}`))
 	req.Header.Set("X-Request-Id", "req-7f3a")
 	e.h.ServeHTTP(rec, req)
-	assert.Equal(t, http.StatusBadRequest, rec.Code)
-	assert.Equal(t, "malformed notification\n", rec.Body.String())
-	assert.Contains(t, e.logs.String(), "request_id=req-7f3a")
-	assert.Contains(t, e.logs.String(), "id is not in Credly's id format")
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", rec.Code)
+	}
+	if got := rec.Body.String(); got != "malformed notification\n" {
+		t.Errorf("answer %q, want %q", got, "malformed notification\n")
+	}
+	if !strings.Contains(e.logs.String(), "request_id=req-7f3a") {
+		t.Errorf("the log lacks the request id: %s", e.logs)
+	}
+	if !strings.Contains(e.logs.String(), "id is not in Credly's id format") {
+		t.Errorf("the log lacks the reason: %s", e.logs)
+	}
 }
