@@ -2,12 +2,12 @@ package accredible_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
@@ -37,45 +37,77 @@ func TestFlowSyncScopedToAccount(t *testing.T) {
 	st := memstore.New()
 	defer st.Close()
 	for name, key := range map[string]string{"a": "key-a-000001", "b": "key-b-000002"} {
-		require.NoError(t, st.Config().PutAccount(ctx, store.ProviderAccount{ID: name, Provider: "accredible", Secret: key, Active: true}))
+		if err := st.Config().PutAccount(ctx, store.ProviderAccount{ID: name, Provider: "accredible", Secret: key, Active: true}); err != nil {
+			t.Fatalf("PutAccount %s: %v", name, err)
+		}
 	}
 	p, err := accredible.NewProvider(st.Config(), append(fast(), accredible.WithBaseURL(srv.URL()))...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewProvider: %v", err)
+	}
 
 	for _, acc := range []string{"a", "b"} {
 		rep, err := badge.SyncTemplates(ctx, st.Config(), p, badge.SyncOptions{Provider: "accredible", AccountID: acc})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("SyncTemplates %s: %v", acc, err)
+		}
 		t.Log(rep)
 	}
 	a, _ := st.Config().ListTemplates(ctx, store.TemplateFilter{Provider: "accredible", AccountID: "a"})
 	b, _ := st.Config().ListTemplates(ctx, store.TemplateFilter{Provider: "accredible", AccountID: "b"})
-	require.Len(t, a, 30, "every page of groups")
-	require.Len(t, b, 5)
+	if len(a) != 30 {
+		t.Fatalf("account a has %d templates, want 30: every page of groups", len(a))
+	}
+	if len(b) != 5 {
+		t.Fatalf("account b has %d templates, want 5", len(b))
+	}
 
 	// Account a loses a group; syncing a archives it and leaves b alone.
 	srv.UpdateGroup("key-a-000001", aGroups[7].ID, nil, true)
 	srv.UpdateGroup("key-a-000001", aGroups[8].ID, func(g *accrediblefake.Group) { g.CourseName = "Renamed" }, false)
 	rep, err := badge.SyncTemplates(ctx, st.Config(), p, badge.SyncOptions{Provider: "accredible", AccountID: "a"})
-	require.NoError(t, err)
-	assert.Equal(t, 1, rep.Count(badge.SyncDeactivate), rep.String())
-	assert.Equal(t, 1, rep.Count(badge.SyncUpdate), rep.String())
+	if err != nil {
+		t.Fatalf("SyncTemplates a: %v", err)
+	}
+	if n := rep.Count(badge.SyncDeactivate); n != 1 {
+		t.Errorf("%d deactivations, want 1: %s", n, rep)
+	}
+	if n := rep.Count(badge.SyncUpdate); n != 1 {
+		t.Errorf("%d updates, want 1: %s", n, rep)
+	}
 	b2, _ := st.Config().ListTemplates(ctx, store.TemplateFilter{Provider: "accredible", AccountID: "b"})
-	assert.Equal(t, b, b2, "account b untouched")
+	if !reflect.DeepEqual(b2, b) {
+		t.Errorf("account b changed:\n got %+v\nwant %+v", b2, b)
+	}
 	gone, err := st.Config().FindTemplate(ctx, "accredible", "a", badgeID(aGroups[7].ID))
-	require.NoError(t, err)
-	assert.Equal(t, store.TemplateArchived, gone.State)
+	if err != nil {
+		t.Fatalf("FindTemplate: %v", err)
+	}
+	if got, want := gone.State, store.TemplateArchived; got != want {
+		t.Errorf("removed group's template state: %v, want %v", got, want)
+	}
 	img, _ := st.Config().FindTemplate(ctx, "accredible", "a", badgeID(aGroups[4].ID))
-	assert.Equal(t, "https://img/a1.png", img.ImageURL)
+	if got, want := img.ImageURL, "https://img/a1.png"; got != want {
+		t.Errorf("image URL: %v, want %v", got, want)
+	}
 }
 
 func TestFlowRevokedKey(t *testing.T) {
 	srv, p, g := newFake(t)
 	srv.RemoveAccount(testKey)
 	_, err := p.Issue(context.Background(), badgetest.IssueRequest(badge.TemplateRef{AccountID: testAccount, ExternalID: badgeID(g.ID)}))
-	require.ErrorIs(t, err, badge.ErrUnauthorized)
-	assert.False(t, !retry.IsPermanent(err))
-	assert.Contains(t, err.Error(), "Access denied")
-	assert.NotContains(t, err.Error(), testKey)
+	if !errors.Is(err, badge.ErrUnauthorized) {
+		t.Fatalf("Issue error %v, want ErrUnauthorized", err)
+	}
+	if !retry.IsPermanent(err) {
+		t.Errorf("error %v is retryable, want permanent", err)
+	}
+	if !strings.Contains(err.Error(), "Access denied") {
+		t.Errorf("error %q lacks the API's message", err)
+	}
+	if strings.Contains(err.Error(), testKey) {
+		t.Errorf("error %q contains the key", err)
+	}
 }
 
 func TestFlowRevokeDeleteAndPoll(t *testing.T) {
@@ -84,28 +116,52 @@ func TestFlowRevokeDeleteAndPoll(t *testing.T) {
 	ref := badge.TemplateRef{AccountID: testAccount, ExternalID: badgeID(g.ID)}
 	req := badgetest.IssueRequest(ref)
 	res, err := p.Issue(ctx, req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
 	creds := srv.Credentials(testKey)
-	require.Len(t, creds, 1)
-	assert.Equal(t, "2026-03-14", creds[0].IssuedOn, "issued_on is the award's date")
-	assert.True(t, creds[0].Complete)
+	if len(creds) != 1 {
+		t.Fatalf("%d credentials at Accredible, want 1", len(creds))
+	}
+	if got, want := creds[0].IssuedOn, "2026-03-14"; got != want {
+		t.Errorf("issued_on (the award's date): %v, want %v", got, want)
+	}
+	if !creds[0].Complete {
+		t.Error("credential not complete")
+	}
 
 	// Revoke by template and recipient, without the id.
 	rv, err := p.Revoke(ctx, badgetest.RevokeRequest(req, ""))
-	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: res.ExternalID, State: accredible.StateExpired}, rv)
+	if err != nil {
+		t.Fatalf("Revoke: %v", err)
+	}
+	if want := (badge.Result{ExternalID: res.ExternalID, State: accredible.StateExpired}); rv != want {
+		t.Errorf("Revoke = %+v, want %+v", rv, want)
+	}
 	st, err := p.BadgeState(ctx, badge.BadgeRef{Template: ref, ExternalID: res.ExternalID})
-	require.NoError(t, err)
-	assert.Equal(t, accredible.StateExpired, st.State)
+	if err != nil {
+		t.Fatalf("BadgeState: %v", err)
+	}
+	if got, want := st.State, accredible.StateExpired; got != want {
+		t.Errorf("state after revocation: %v, want %v", got, want)
+	}
 
 	// Re-issuing after a revocation creates a new credential.
 	again, err := p.Issue(ctx, req)
-	require.NoError(t, err)
-	assert.NotEqual(t, res.ExternalID, again.ExternalID)
+	if err != nil {
+		t.Fatalf("Issue again: %v", err)
+	}
+	if again.ExternalID == res.ExternalID {
+		t.Errorf("re-issue returned the revoked credential %q, want a new one", again.ExternalID)
+	}
 
-	require.NoError(t, p.Delete(ctx, badge.BadgeRef{Template: ref, ExternalID: again.ExternalID}))
+	if err := p.Delete(ctx, badge.BadgeRef{Template: ref, ExternalID: again.ExternalID}); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
 	_, err = p.BadgeState(ctx, badge.BadgeRef{Template: ref, ExternalID: again.ExternalID})
-	require.ErrorIs(t, err, badge.ErrNotFound)
+	if !errors.Is(err, badge.ErrNotFound) {
+		t.Fatalf("BadgeState after delete: %v, want ErrNotFound", err)
+	}
 }
 
 func TestFlowBurstAndRateLimit(t *testing.T) {
@@ -115,8 +171,12 @@ func TestFlowBurstAndRateLimit(t *testing.T) {
 	srv.Faults.Queue(badgetest.Fault{}, badgetest.Fault{Status: 429, RetryAfter: "0.01"})
 	req := badgetest.IssueRequest(ref)
 	_, err := p.Issue(context.Background(), req)
-	require.NoError(t, err, "two 500s on the search are retried; the 429 on the create is waited out")
-	assert.Equal(t, 1, srv.Count(testKey, ref.ExternalID, req.Recipient.Email))
+	if err != nil {
+		t.Fatalf("Issue: %v; two 500s on the search are retried, the 429 on the create is waited out", err)
+	}
+	if n := srv.Count(testKey, ref.ExternalID, req.Recipient.Email); n != 1 {
+		t.Errorf("%d credentials, want 1", n)
+	}
 }
 
 // Accredible has no webhooks: states are refreshed by polling.
@@ -127,36 +187,60 @@ func TestFlowRefreshStatesByPolling(t *testing.T) {
 	defer st.Close()
 	tpl, err := st.Config().PutTemplate(ctx, store.Template{UUID: badge.TemplateUUID("accredible", testAccount, badgeID(g.ID)),
 		Name: "Intro", Provider: "accredible", AccountID: testAccount, ExternalID: badgeID(g.ID), State: store.TemplateActive})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("PutTemplate: %v", err)
+	}
 	ref := badge.TemplateRef{UUID: tpl.UUID, AccountID: testAccount, ExternalID: tpl.ExternalID}
 
 	var ids []string
 	for i := range 3 {
 		req := badgetest.IssueRequest(ref)
 		res, err := p.Issue(ctx, req)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("Issue: %v", err)
+		}
 		ids = append(ids, res.ExternalID)
 		aw, err := credential.NewAward(int64(100+i), credential.Badge(tpl.UUID.String()), credential.Cause{EventID: fmt.Sprint(i), EventTime: time.Now()})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("NewAward: %v", err)
+		}
 		aw.SetProvider(credential.ProviderRef{Provider: "accredible", ExternalID: res.ExternalID, State: res.State})
 		_, _, err = st.Awards().Put(ctx, aw)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("Put award: %v", err)
+		}
 		if i == 0 {
 			// Expired at Accredible behind credshare's back.
 			_, err = p.Revoke(ctx, badgetest.RevokeRequest(req, res.ExternalID))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("Revoke: %v", err)
+			}
 		}
 	}
 	rep, err := badge.RefreshStates(ctx, st, p, badge.RefreshOptions{Provider: "accredible"})
-	require.NoError(t, err)
-	assert.Equal(t, 3, rep.Checked)
-	assert.Equal(t, 1, rep.Changed)
+	if err != nil {
+		t.Fatalf("RefreshStates: %v", err)
+	}
+	if got, want := rep.Checked, 3; got != want {
+		t.Errorf("checked: %v, want %v", got, want)
+	}
+	if got, want := rep.Changed, 1; got != want {
+		t.Errorf("changed: %v, want %v", got, want)
+	}
 	a, err := st.Awards().FindByProviderRef(ctx, "accredible", ids[0])
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("FindByProviderRef: %v", err)
+	}
 	pr, _ := a.Provider("accredible")
-	assert.Equal(t, accredible.StateExpired, pr.State)
+	if got, want := pr.State, accredible.StateExpired; got != want {
+		t.Errorf("provider state: %v, want %v", got, want)
+	}
 
 	rep, err = badge.RefreshStates(ctx, st, p, badge.RefreshOptions{Provider: "accredible"})
-	require.NoError(t, err)
-	assert.Zero(t, rep.Changed, "nothing changed since")
+	if err != nil {
+		t.Fatalf("RefreshStates again: %v", err)
+	}
+	if rep.Changed != 0 {
+		t.Errorf("%d changed, want none: nothing changed since", rep.Changed)
+	}
 }

@@ -2,15 +2,15 @@ package accredible_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jarcoal/httpmock"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
@@ -18,42 +18,26 @@ import (
 	"github.com/credshare/credshare/credential/retry"
 )
 
-const api = "https://api.accredible.com/v1/"
+// api is the API root's path on the test server.
+const api = "/v1/"
 
 var fixedNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
-func pin(t *testing.T, mt *httpmock.MockTransport, method, url, wantBody string, status int, resp string) {
+// testProvider points a Provider and a Client at a fresh apiServer.
+func testProvider(t *testing.T) (*apiServer, *accredible.Provider, *accredible.Client) {
 	t.Helper()
-	mt.RegisterResponder(method, url, func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, "Bearer "+testKey, r.Header.Get("Authorization"))
-		assert.Equal(t, "application/json", r.Header.Get("Accept"))
-		assert.NotContains(t, r.URL.String(), testKey)
-		var body []byte
-		if r.Body != nil {
-			body, _ = io.ReadAll(r.Body)
-		}
-		if wantBody == "" {
-			assert.Empty(t, body)
-		} else {
-			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-			assert.JSONEq(t, wantBody, string(body), method+" "+url)
-		}
-		res := httpmock.NewStringResponse(status, resp)
-		res.Header.Set("Content-Type", "application/json")
-		return res, nil
-	})
-}
-
-func mockProvider(t *testing.T) (*httpmock.MockTransport, *accredible.Provider, *accredible.Client) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	opts := []accredible.Option{accredible.WithHTTPClient(&http.Client{Transport: mt}),
+	s := newAPIServer(t)
+	opts := []accredible.Option{accredible.WithBaseURL(s.URL()),
 		accredible.WithRetry(2, time.Millisecond, time.Millisecond), accredible.WithClock(func() time.Time { return fixedNow })}
 	p, err := accredible.NewProvider(accredible.StaticAccounts{testAccount: testKey}, opts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewProvider: %v", err)
+	}
 	c, err := accredible.New(testKey, opts...)
-	require.NoError(t, err)
-	return mt, p, c
+	if err != nil {
+		t.Fatalf("accredible.New: %v", err)
+	}
+	return s, p, c
 }
 
 func issueReq() badge.IssueRequest {
@@ -71,10 +55,10 @@ func issueReq() badge.IssueRequest {
 const emptySearch = `{"credentials":[],"meta":{"current_page":1,"next_page":null,"prev_page":null,"total_pages":1,"total_count":0}}`
 
 func TestRequestIssue(t *testing.T) {
-	mt, p, _ := mockProvider(t)
-	pin(t, mt, "POST", api+"credentials/search",
+	s, p, _ := testProvider(t)
+	pin(t, s, "POST", api+"credentials/search",
 		`{"group_id":"9549","recipient":{"email":"ada@example.org"},"page":1,"page_size":50}`, 200, emptySearch)
-	pin(t, mt, "POST", api+"credentials", `{"credential":{
+	pin(t, s, "POST", api+"credentials", `{"credential":{
 		"recipient":{"name":"Ada Lovelace","email":"ada@example.org","id":"42"},
 		"group_id":9549,
 		"issued_on":"2026-03-15",
@@ -86,75 +70,123 @@ func TestRequestIssue(t *testing.T) {
 		"meta_data":{"credshare_award":"0b9a4a0e-7f5c-4a43-9d1e-1c1a8f3c2b10","credshare_key":"k1"}}}`,
 		200, `{"credential":{"id":10000005,"group_id":9549,"issued_on":"2026-03-15","expired_on":"2028-03-14","complete":true}}`)
 	res, err := p.Issue(context.Background(), issueReq())
-	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: "10000005", State: accredible.StateAccepted}, res)
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	if want := (badge.Result{ExternalID: "10000005", State: accredible.StateAccepted}); res != want {
+		t.Errorf("Issue = %+v, want %+v", res, want)
+	}
 }
 
 func TestRequestIssueFindsExisting(t *testing.T) {
-	mt, p, _ := mockProvider(t)
-	pin(t, mt, "POST", api+"credentials/search",
+	s, p, _ := testProvider(t)
+	pin(t, s, "POST", api+"credentials/search",
 		`{"group_id":"9549","recipient":{"email":"ada@example.org"},"page":1,"page_size":50}`, 200,
 		`{"credentials":[{"id":1,"group_id":9549,"expired_on":"2026-01-01","recipient":{"email":"ada@example.org"}},
 		                 {"id":"2","group_id":9549,"expired_on":null,"recipient":{"email":"Ada@Example.org","id":42},"meta_data":{"batch":7}}],
 		  "meta":{"current_page":1,"next_page":null,"total_pages":1}}`)
+	// Registered so that a create is counted rather than refused.
+	s.respond("POST", api+"credentials", 500, `{"errors":"must not be called"}`)
 	res, err := p.Issue(context.Background(), issueReq())
-	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: "2", State: accredible.StateAccepted}, res, "the expired one is skipped")
-	assert.Zero(t, mt.GetCallCountInfo()["POST "+api+"credentials"], "no second credential")
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	if want := (badge.Result{ExternalID: "2", State: accredible.StateAccepted}); res != want {
+		t.Errorf("Issue = %+v, want %+v: the expired one is skipped", res, want)
+	}
+	if n := s.count("POST", api+"credentials"); n != 0 {
+		t.Errorf("%d creates, want none: no second credential", n)
+	}
 }
 
 func TestRequestIssueNotRepeatedAfterAmbiguousFailure(t *testing.T) {
-	mt, p, _ := mockProvider(t)
-	pin(t, mt, "POST", api+"credentials/search", "", 200, emptySearch)
-	mt.RegisterResponder("POST", api+"credentials/search", httpmock.NewStringResponder(200, emptySearch))
-	mt.RegisterResponder("POST", api+"credentials", httpmock.NewStringResponder(502, `{"errors":"Bad gateway"}`))
+	s, p, _ := testProvider(t)
+	pin(t, s, "POST", api+"credentials/search", "", 200, emptySearch)
+	s.respond("POST", api+"credentials/search", 200, emptySearch)
+	s.respond("POST", api+"credentials", 502, `{"errors":"Bad gateway"}`)
 	_, err := p.Issue(context.Background(), issueReq())
-	require.ErrorIs(t, err, badge.ErrUnavailable)
-	assert.True(t, !retry.IsPermanent(err))
-	assert.Equal(t, 1, mt.GetCallCountInfo()["POST "+api+"credentials"], "a create that may have happened is not repeated blindly")
+	if !errors.Is(err, badge.ErrUnavailable) {
+		t.Fatalf("Issue error %v, want ErrUnavailable", err)
+	}
+	if retry.IsPermanent(err) {
+		t.Errorf("error %v is permanent, want retryable", err)
+	}
+	if n := s.count("POST", api+"credentials"); n != 1 {
+		t.Errorf("%d creates, want 1: a create that may have happened is not repeated blindly", n)
+	}
 
-	mt.RegisterResponder("POST", api+"credentials", httpmock.NewStringResponder(429, `{"errors":"slow down"}`).HeaderSet(http.Header{"Retry-After": {"0"}}))
+	s.handle("POST", api+"credentials", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header()["Content-Type"] = nil
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(429)
+		_, _ = io.WriteString(w, `{"errors":"slow down"}`)
+	})
 	_, err = p.Issue(context.Background(), issueReq())
-	require.ErrorIs(t, err, badge.ErrRateLimited)
-	assert.Equal(t, 2, mt.GetCallCountInfo()["POST "+api+"credentials"], "a 429 is safe to repeat (count restarts with the new responder)")
+	if !errors.Is(err, badge.ErrRateLimited) {
+		t.Fatalf("Issue error %v, want ErrRateLimited", err)
+	}
+	if n := s.count("POST", api+"credentials"); n != 2 {
+		t.Errorf("%d creates, want 2: a 429 is safe to repeat (count restarts with the new handler)", n)
+	}
 }
 
 func TestRequestRevokeExpires(t *testing.T) {
-	mt, p, _ := mockProvider(t)
-	pin(t, mt, "GET", api+"credentials/10000005", "", 200, `{"credential":{"id":"10000005","expired_on":null}}`)
-	pin(t, mt, "PUT", api+"credentials/10000005", `{"credential":{"expired_on":"2026-04-01"}}`, 200,
+	s, p, _ := testProvider(t)
+	pin(t, s, "GET", api+"credentials/10000005", "", 200, `{"credential":{"id":"10000005","expired_on":null}}`)
+	pin(t, s, "PUT", api+"credentials/10000005", `{"credential":{"expired_on":"2026-04-01"}}`, 200,
 		`{"credential":{"id":"10000005","expired_on":"2026-04-01"}}`)
 	res, err := p.Revoke(context.Background(), badge.RevokeRequest{IdempotencyKey: "r", Template: badge.TemplateRef{AccountID: testAccount, ExternalID: "9549"},
 		ExternalID: "10000005", RevokedAt: time.Date(2026, 4, 1, 22, 0, 0, 0, time.UTC)})
-	require.NoError(t, err)
-	assert.Equal(t, badge.Result{ExternalID: "10000005", State: accredible.StateExpired}, res)
+	if err != nil {
+		t.Fatalf("Revoke: %v", err)
+	}
+	if want := (badge.Result{ExternalID: "10000005", State: accredible.StateExpired}); res != want {
+		t.Errorf("Revoke = %+v, want %+v", res, want)
+	}
 }
 
 func TestRequestGroupsDesignsDelete(t *testing.T) {
-	mt, p, c := mockProvider(t)
-	pin(t, mt, "GET", api+"issuer/all_groups?page=1&page_size=50", "", 200,
+	s, p, c := testProvider(t)
+	pin(t, s, "GET", api+"issuer/all_groups?page=1&page_size=50", "", 200,
 		`{"groups":[{"id":12,"name":"g12","course_name":"Course 12","course_description":"D","primary_design_id":7,"created_at":"2024-01-02T03:04:05Z"}],
 		  "meta":{"current_page":1,"next_page":2,"prev_page":null,"total_pages":2}}`)
-	pin(t, mt, "GET", api+"issuer/all_groups?page=2&page_size=50", "", 200,
+	pin(t, s, "GET", api+"issuer/all_groups?page=2&page_size=50", "", 200,
 		`{"groups":[{"id":13,"name":"g13","course_name":"","primary_design_id":7}],"meta":{"current_page":2,"next_page":null,"total_pages":2}}`)
-	pin(t, mt, "GET", api+"designs/7", "", 200, `{"design":{"id":7,"rasterized_content_url":"https://img/7.png"}}`)
+	pin(t, s, "GET", api+"designs/7", "", 200, `{"design":{"id":7,"rasterized_content_url":"https://img/7.png"}}`)
 	var got []badge.RemoteTemplate
 	for rt, err := range p.ListTemplates(context.Background(), testAccount) {
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("ListTemplates: %v", err)
+		}
 		got = append(got, rt)
 	}
-	require.Len(t, got, 2)
-	assert.Equal(t, badge.RemoteTemplate{AccountID: testAccount, ExternalID: "12", Name: "Course 12", Description: "D",
-		ImageURL: "https://img/7.png", State: "active", CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}, got[0])
-	assert.Equal(t, "g13", got[1].Name, "falls back to the group name")
-	assert.Equal(t, 1, mt.GetCallCountInfo()["GET "+api+"designs/7"], "design fetched once")
+	if len(got) != 2 {
+		t.Fatalf("ListTemplates gave %d templates, want 2: %+v", len(got), got)
+	}
+	want := badge.RemoteTemplate{AccountID: testAccount, ExternalID: "12", Name: "Course 12", Description: "D",
+		ImageURL: "https://img/7.png", State: "active", CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if !reflect.DeepEqual(got[0], want) {
+		t.Errorf("first template = %+v, want %+v", got[0], want)
+	}
+	if got[1].Name != "g13" {
+		t.Errorf("second template's name %q, want g13: falls back to the group name", got[1].Name)
+	}
+	if n := s.count("GET", api+"designs/7"); n != 1 {
+		t.Errorf("design fetched %d times, want once", n)
+	}
 
-	pin(t, mt, "DELETE", api+"credentials/99", "", 200, `{"credential":{"id":99}}`)
-	require.NoError(t, c.DeleteCredential(context.Background(), "99"))
-	mt.RegisterResponder("DELETE", api+"credentials/98", httpmock.NewStringResponder(404, `{"errors":"Doesn't exist"}`))
+	pin(t, s, "DELETE", api+"credentials/99", "", 200, `{"credential":{"id":99}}`)
+	if err := c.DeleteCredential(context.Background(), "99"); err != nil {
+		t.Fatalf("DeleteCredential: %v", err)
+	}
+	s.respond("DELETE", api+"credentials/98", 404, `{"errors":"Doesn't exist"}`)
 	err := p.Delete(context.Background(), badge.BadgeRef{Template: badge.TemplateRef{AccountID: testAccount}, ExternalID: "98"})
-	require.ErrorIs(t, err, badge.ErrNotFound)
-	assert.Contains(t, err.Error(), "Doesn't exist")
+	if !errors.Is(err, badge.ErrNotFound) {
+		t.Fatalf("Delete error %v, want ErrNotFound", err)
+	}
+	if !strings.Contains(err.Error(), "Doesn't exist") {
+		t.Errorf("Delete error %q lacks the API's message", err)
+	}
 }
 
 func TestRequestErrorBodies(t *testing.T) {
@@ -172,12 +204,18 @@ func TestRequestErrorBodies(t *testing.T) {
 		{500, `{"errors":"Internal server error"}`, badge.ErrUnavailable, "Internal server error"},
 	}
 	for _, tc := range cases {
-		mt, _, c := mockProvider(t)
-		mt.RegisterResponder("GET", api+"credentials/1", httpmock.NewStringResponder(tc.status, tc.body))
+		s, _, c := testProvider(t)
+		s.respond("GET", api+"credentials/1", tc.status, tc.body)
 		_, err := c.Credential(context.Background(), "1")
-		require.ErrorIs(t, err, tc.kind, tc.body)
-		assert.Contains(t, err.Error(), tc.text)
-		assert.NotContains(t, err.Error(), testKey)
+		if !errors.Is(err, tc.kind) {
+			t.Fatalf("%q: error %v, want %v", tc.body, err, tc.kind)
+		}
+		if !strings.Contains(err.Error(), tc.text) {
+			t.Errorf("%q: error %q lacks %q", tc.body, err, tc.text)
+		}
+		if strings.Contains(err.Error(), testKey) {
+			t.Errorf("%q: error %q contains the key", tc.body, err)
+		}
 	}
 }
 
@@ -193,6 +231,12 @@ func TestCredentialState(t *testing.T) {
 		{s("2026-05-02"), accredible.StateAccepted}, {s("2026-05-01T13:00:00Z"), accredible.StateAccepted},
 		{s("2026-05-01T11:00:00Z"), accredible.StateExpired},
 	} {
-		assert.Equal(t, tc.want, accredible.Credential{ExpiredOn: tc.exp}.State(now), tc.exp)
+		if got := (accredible.Credential{ExpiredOn: tc.exp}).State(now); got != tc.want {
+			exp := "<nil>"
+			if tc.exp != nil {
+				exp = *tc.exp
+			}
+			t.Errorf("State with expired_on %q = %q, want %q", exp, got, tc.want)
+		}
 	}
 }
