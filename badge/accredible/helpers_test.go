@@ -92,13 +92,6 @@ func (s *apiServer) count(method, target string) int {
 	return s.calls[routeKey(method, target)]
 }
 
-// totalCount is how many requests the server received.
-func (s *apiServer) totalCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
-
 // pin registers a route that checks the request the way Accredible's API
 // expects it (Bearer auth with the API key, Accept JSON, no key in the URL,
 // the JSON body wantBody or none), then answers status with the JSON resp.
