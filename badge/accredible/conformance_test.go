@@ -18,7 +18,7 @@ const (
 func fast() []accredible.Option {
 	return []accredible.Option{
 		accredible.WithRetry(3, time.Millisecond, 5*time.Millisecond),
-		accredible.WithTimeout(300 * time.Millisecond),
+		accredible.WithTimeout(time.Second),
 		accredible.WithMaxRetryAfter(20 * time.Millisecond),
 		accredible.WithLimits(badge.Limits{}), // no pacing in tests
 	}
@@ -50,7 +50,7 @@ func TestConformance(t *testing.T) {
 				},
 			}
 		},
-		SlowDelay: 600 * time.Millisecond,
+		SlowDelay: 2500 * time.Millisecond,
 		Secrets:   []string{testKey},
 	})
 }

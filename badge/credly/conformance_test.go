@@ -19,7 +19,7 @@ const (
 func fast() []credly.Option {
 	return []credly.Option{
 		credly.WithRetry(3, time.Millisecond, 5*time.Millisecond),
-		credly.WithTimeout(300 * time.Millisecond),
+		credly.WithTimeout(time.Second),
 		credly.WithMaxRetryAfter(20 * time.Millisecond),
 	}
 }
@@ -53,7 +53,7 @@ func TestConformance(t *testing.T) {
 		},
 		// Credly ids are UUIDs; a malformed one is refused before any request.
 		UnknownExternalID: "00000000-0000-4000-8000-000000000000",
-		SlowDelay:         600 * time.Millisecond,
+		SlowDelay:         2500 * time.Millisecond,
 		Secrets:           []string{testToken},
 	})
 }
