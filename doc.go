@@ -64,7 +64,7 @@
 // defaults: pipeline.New(pipeline.Config{…}). A value whose every setting
 // has a default takes functional options named With…, after at most the
 // one or two values it cannot do without: did.NewResolver(did.WithNetPolicy(…)),
-// credly.New(org, token, credly.WithBaseURL(…)). internal/archtest holds
+// credly.New(org, token, httpapi.WithTimeout(…)). internal/archtest holds
 // the exported API to this.
 //
 // # Getting started

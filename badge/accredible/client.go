@@ -1,20 +1,16 @@
 package accredible
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/httpapi"
@@ -46,135 +42,19 @@ const (
 // a small margin.
 func DefaultLimits() badge.Limits { return badge.Limits{Rate: 6.5, Burst: 20, Concurrency: 4} }
 
-// Option configures a Client or Provider.
-type Option func(*options) error
-
-// options is the option set: httpapi.Config, whose fields the options
-// below set (httpapi.New validates them), and the clock.
-type options struct {
-	httpapi.Config
-	now func() time.Time
-}
-
-func build(opts []Option) (options, *httpapi.API, error) {
-	o := options{Config: httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-accredible/1", Limits: DefaultLimits()},
-		now: time.Now}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return o, nil, fmt.Errorf("accredible: %w", err)
-		}
-	}
-	api, err := httpapi.New(o.Config)
-	if err != nil {
-		return o, nil, fmt.Errorf("accredible: %w", err)
-	}
-	return o, api, nil
-}
-
-// WithBaseURL sets the API root (default ProductionURL): an absolute https
-// URL, or http to a loopback host (a test server).
-func WithBaseURL(u string) Option {
-	return func(o *options) error {
-		v, err := httpapi.ValidateBaseURL(u)
-		o.BaseURL = v
-		return err
-	}
-}
+// Option configures a Client or Provider. They are badge/httpapi's options,
+// shared by every provider built on it (httpapi.WithBaseURL,
+// httpapi.WithHTTPClient, httpapi.WithTimeout, httpapi.WithRetry,
+// httpapi.WithMaxRetryAfter, httpapi.WithLogger, httpapi.WithTracerProvider,
+// httpapi.WithLimits, httpapi.WithClock), plus WithSandbox.
+type Option = httpapi.Option
 
 // WithSandbox uses SandboxURL.
-func WithSandbox() Option { return WithBaseURL(SandboxURL) }
+func WithSandbox() Option { return httpapi.WithBaseURL(SandboxURL) }
 
-// WithHTTPClient sets the HTTP client (its transport, proxy, TLS settings).
-// The client is copied, not modified.
-func WithHTTPClient(c *http.Client) Option {
-	return func(o *options) error {
-		o.HTTPClient = c
-		return nonZero(c != nil, "nil *http.Client")
-	}
-}
-
-// WithTimeout bounds each attempt (default 10s).
-func WithTimeout(d time.Duration) Option {
-	return func(o *options) error {
-		o.Timeout = d
-		return nonZero(d > 0, "timeout must be positive")
-	}
-}
-
-// WithRetry sets the most attempts per call (default 4) and the bounds of
-// the exponential backoff with jitter between them (defaults 250ms, 5s).
-// attempts = 1 disables retries.
-func WithRetry(attempts int, minWait, maxWait time.Duration) Option {
-	return func(o *options) error {
-		o.MaxAttempts, o.MinBackoff, o.MaxBackoff = attempts, minWait, maxWait
-		return nonZero(attempts >= 1 && minWait > 0 && maxWait >= minWait, "WithRetry wants attempts >= 1 and 0 < minWait <= maxWait")
-	}
-}
-
-// WithMaxRetryAfter sets the longest Retry-After a call waits for by
-// itself (default 5s); 0 means never wait. A longer one ends the call with
-// an error whose RetryAfter tells the caller (the outbox dispatcher) when
-// to try again.
-func WithMaxRetryAfter(d time.Duration) Option {
-	return func(o *options) error {
-		o.MaxRetryAfter = cmp.Or(d, -1)
-		return nonZero(d >= 0, "max Retry-After must not be negative")
-	}
-}
-
-// WithLogger sets the logger for retries (debug level). Keys and request
-// bodies are never logged.
-func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error {
-		o.Logger = l
-		return nil
-	}
-}
-
-// WithTracerProvider records an OpenTelemetry client span
-// ("credshare.provider.request", httpapi.SpanRequest) for every HTTP
-// request to Accredible: method, URL path (no query, no token), status code. nil
-// (the default) records none; the global provider is never used.
-func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(o *options) error {
-		o.TracerProvider = tp
-		return nil
-	}
-}
-
-// WithLimits overrides DefaultLimits (a plan with a different allowance).
-// The Provider reports it through badge.RateLimited and, when l.Rate > 0,
-// paces every attempt (first tries and retries, across goroutines) to
-// l.Rate per second with bursts of l.Burst; a 429 slows the schedule by
-// one interval and the refused call waits its Retry-After. badge.Limits{}
-// turns pacing off.
-func WithLimits(l badge.Limits) Option {
-	return func(o *options) error {
-		o.Limits = l
-		return nonZero(l.Rate >= 0 && l.Burst >= 0 && l.Concurrency >= 0, "limits must not be negative")
-	}
-}
-
-// WithClock sets the clock used for revocation dates (default time.Now).
-func WithClock(now func() time.Time) Option {
-	return func(o *options) error {
-		if now == nil {
-			return errors.New("nil clock")
-		}
-		o.now = now
-		return nil
-	}
-}
-
-// nonZero is the error of an option whose argument fails ok.
-func nonZero(ok bool, msg string) error {
-	if ok {
-		return nil
-	}
-	return errors.New(msg)
+// build applies opts to this provider's defaults.
+func build(opts []Option) (httpapi.Config, *httpapi.API, error) {
+	return httpapi.Build(httpapi.Config{Provider: ProviderID, BaseURL: ProductionURL, UserAgent: "credshare-accredible/1", Limits: DefaultLimits()}, opts...)
 }
 
 // Client calls the Accredible API with one API key. It is safe for

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/accredible/accrediblefake"
@@ -17,10 +19,10 @@ const (
 
 func fast() []accredible.Option {
 	return []accredible.Option{
-		accredible.WithRetry(3, time.Millisecond, 5*time.Millisecond),
-		accredible.WithTimeout(time.Second),
-		accredible.WithMaxRetryAfter(20 * time.Millisecond),
-		accredible.WithLimits(badge.Limits{}), // no pacing in tests
+		httpapi.WithRetry(3, time.Millisecond, 5*time.Millisecond),
+		httpapi.WithTimeout(time.Second),
+		httpapi.WithMaxRetryAfter(20 * time.Millisecond),
+		httpapi.WithLimits(badge.Limits{}), // no pacing in tests
 	}
 }
 
@@ -30,7 +32,7 @@ func newFake(t *testing.T) (*accrediblefake.Server, *accredible.Provider, accred
 	srv.AddAccount(testKey)
 	g := srv.AddGroup(testKey, "Intro to Programming", "Learn to program", "https://images.example.org/g.png")
 	p, err := accredible.NewProvider(accredible.StaticAccounts{testAccount: testKey},
-		append(fast(), accredible.WithBaseURL(srv.URL()))...)
+		append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/accredible/accrediblefake"
@@ -19,7 +21,7 @@ func ExampleProvider_Revoke() {
 	api.AddAccount("key-1")
 	g := api.AddGroup("key-1", "Intro to Programming", "Learn to program", "")
 
-	p, err := accredible.NewProvider(accredible.StaticAccounts{"main": "key-1"}, accredible.WithBaseURL(api.URL()))
+	p, err := accredible.NewProvider(accredible.StaticAccounts{"main": "key-1"}, httpapi.WithBaseURL(api.URL()))
 	if err != nil {
 		panic(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/accredible/accrediblefake"
@@ -41,7 +43,7 @@ func TestFlowSyncScopedToAccount(t *testing.T) {
 			t.Fatalf("PutAccount %s: %v", name, err)
 		}
 	}
-	p, err := accredible.NewProvider(st.Config(), append(fast(), accredible.WithBaseURL(srv.URL()))...)
+	p, err := accredible.NewProvider(st.Config(), append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		t.Fatalf("NewProvider: %v", err)
 	}

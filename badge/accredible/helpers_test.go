@@ -35,7 +35,7 @@ func newAPIServer(t *testing.T) *apiServer {
 	return s
 }
 
-// URL is the API root to hand to accredible.WithBaseURL.
+// URL is the API root to hand to httpapi.WithBaseURL.
 func (s *apiServer) URL() string { return s.srv.URL + "/v1/" }
 
 // routeKey names a route by method, path and sorted query.

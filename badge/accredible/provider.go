@@ -50,7 +50,7 @@ func NewProvider(accounts AccountSource, opts ...Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{clients: clients, limits: o.Limits, now: o.now}, nil
+	return &Provider{clients: clients, limits: o.Limits, now: o.Now}, nil
 }
 
 // ID returns "accredible".

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
@@ -27,8 +29,8 @@ var fixedNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 func testProvider(t *testing.T) (*apiServer, *accredible.Provider, *accredible.Client) {
 	t.Helper()
 	s := newAPIServer(t)
-	opts := []accredible.Option{accredible.WithBaseURL(s.URL()),
-		accredible.WithRetry(2, time.Millisecond, time.Millisecond), accredible.WithClock(func() time.Time { return fixedNow })}
+	opts := []accredible.Option{httpapi.WithBaseURL(s.URL()),
+		httpapi.WithRetry(2, time.Millisecond, time.Millisecond), httpapi.WithClock(func() time.Time { return fixedNow })}
 	p, err := accredible.NewProvider(accredible.StaticAccounts{testAccount: testKey}, opts...)
 	if err != nil {
 		t.Fatalf("NewProvider: %v", err)

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
@@ -18,9 +20,9 @@ const (
 // fast keeps retry waits short in tests.
 func fast() []credly.Option {
 	return []credly.Option{
-		credly.WithRetry(3, time.Millisecond, 5*time.Millisecond),
-		credly.WithTimeout(time.Second),
-		credly.WithMaxRetryAfter(20 * time.Millisecond),
+		httpapi.WithRetry(3, time.Millisecond, 5*time.Millisecond),
+		httpapi.WithTimeout(time.Second),
+		httpapi.WithMaxRetryAfter(20 * time.Millisecond),
 	}
 }
 
@@ -31,7 +33,7 @@ func newFake(t *testing.T) (*credlyfake.Server, *credly.Provider, credlyfake.Tem
 	srv.AddOrg(testOrg, testToken)
 	tpl := srv.AddTemplates(testOrg, 1)[0]
 	p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken},
-		append(fast(), credly.WithBaseURL(srv.URL()))...)
+		append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
@@ -26,7 +28,7 @@ func ExampleProvider_Issue() {
 	defer st.Close()
 	_ = st.Config().PutAccount(ctx, store.ProviderAccount{ID: "org-1", Provider: credly.ProviderID, Secret: "token-1", Active: true})
 
-	p, err := credly.NewProvider(st.Config(), credly.WithBaseURL(api.URL()))
+	p, err := credly.NewProvider(st.Config(), httpapi.WithBaseURL(api.URL()))
 	if err != nil {
 		panic(err)
 	}
@@ -55,7 +57,7 @@ func ExampleNewWebhookHandler() {
 	defer st.Close()
 	ctx := context.Background()
 	_ = st.Config().PutAccount(ctx, store.ProviderAccount{ID: "org-1", Provider: credly.ProviderID, Secret: "token-1", Active: true})
-	p, _ := credly.NewProvider(st.Config(), credly.WithBaseURL(api.URL()))
+	p, _ := credly.NewProvider(st.Config(), httpapi.WithBaseURL(api.URL()))
 
 	h, err := credly.NewWebhookHandler(p, credly.WebhookConfig{Store: st})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
@@ -86,7 +88,7 @@ func TestFlowExpiredToken(t *testing.T) {
 func TestFlowWrongTokenForOrg(t *testing.T) {
 	srv := credlyfake.New(t)
 	srv.AddOrg(testOrg, testToken)
-	p, err := credly.NewProvider(credly.StaticAccounts{testOrg: "wrong-token-123"}, append(fast(), credly.WithBaseURL(srv.URL()))...)
+	p, err := credly.NewProvider(credly.StaticAccounts{testOrg: "wrong-token-123"}, append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		t.Fatalf("NewProvider: %v", err)
 	}

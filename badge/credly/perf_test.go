@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
@@ -43,9 +45,9 @@ func BenchmarkIssueAtRateLimit(b *testing.B) {
 				tpl := srv.AddTemplates(testOrg, 1)[0]
 				srv.Faults.SetLatency(50 * time.Millisecond)
 				srv.Faults.SetRateLimit(tc.serverRate, tc.burst)
-				p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken}, credly.WithBaseURL(srv.URL()),
-					credly.WithRetry(6, 50*time.Millisecond, time.Second), credly.WithMaxRetryAfter(2*time.Second),
-					credly.WithLimits(tc.client))
+				p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken}, httpapi.WithBaseURL(srv.URL()),
+					httpapi.WithRetry(6, 50*time.Millisecond, time.Second), httpapi.WithMaxRetryAfter(2*time.Second),
+					httpapi.WithLimits(tc.client))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -87,7 +89,7 @@ func BenchmarkIssue(b *testing.B) {
 	srv := credlyfake.New(b)
 	srv.AddOrg(testOrg, testToken)
 	tpl := srv.AddTemplates(testOrg, 1)[0]
-	p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken}, credly.WithBaseURL(srv.URL()))
+	p, err := credly.NewProvider(credly.StaticAccounts{testOrg: testToken}, httpapi.WithBaseURL(srv.URL()))
 	if err != nil {
 		b.Fatal(err)
 	}

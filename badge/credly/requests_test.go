@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
@@ -28,7 +30,7 @@ const api = "/v1/organizations/" + testOrg
 func testClient(t *testing.T, opts ...credly.Option) (*apiServer, *credly.Client, *credly.Provider) {
 	t.Helper()
 	s := newAPIServer(t)
-	all := append([]credly.Option{credly.WithBaseURL(s.URL()), credly.WithRetry(2, time.Millisecond, time.Millisecond)}, opts...)
+	all := append([]credly.Option{httpapi.WithBaseURL(s.URL()), httpapi.WithRetry(2, time.Millisecond, time.Millisecond)}, opts...)
 	c, err := credly.New(testOrg, testToken, all...)
 	if err != nil {
 		t.Fatalf("credly.New: %v", err)
@@ -240,7 +242,7 @@ func TestRequestErrors(t *testing.T) {
 		{503, "", `{"message":"maintenance"}`, badge.ErrUnavailable, true, "maintenance"},
 	}
 	for _, tc := range cases {
-		s, c, _ := testClient(t, credly.WithMaxRetryAfter(time.Millisecond))
+		s, c, _ := testClient(t, httpapi.WithMaxRetryAfter(time.Millisecond))
 		s.handle("GET", api+"/badges/9f8e7d6c-5b4a-4321-8fed-cba987654321", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header()["Content-Type"] = nil
 			if tc.header != "" {
@@ -284,13 +286,13 @@ func TestRequestErrors(t *testing.T) {
 
 func TestOptionsValidated(t *testing.T) {
 	for name, opt := range map[string]credly.Option{
-		"relative":   credly.WithBaseURL("/v1/"),
-		"plain http": credly.WithBaseURL("http://api.credly.com/v1/"),
-		"user info":  credly.WithBaseURL("https://u:p@api.credly.com/v1/"),
-		"ftp":        credly.WithBaseURL("ftp://api.credly.com/v1/"),
-		"timeout":    credly.WithTimeout(0),
-		"retry":      credly.WithRetry(0, time.Second, time.Second),
-		"nil client": credly.WithHTTPClient(nil),
+		"relative":   httpapi.WithBaseURL("/v1/"),
+		"plain http": httpapi.WithBaseURL("http://api.credly.com/v1/"),
+		"user info":  httpapi.WithBaseURL("https://u:p@api.credly.com/v1/"),
+		"ftp":        httpapi.WithBaseURL("ftp://api.credly.com/v1/"),
+		"timeout":    httpapi.WithTimeout(0),
+		"retry":      httpapi.WithRetry(0, time.Second, time.Second),
+		"nil client": httpapi.WithHTTPClient(nil),
 	} {
 		if _, err := credly.New(testOrg, testToken, opt); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -300,7 +302,7 @@ func TestOptionsValidated(t *testing.T) {
 		t.Error("empty organisation accepted")
 	}
 	for _, u := range []string{credly.ProductionURL, credly.SandboxURL, "http://127.0.0.1:8080/v1", "https://credly.internal.example/api/v1"} {
-		if _, err := credly.New(testOrg, testToken, credly.WithBaseURL(u)); err != nil {
+		if _, err := credly.New(testOrg, testToken, httpapi.WithBaseURL(u)); err != nil {
 			t.Errorf("%s refused: %v", u, err)
 		}
 	}
@@ -329,8 +331,8 @@ func TestSandboxURL(t *testing.T) {
 		return d.DialContext(ctx, network, addr)
 	}
 	tr.TLSClientConfig = &tls.Config{RootCAs: tr.TLSClientConfig.RootCAs, ServerName: "example.com"} // a name in the test certificate
-	c, err := credly.New(testOrg, testToken, credly.WithSandbox(), credly.WithHTTPClient(&http.Client{Transport: tr}),
-		credly.WithRetry(2, time.Millisecond, time.Millisecond))
+	c, err := credly.New(testOrg, testToken, credly.WithSandbox(), httpapi.WithHTTPClient(&http.Client{Transport: tr}),
+		httpapi.WithRetry(2, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatalf("credly.New: %v", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
@@ -140,7 +142,7 @@ func TestWebhookMalformedIDsNoFetch(t *testing.T) {
 func TestClientRefusesMalformedIDs(t *testing.T) {
 	srv := credlyfake.New(t)
 	srv.AddOrg(testOrg, testToken)
-	c, err := credly.New(testOrg, testToken, append(fast(), credly.WithBaseURL(srv.URL()))...)
+	c, err := credly.New(testOrg, testToken, append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		t.Fatalf("credly.New: %v", err)
 	}
@@ -169,7 +171,7 @@ func TestClientRefusesMalformedIDs(t *testing.T) {
 		t.Errorf("%d requests, want none for a malformed id", n)
 	}
 	for _, org := range []string{".", ".."} {
-		_, err := credly.New(org, testToken, credly.WithBaseURL(srv.URL()))
+		_, err := credly.New(org, testToken, httpapi.WithBaseURL(srv.URL()))
 		if err == nil {
 			t.Errorf("organisation %q accepted", org)
 		}
@@ -230,7 +232,7 @@ func TestWebhookWrongObjectRejected(t *testing.T) {
 	if err := st.Config().PutAccount(ctx, store.ProviderAccount{ID: testOrg, Provider: "credly", Secret: testToken, Active: true}); err != nil {
 		t.Fatalf("PutAccount: %v", err)
 	}
-	p, err := credly.NewProvider(st.Config(), append(fast(), credly.WithBaseURL(l.srv.URL+"/v1/"))...)
+	p, err := credly.NewProvider(st.Config(), append(fast(), httpapi.WithBaseURL(l.srv.URL+"/v1/"))...)
 	if err != nil {
 		t.Fatalf("NewProvider: %v", err)
 	}
@@ -327,7 +329,7 @@ func TestWebhookWrongObjectRejected(t *testing.T) {
 // The client itself refuses an answer for another object.
 func TestClientWrongObject(t *testing.T) {
 	l := newLiar(t)
-	c, err := credly.New(testOrg, testToken, append(fast(), credly.WithBaseURL(l.srv.URL+"/v1/"))...)
+	c, err := credly.New(testOrg, testToken, append(fast(), httpapi.WithBaseURL(l.srv.URL+"/v1/"))...)
 	if err != nil {
 		t.Fatalf("credly.New: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
@@ -40,7 +42,7 @@ func newHook(t *testing.T, cfg credly.WebhookConfig, settings map[string]string)
 		ID: testOrg, Provider: "credly", Secret: testToken, Active: true, Settings: settings}); err != nil {
 		t.Fatalf("PutAccount: %v", err)
 	}
-	p, err := credly.NewProvider(st.Config(), append(fast(), credly.WithBaseURL(srv.URL()))...)
+	p, err := credly.NewProvider(st.Config(), append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		t.Fatalf("NewProvider: %v", err)
 	}
@@ -302,7 +304,7 @@ func FuzzWebhookHandler(f *testing.F) {
 	srv.AddOrg(testOrg, testToken)
 	st := memstore.New()
 	_ = st.Config().PutAccount(context.Background(), store.ProviderAccount{ID: testOrg, Provider: "credly", Secret: testToken, Active: true})
-	p, err := credly.NewProvider(st.Config(), append(fast(), credly.WithBaseURL(srv.URL()))...)
+	p, err := credly.NewProvider(st.Config(), append(fast(), httpapi.WithBaseURL(srv.URL()))...)
 	if err != nil {
 		f.Fatal(err)
 	}

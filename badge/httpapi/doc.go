@@ -27,11 +27,13 @@
 //
 // # Options
 //
-// The package has one shape of options: structs, whose zero fields mean
-// the documented defaults (Config for New, Call for Do, AccountsConfig
-// for NewAccounts). A provider that offers functional options to its users
-// (credly.WithTimeout, …) keeps a Config in its option set and sets its
-// fields; New validates them.
+// Settings are structs whose zero fields mean the documented defaults
+// (Config for New, Call for Do, AccountsConfig for NewAccounts). The
+// functional options a provider offers its users are this package's
+// Option values, which set Config's fields (WithBaseURL, WithTimeout,
+// WithRetry, WithLimits, …): credly.Option and accredible.Option are
+// Option, so every provider built here takes the same options, and a
+// plugin's constructor gets them by calling Build with its defaults.
 //
 // # Retries
 //

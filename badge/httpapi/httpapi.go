@@ -74,6 +74,10 @@ type Config struct {
 	// TracerProvider records a SpanRequest span per HTTP request; default
 	// none (the global provider is never used).
 	TracerProvider trace.TracerProvider
+	// Now is the provider's clock, for the dates it writes into requests
+	// (a revocation date, …); nil means time.Now. The API itself does not
+	// read it.
+	Now func() time.Time
 }
 
 // ValidateBaseURL checks that u is an absolute https URL (or http to a

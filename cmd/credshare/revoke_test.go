@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
@@ -96,7 +98,7 @@ func newDeployment(t *testing.T, path string) *deployment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov, err := credly.NewProvider(st.Config(), credly.WithBaseURL(api.URL()))
+	prov, err := credly.NewProvider(st.Config(), httpapi.WithBaseURL(api.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/accredible"
 	"github.com/credshare/credshare/badge/credly"
@@ -159,21 +161,21 @@ type syncOutput struct {
 func newLister(a store.ProviderAccount, baseURL string, sandbox bool, timeout time.Duration) (badge.TemplateLister, error) {
 	switch a.Provider {
 	case providerCredly:
-		opts := []credly.Option{credly.WithTimeout(timeout)}
+		opts := []credly.Option{httpapi.WithTimeout(timeout)}
 		if sandbox {
 			opts = append(opts, credly.WithSandbox())
 		}
 		if baseURL != "" {
-			opts = append(opts, credly.WithBaseURL(baseURL))
+			opts = append(opts, httpapi.WithBaseURL(baseURL))
 		}
 		return credly.NewProvider(credly.StaticAccounts{a.ID: a.Secret}, opts...)
 	case providerAccredible:
-		opts := []accredible.Option{accredible.WithTimeout(timeout)}
+		opts := []accredible.Option{httpapi.WithTimeout(timeout)}
 		if sandbox {
 			opts = append(opts, accredible.WithSandbox())
 		}
 		if baseURL != "" {
-			opts = append(opts, accredible.WithBaseURL(baseURL))
+			opts = append(opts, httpapi.WithBaseURL(baseURL))
 		}
 		return accredible.NewProvider(accredible.StaticAccounts{a.ID: a.Secret}, opts...)
 	}

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -208,15 +210,15 @@ func (a *App) providers(ctx context.Context, opts appOptions) (map[string]badge.
 				return nil, nil, err
 			}
 		}
-		copts := []credly.Option{credly.WithLogger(a.log), credly.WithTracerProvider(opts.tracerProvider)}
+		copts := []credly.Option{httpapi.WithLogger(a.log), httpapi.WithTracerProvider(opts.tracerProvider)}
 		if a.cfg.Credly.Sandbox {
 			copts = append(copts, credly.WithSandbox())
 		}
 		if a.cfg.Credly.APIURL != "" {
-			copts = append(copts, credly.WithBaseURL(a.cfg.Credly.APIURL))
+			copts = append(copts, httpapi.WithBaseURL(a.cfg.Credly.APIURL))
 		}
 		if opts.httpClient != nil {
-			copts = append(copts, credly.WithHTTPClient(opts.httpClient))
+			copts = append(copts, httpapi.WithHTTPClient(opts.httpClient))
 		}
 		p, err := credly.NewProvider(a.st.Config(), copts...)
 		if err != nil {
@@ -233,15 +235,15 @@ func (a *App) providers(ctx context.Context, opts appOptions) (map[string]badge.
 				return nil, nil, err
 			}
 		}
-		aopts := []accredible.Option{accredible.WithLogger(a.log), accredible.WithTracerProvider(opts.tracerProvider)}
+		aopts := []accredible.Option{httpapi.WithLogger(a.log), httpapi.WithTracerProvider(opts.tracerProvider)}
 		if a.cfg.Accredible.Sandbox {
 			aopts = append(aopts, accredible.WithSandbox())
 		}
 		if a.cfg.Accredible.APIURL != "" {
-			aopts = append(aopts, accredible.WithBaseURL(a.cfg.Accredible.APIURL))
+			aopts = append(aopts, httpapi.WithBaseURL(a.cfg.Accredible.APIURL))
 		}
 		if opts.httpClient != nil {
-			aopts = append(aopts, accredible.WithHTTPClient(opts.httpClient))
+			aopts = append(aopts, httpapi.WithHTTPClient(opts.httpClient))
 		}
 		p, err := accredible.NewProvider(a.st.Config(), aopts...)
 		if err != nil {

@@ -82,7 +82,7 @@ func NewServer() *Server {
 // Close stops the server and waits for requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
-// URL returns the API root to pass to accredible.WithBaseURL.
+// URL returns the API root to pass to httpapi.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/v1/" }
 
 // AddAccount registers an API key.

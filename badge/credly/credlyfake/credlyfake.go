@@ -98,7 +98,7 @@ func NewServer() *Server {
 // Close stops the server and waits for requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
-// URL returns the API root to pass to credly.WithBaseURL.
+// URL returns the API root to pass to httpapi.WithBaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/v1/" }
 
 // Client returns an HTTP client for the server.

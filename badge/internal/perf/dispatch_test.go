@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/badgetest"
 	"github.com/credshare/credshare/badge/credly"
@@ -46,9 +48,9 @@ func BenchmarkDispatchCredly(b *testing.B) {
 				tpl := srv.AddTemplates(org, 1)[0]
 				srv.Faults.SetLatency(50 * time.Millisecond)
 				srv.Faults.SetRateLimit(20, tc.burst)
-				p, err := credly.NewProvider(credly.StaticAccounts{org: token}, credly.WithBaseURL(srv.URL()),
-					credly.WithRetry(1, time.Millisecond, time.Millisecond), // the outbox retries
-					credly.WithMaxRetryAfter(0))
+				p, err := credly.NewProvider(credly.StaticAccounts{org: token}, httpapi.WithBaseURL(srv.URL()),
+					httpapi.WithRetry(1, time.Millisecond, time.Millisecond), // the outbox retries
+					httpapi.WithMaxRetryAfter(0))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/badge/httpapi"
+
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/badge/credly"
 	"github.com/credshare/credshare/badge/credly/credlyfake"
@@ -68,7 +70,7 @@ func TestTraceChain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prov, err := credly.NewProvider(st.Config(), credly.WithBaseURL(api.URL()), credly.WithTracerProvider(tp))
+			prov, err := credly.NewProvider(st.Config(), httpapi.WithBaseURL(api.URL()), httpapi.WithTracerProvider(tp))
 			if err != nil {
 				t.Fatal(err)
 			}
