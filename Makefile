@@ -2,7 +2,7 @@
 #   make quickstart   runs the main job (the quickstart example on the embedded default)
 #   make test         runs the whole test suite, provisioning MariaDB, Redis and
 #                     the npm verifiers when they are missing
-.PHONY: quickstart test test-short vet bench
+.PHONY: quickstart test test-short vet bench bench-report bench-report-short
 
 quickstart:
 	go run ./examples/quickstart
@@ -23,3 +23,14 @@ vet:
 
 bench:
 	for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchtime 2s ./...) || exit 1; done
+
+# Runs the benchmark set (bench/set.txt) with the peers and rewrites
+# docs/performance.md from the results (bench/results/latest.txt). Needs an
+# idle machine and ~15 minutes; provisions its own MariaDB and the npm verifiers.
+bench-report:
+	bash bench/run.sh
+
+# The same with tiny benchtimes (a few minutes): results and doc in
+# bench/results/short/, docs/performance.md untouched.
+bench-report-short:
+	bash bench/run.sh -short

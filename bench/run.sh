@@ -67,6 +67,7 @@ while read -r area pkg re full short cpu; do
 	[[ -z "$area" || "$area" == \#* ]] && continue
 	bt=$full
 	[[ $mode == short ]] && bt=$short
+	[[ $bt == - ]] && continue
 	cmd="go test -run '^\$' -bench '$re' -benchtime $bt -cpu $cpu -benchmem $pkg"
 	echo "bench: $cmd" >&2
 	echo "== area: $area | load: $(load) | cmd: $cmd" >>"$res"

@@ -12,7 +12,7 @@ import (
 func num(v float64) string {
 	a := math.Abs(v)
 	switch {
-	case a >= 100:
+	case a >= 100 || v == math.Trunc(v):
 		return group(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
 	case a >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)

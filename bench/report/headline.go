@@ -42,7 +42,7 @@ func one(name string, procs int, unit string) Ref {
 	return Ref{Names: []string{name}, Procs: procs, Unit: unit}
 }
 
-func node(key string) *Ref { r := one("BenchmarkNode/"+key, 1, "ops/s"); return &r }
+func node(key string) *Ref  { r := one("BenchmarkNode/"+key, 1, "ops/s"); return &r }
 func gold(name string) *Ref { r := one("BenchmarkJSONGold/"+name, 1, "ops/s"); return &r }
 
 func atLeast(v float64, text string) Target { return Target{Min: v, Text: text} }

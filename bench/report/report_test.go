@@ -1,0 +1,161 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func sample(t *testing.T) *Run {
+	t.Helper()
+	f, err := os.Open("testdata/sample.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func row(t *testing.T, what string) Row {
+	t.Helper()
+	for _, r := range Headline {
+		if r.What == what {
+			return r
+		}
+	}
+	t.Fatalf("no headline row %q", what)
+	return Row{}
+}
+
+func TestParse(t *testing.T) {
+	run := sample(t)
+	if got := run.Conf["load-after"]; got != "0.60 0.30 0.30" {
+		t.Errorf("load-after = %q", got)
+	}
+	if len(run.Blocks) != 7 {
+		t.Fatalf("%d blocks, want 7", len(run.Blocks))
+	}
+	// -cpu 2: the -2 suffix is GOMAXPROCS, not part of the name.
+	r := run.Find("", "BenchmarkPipelineSQLite", 2)
+	if r == nil || r.Pkg != "./credential/pipeline" {
+		t.Fatalf("PipelineSQLite-2: %+v", r)
+	}
+	if v, _ := r.Get("p99-ms"); v != 4.0 {
+		t.Errorf("p99-ms = %v", v)
+	}
+	// -cpu 1: "vc2" keeps its digit, and the name has no suffix.
+	if run.Find("", "BenchmarkSign/eddsa-rdfc-2022/vc2", 1) == nil {
+		t.Error("Sign/eddsa-rdfc-2022/vc2 at 1 core not found")
+	}
+	// A log line between the name and its figures.
+	c := run.Find("./status", "BenchmarkCheckCached", 1)
+	if c == nil || c.N != 8000000 {
+		t.Fatalf("CheckCached at 1: %+v", c)
+	}
+	if run.Find("", "BenchmarkCheckCached", 2) == nil {
+		t.Error("CheckCached-2 not found")
+	}
+	if v, ok := run.Find("", "BenchmarkMatch", 1).Get("ops/s"); !ok || int(v) != 1675041 {
+		t.Errorf("Match ops/s derived from ns/op = %v, %v", v, ok)
+	}
+}
+
+func TestHeadline(t *testing.T) {
+	run := sample(t)
+	for _, tc := range []struct {
+		what, ours, met string
+		peers           []string
+	}{
+		// 1e9/400000 = 2,500 sign/s ≥ 2,000; Digital Bazaar 157, json-gold 250.
+		{"eddsa-rdfc-2022 (VC 2.0) sign, one core", "**2,500 sign/s** (2,600 ops/cpu-s)", Met,
+			[]string{"157 sign/s (ours ÷ peer = 16)", "—", "250 sign/s (ours ÷ peer = 10)"}},
+		// 1,600 sign/s < 2,000; DIDKit 114 → 14; json-gold 400 → 4.00.
+		{"Ed25519Signature2020 (VC 1.1) sign, one core", "**1,600 sign/s** (1,700 ops/cpu-s)", NotMet,
+			[]string{"167 sign/s (ours ÷ peer = 9.58)", "114 sign/s (ours ÷ peer = 14)", "400 sign/s (ours ÷ peer = 4.00)"}},
+		{"VC-JWT (EdDSA) sign, one core", "**20,000 sign/s** (21,000 ops/cpu-s)", Met,
+			[]string{"—", "2,803 sign/s (ours ÷ peer = 7.14)", "—"}},
+		// Peers missing from the run.
+		{"eddsa-rdfc-2022 (VC 2.0) verify, one core", "**2,000 verify/s** (2,100 ops/cpu-s)", Met,
+			[]string{NotMeasured, "—", NotMeasured}},
+		// Benchmarks that do not exist or skipped.
+		{"Ed25519Signature2020 (VC 1.1) verify, one core", NotMeasured, NotMeasured, nil},
+		{"Bulk issuance (vc/issuer BenchmarkBulk), 1 → 2 cores", NotMeasured, NotMeasured, nil},
+		{"Pipeline end to end, MariaDB, 2 cores", NotMeasured, NotMeasured, nil},
+		{"eddsa-jcs-2022 (VC 2.0) sign, one core", NotMeasured, NoTarget, nil},
+		// Custom metrics shown generically.
+		{"Pipeline end to end, SQLite, 2 cores", "**12,500 events/s** (4 p99-ms, 50 rss-MB)", Met, nil},
+		{"Pipeline end to end, memstore, 2 cores", "**11,853 events/s** (3.20 p99-ms, 41.5 rss-MB)", NoTarget, nil},
+		{"Status check from the checker's cache, one core", "**135 ns** (1 allocs/op)", NoTarget, nil},
+		{"Rule evaluation, 1,000 templates × 3 requirements, one core", "**1,675,042 events/s** (2.60 matches/event)", Met, nil},
+	} {
+		c := run.Eval(row(t, tc.what))
+		if c.Ours != tc.ours || c.Met != tc.met {
+			t.Errorf("%s: ours %q met %q, want %q %q", tc.what, c.Ours, c.Met, tc.ours, tc.met)
+		}
+		if tc.peers != nil && strings.Join(c.Peers, "|") != strings.Join(tc.peers, "|") {
+			t.Errorf("%s: peers %q, want %q", tc.what, c.Peers, tc.peers)
+		}
+	}
+}
+
+func TestScaling(t *testing.T) {
+	for _, tc := range []struct {
+		lines, ours, met string
+	}{
+		{"BenchmarkBulk 10 1000000 ns/op 1000 credentials/s\nBenchmarkBulk-2 10 500000 ns/op 1900 credentials/s\n",
+			"Bulk: 1 core 1,000 credentials/s, 2 cores 1,900 credentials/s (×1.90)", Met},
+		{"BenchmarkBulk/rdfc 10 1000000 ns/op\nBenchmarkBulk/rdfc-2 10 800000 ns/op\n",
+			"Bulk/rdfc: 1 core 1,000 ops/s, 2 cores 1,250 ops/s (×1.25)", NotMet},
+		{"BenchmarkBulk 10 1000000 ns/op\n", "Bulk: 1 core 1,000 ops/s, 2 cores not measured", NotMeasured},
+	} {
+		in := "== area: bulk | load: 0 | cmd: go test -bench Bulk -cpu 1,2 ./vc/issuer\n" + tc.lines
+		run, err := Parse(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := run.Eval(row(t, "Bulk issuance (vc/issuer BenchmarkBulk), 1 → 2 cores"))
+		if c.Ours != tc.ours || c.Met != tc.met {
+			t.Errorf("ours %q met %q, want %q %q", c.Ours, c.Met, tc.ours, tc.met)
+		}
+	}
+}
+
+// TestTemplate renders the real template over the sample: it must parse,
+// name every area it shows, and carry the run's facts.
+func TestTemplate(t *testing.T) {
+	tmpl, err := os.ReadFile("../performance.md.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Render(&b, string(tmpl), sample(t)); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	for _, want := range []string{
+		"2026-12-07T12:00:00Z", "0.60 0.30 0.30", "| what | target (issue) | ours | met? |",
+		"**2,500 sign/s**", "BenchmarkPipelineSQLite-2", "--- SKIP: BenchmarkPipelineMariaDB",
+		"BenchmarkCheckCached\t8000000",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("rendered doc lacks %q", want)
+		}
+	}
+}
+
+func TestNum(t *testing.T) {
+	for v, want := range map[float64]string{1234567: "1,234,567", 123.4: "123", 12.34: "12.3", 1.234: "1.23", 0.1234: "0.123", 0: "0", -1500: "-1,500"} {
+		if got := num(v); got != want {
+			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+	}
+	for ns, want := range map[float64]string{135: "135 ns", 4500: "4.50 µs", 3471663: "3.47 ms", 2.5e9: "2.50 s"} {
+		if got := dur(ns); got != want {
+			t.Errorf("dur(%v) = %q, want %q", ns, got, want)
+		}
+	}
+}
