@@ -51,7 +51,8 @@ func ratio(r float64) string {
 
 // dur writes nanoseconds as a duration with three significant digits.
 func dur(ns float64) string {
-	d := time.Duration(ns)
+	// Thresholds a hair below the unit, so 999,990 ns reads 1.00 ms, not 1,000 µs.
+	d := time.Duration(ns * 1.0005)
 	switch {
 	case d >= time.Second:
 		return num(ns/1e9) + " s"

@@ -124,6 +124,10 @@ func Parse(rd io.Reader) (*Run, error) {
 			continue
 		}
 		cur.Lines = append(cur.Lines, line)
+		if cpu, ok := strings.CutPrefix(line, "cpu: "); ok && run.Conf["cpu-go"] == "" {
+			run.Keys = append(run.Keys, "cpu-go")
+			run.Conf["cpu-go"] = strings.TrimSpace(cpu)
+		}
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue

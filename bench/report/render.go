@@ -60,7 +60,7 @@ func headlineTable(run *Run) string {
 func anchor(area string) string { return "raw-" + area }
 
 var machineKeys = []struct{ key, label string }{
-	{"date", "date (UTC)"}, {"mode", "mode"}, {"cores", "cores (nproc)"}, {"cpu-model", "CPU"},
+	{"date", "date (UTC)"}, {"mode", "mode"}, {"cores", "cores (nproc)"}, {"cpu-model", "CPU (/proc/cpuinfo)"}, {"cpu-go", "CPU (as go test names it)"},
 	{"go", "Go"}, {"kernel", "kernel"}, {"commit", "commit"}, {"mariadb", "MariaDB"}, {"node", "Node (peers)"},
 	{"load-before", "load average before (1, 5, 15 min)"}, {"load-after", "load average after"},
 }

@@ -72,12 +72,12 @@ func TestHeadline(t *testing.T) {
 	}{
 		// 1e9/400000 = 2,500 sign/s ≥ 2,000; Digital Bazaar 157, json-gold 250.
 		{"eddsa-rdfc-2022 (VC 2.0) sign, one core", "**2,500 sign/s** (2,600 ops/cpu-s)", Met,
-			[]string{"157 sign/s (ours ÷ peer = 16)", "—", "250 sign/s (ours ÷ peer = 10)"}},
+			[]string{"157 sign/s (ours ÷ peer = 16; per CPU-s 15)", "—", "250 sign/s (ours ÷ peer = 10)"}},
 		// 1,600 sign/s < 2,000; DIDKit 114 → 14; json-gold 400 → 4.00.
 		{"Ed25519Signature2020 (VC 1.1) sign, one core", "**1,600 sign/s** (1,700 ops/cpu-s)", NotMet,
-			[]string{"167 sign/s (ours ÷ peer = 9.58)", "114 sign/s (ours ÷ peer = 14)", "400 sign/s (ours ÷ peer = 4.00)"}},
+			[]string{"167 sign/s (ours ÷ peer = 9.58; per CPU-s 9.44)", "114 sign/s (ours ÷ peer = 14; per CPU-s 14)", "400 sign/s (ours ÷ peer = 4.00)"}},
 		{"VC-JWT (EdDSA) sign, one core", "**20,000 sign/s** (21,000 ops/cpu-s)", Met,
-			[]string{"—", "2,803 sign/s (ours ÷ peer = 7.14)", "—"}},
+			[]string{"—", "2,803 sign/s (ours ÷ peer = 7.14; per CPU-s 7.24)", "—"}},
 		// Peers missing from the run.
 		{"eddsa-rdfc-2022 (VC 2.0) verify, one core", "**2,000 verify/s** (2,100 ops/cpu-s)", Met,
 			[]string{NotMeasured, "—", NotMeasured}},
@@ -98,6 +98,24 @@ func TestHeadline(t *testing.T) {
 		}
 		if tc.peers != nil && strings.Join(c.Peers, "|") != strings.Join(tc.peers, "|") {
 			t.Errorf("%s: peers %q, want %q", tc.what, c.Peers, tc.peers)
+		}
+	}
+}
+
+func TestZeroConstraint(t *testing.T) {
+	const what = "Provider dispatch through the outbox, fake with 50 ms latency and 20 req/s (dispatcher at 19/s, server burst 1)"
+	for _, tc := range []struct{ line, ours, met string }{
+		{"BenchmarkDispatchCredly/dispatcherRate=19/s,serverBurst=1-2 1 10 ns/op 18.3 issues/s 91.5 %ofLimit 8 429s 0 dead", "**91.5 % of the limit** (18.3 issues/s, 8 429s, 0 dead)", NotMet},
+		{"BenchmarkDispatchCredly/dispatcherRate=19/s,serverBurst=1-2 1 10 ns/op 96 %ofLimit 1 dead", "**96 % of the limit** (1 dead)", NotMet},
+		{"BenchmarkDispatchCredly/dispatcherRate=19/s,serverBurst=1-2 1 10 ns/op 96 %ofLimit 0 dead", "**96 % of the limit** (0 dead)", Met},
+	} {
+		run, err := Parse(strings.NewReader("== area: providers | load: 0 | cmd: go test -cpu 2 ./badge/internal/perf\n" + tc.line + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := run.Eval(row(t, what))
+		if c.Ours != tc.ours || c.Met != tc.met {
+			t.Errorf("ours %q met %q, want %q %q", c.Ours, c.Met, tc.ours, tc.met)
 		}
 	}
 }
@@ -153,7 +171,7 @@ func TestNum(t *testing.T) {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}
 	}
-	for ns, want := range map[float64]string{135: "135 ns", 4500: "4.50 µs", 3471663: "3.47 ms", 2.5e9: "2.50 s"} {
+	for ns, want := range map[float64]string{999990: "1.00 ms", 135: "135 ns", 4500: "4.50 µs", 3471663: "3.47 ms", 2.5e9: "2.50 s"} {
 		if got := dur(ns); got != want {
 			t.Errorf("dur(%v) = %q, want %q", ns, got, want)
 		}
