@@ -171,7 +171,7 @@ func TestNum(t *testing.T) {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}
 	}
-	for ns, want := range map[float64]string{999990: "1.00 ms", 135: "135 ns", 4500: "4.50 µs", 3471663: "3.47 ms", 2.5e9: "2.50 s"} {
+	for ns, want := range map[float64]string{999990: "1 ms", 135: "135 ns", 4500: "4.50 µs", 3471663: "3.47 ms", 2.5e9: "2.50 s"} {
 		if got := dur(ns); got != want {
 			t.Errorf("dur(%v) = %q, want %q", ns, got, want)
 		}
