@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -32,6 +33,8 @@ func funcs(run *Run) template.FuncMap {
 		"raw":      func(area string) string { return raw(run, area) },
 		"table":    func(area string) string { return table(run, area) },
 		"cmds":     func(area string) string { return cmds(run, area) },
+		"maxload":  func() string { return num(run.MaxLoad()) },
+		"loaded":   func() bool { return run.Loaded() },
 		// fig writes one figure of the run for the prose: fig PKG NAME PROCS UNIT
 		// (PKG "" for any package); "not measured" when missing.
 		"fig": func(pkg, name string, procs int, unit string) string {
@@ -194,4 +197,33 @@ func hasUnit(r *Result, u string) bool {
 		}
 	}
 	return false
+}
+
+// MaxLoad is the highest 1-minute load average the run recorded (before,
+// at each command, after).
+func (r *Run) MaxLoad() float64 {
+	loads := []string{r.Conf["load-before"], r.Conf["load-after"]}
+	for _, b := range r.Blocks {
+		loads = append(loads, b.Load)
+	}
+	m := 0.0
+	for _, l := range loads {
+		if f := strings.Fields(l); len(f) > 0 {
+			if v, err := strconv.ParseFloat(f[0], 64); err == nil && v > m {
+				m = v
+			}
+		}
+	}
+	return m
+}
+
+// Loaded tells a run taken while something else kept the machine busy: a
+// 1-minute load average above half the cores at some point (the benchmark
+// itself keeps about one core busy on its own).
+func (r *Run) Loaded() bool {
+	cores, err := strconv.Atoi(r.Conf["cores"])
+	if err != nil || cores < 1 {
+		cores = 1
+	}
+	return r.MaxLoad() > 0.5*float64(cores)+1
 }

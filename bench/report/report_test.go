@@ -165,6 +165,17 @@ func TestTemplate(t *testing.T) {
 	}
 }
 
+func TestLoaded(t *testing.T) {
+	run := sample(t) // 2 cores, 1-minute loads 0.1 … 0.6
+	if run.Loaded() {
+		t.Errorf("sample counted as loaded (max %v)", run.MaxLoad())
+	}
+	run.Blocks[2].Load = "9.50 3.00 1.00"
+	if !run.Loaded() || run.MaxLoad() != 9.5 {
+		t.Errorf("a block at load 9.5 on 2 cores: loaded %v, max %v", run.Loaded(), run.MaxLoad())
+	}
+}
+
 func TestNum(t *testing.T) {
 	for v, want := range map[float64]string{1234567: "1,234,567", 123.4: "123", 12.34: "12.3", 1.234: "1.23", 0.1234: "0.123", 0: "0", -1500: "-1,500"} {
 		if got := num(v); got != want {
