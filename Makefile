@@ -2,7 +2,7 @@
 #   make quickstart   runs the main job (the quickstart example on the embedded default)
 #   make test         runs the whole test suite, provisioning MariaDB, Redis and
 #                     the npm verifiers when they are missing
-.PHONY: quickstart test test-short vet bench bench-report bench-report-short
+.PHONY: quickstart test test-short vet bench bench-report bench-report-short bench-render
 
 quickstart:
 	go run ./examples/quickstart
@@ -34,3 +34,8 @@ bench-report:
 # bench/results/short/, docs/performance.md untouched.
 bench-report-short:
 	bash bench/run.sh -short
+
+# Re-renders docs/performance.md from the committed results, running nothing
+# (after editing bench/performance.md.tmpl or bench/report).
+bench-render:
+	bash bench/run.sh -render

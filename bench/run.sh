@@ -7,6 +7,8 @@
 #   bench/run.sh -short   small benchtimes (a few minutes), to try the harness:
 #                         results and doc in bench/results/short/ (never
 #                         docs/performance.md)
+#   bench/run.sh -render  no benchmarks: re-render docs/performance.md from
+#                         bench/results/latest.txt (after editing the template)
 #
 # It provisions what it needs: a MariaDB of its own (scripts/mariadb-up.sh on
 # port $CREDSHARE_BENCH_MARIADB_PORT, default 3318, in a fresh directory),
@@ -18,10 +20,12 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mode=full out=bench/results doc=docs/performance.md rounds=100
-if [[ "${1:-}" == "-short" ]]; then
+if [[ "${1:-}" == "-render" ]]; then
+	exec go run ./bench/report -results bench/results/latest.txt -template bench/performance.md.tmpl -o docs/performance.md
+elif [[ "${1:-}" == "-short" ]]; then
 	mode=short out=bench/results/short doc=bench/results/short/performance.md rounds=10
 elif [[ -n "${1:-}" ]]; then
-	echo "usage: bench/run.sh [-short]" >&2
+	echo "usage: bench/run.sh [-short | -render]" >&2
 	exit 2
 fi
 mkdir -p "$out"

@@ -10,6 +10,10 @@ import (
 // num writes v with thousands separators and about three significant
 // digits: 1,234,567 · 12,345 · 123 · 12.3 · 1.23 · 0.123.
 func num(v float64) string {
+	// Round to three significant digits first, so 99.98 reads 100, not 100.0.
+	if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64); err == nil && math.Abs(v) < 100 {
+		v = r
+	}
 	a := math.Abs(v)
 	switch {
 	case a >= 100 || v == math.Trunc(v):

@@ -177,7 +177,7 @@ func TestLoaded(t *testing.T) {
 }
 
 func TestNum(t *testing.T) {
-	for v, want := range map[float64]string{1234567: "1,234,567", 123.4: "123", 12.34: "12.3", 1.234: "1.23", 0.1234: "0.123", 0: "0", -1500: "-1,500"} {
+	for v, want := range map[float64]string{1234567: "1,234,567", 123.4: "123", 12.34: "12.3", 1.234: "1.23", 0.1234: "0.123", 0: "0", -1500: "-1,500", 99.98: "100", 9.999: "10", 0.9999: "1"} {
 		if got := num(v); got != want {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}
