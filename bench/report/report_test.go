@@ -188,3 +188,43 @@ func TestNum(t *testing.T) {
 		}
 	}
 }
+
+// TestSetFile keeps bench/set.txt, the template and Headline consistent:
+// every line has its six fields and names a package directory that exists,
+// every area of the set has a section in the template, and every headline
+// row points at an area that is run.
+func TestSetFile(t *testing.T) {
+	set, err := os.ReadFile("../set.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := os.ReadFile("../performance.md.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	areas := map[string]bool{"peers": true} // run.sh runs the node peers itself
+	for i, line := range strings.Split(string(set), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 6 {
+			t.Errorf("set.txt line %d: %d fields, want 6: %q", i+1, len(f), line)
+			continue
+		}
+		areas[f[0]] = true
+		if st, err := os.Stat("../../" + f[1]); err != nil || !st.IsDir() {
+			t.Errorf("set.txt line %d: no package directory %s", i+1, f[1])
+		}
+	}
+	for a := range areas {
+		if !strings.Contains(string(tmpl), `{{raw "`+a+`"}}`) {
+			t.Errorf("area %q has no {{raw %q}} in the template", a, a)
+		}
+	}
+	for _, r := range Headline {
+		if !areas[r.Area] {
+			t.Errorf("headline row %q: area %q is not in set.txt", r.What, r.Area)
+		}
+	}
+}
