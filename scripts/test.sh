@@ -45,26 +45,33 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' 
 if [ -n "$unformatted" ]; then echo "gofmt needed on:" >&2; echo "$unformatted" >&2; exit 1; fi
 
 # The repository's modules (go.work): the core and the heavy adapters, the
-# command, the examples and the integration tests. Each is checked on its
-# own (GOWORK=off, its replace directives pointing at its siblings), as a
-# user of that module builds it.
+# command, the examples and the integration tests. Each module's go.mod and
+# go.sum must be tidy on its own (GOWORK=off, its replace directives
+# pointing at its siblings), as a user of that module builds it; vet,
+# staticcheck and the tests then run once over every module's packages in
+# workspace mode, so shared packages are analysed once and test binaries of
+# all modules run in parallel.
 modules=$(go list -m -f '{{.Dir}}')
+pkgs=()
+for dir in $modules; do
+	rel=${dir#"$root"}; rel=.${rel}
+	step "$rel: go mod tidy -diff"
+	(cd "$dir" && GOWORK=off go mod tidy -diff)
+	pkgs+=("$rel/...")
+done
 staticcheck_version=${STATICCHECK_VERSION:-v0.8.2}
 # Pinned here rather than as a tool dependency in go.mod, so that library
 # users do not inherit it in their module graph.
 staticcheck=(go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version")
 
-for dir in $modules; do
-	rel=${dir#"$root"}; rel=.${rel}
-	step "$rel: go mod tidy -diff, go vet, staticcheck"
-	(cd "$dir" && GOWORK=off go mod tidy -diff && GOWORK=off go vet ./... && GOWORK=off "${staticcheck[@]}" ./...)
-done
+step "go vet (every module)"
+go vet "${pkgs[@]}"
 
-for dir in $modules; do
-	rel=${dir#"$root"}; rel=.${rel}
-	step "$rel: go test -race ./..."
-	(cd "$dir" && GOWORK=off go test -race -timeout 20m -count=1 ./...)
-done
+step "staticcheck (every module)"
+"${staticcheck[@]}" "${pkgs[@]}"
+
+step "go test -race (every module)"
+go test -race -timeout 20m -count=1 "${pkgs[@]}"
 
 for mod in $(find interop -name go.mod -not -path '*/node_modules/*' 2>/dev/null | sort); do
 	dir=$(dirname "$mod")

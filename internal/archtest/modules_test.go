@@ -97,7 +97,8 @@ func TestCoreModuleRequirements(t *testing.T) {
 // workspace's modules, tests them all.
 func TestEveryModuleInTheWorkspace(t *testing.T) {
 	root := repoRoot(t)
-	cmd := exec.Command("go", "work", "edit", "-json")
+	// The file is named, so that GOWORK=off (scripts/test.sh) does not hide it.
+	cmd := exec.Command("go", "work", "edit", "-json", filepath.Join(root, "go.work"))
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
