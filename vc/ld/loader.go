@@ -78,6 +78,8 @@ type Loader struct {
 	mu    sync.Mutex
 	cache map[string]*list.Element
 	lru   *list.List
+
+	fast fastState
 }
 
 type cached struct {
@@ -138,7 +140,8 @@ func New(cfg Config) (*Loader, error) {
 		return nil, fmt.Errorf("ld: bundled contexts: %w", err)
 	}
 	l := &Loader{local: base, allow: map[string]bool{}, client: cfg.Client, max: cfg.MaxSize, size: cfg.CacheSize,
-		cache: map[string]*list.Element{}, lru: list.New()}
+		cache: map[string]*list.Element{}, lru: list.New(),
+		fast: fastState{top: map[string]*actx{}, iris: map[string]bool{}}}
 	if len(cfg.Contexts) > 0 {
 		l.local = make(map[string]any, len(base)+len(cfg.Contexts))
 		for k, v := range base {
@@ -352,6 +355,17 @@ func (l *Loader) Canonicalize(ctx context.Context, doc any) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("ld: canonicalising: %w", err)
 	}
+	switch quads, err := l.fastQuads(ctx, doc); {
+	case err == nil:
+		return l.canonical(ctx, quads)
+	case !errors.Is(err, errSlow):
+		return "", fmt.Errorf("ld: canonicalising: %w", err) // ctx's error
+	}
+	return l.slowCanonicalize(ctx, doc)
+}
+
+// slowCanonicalize is Canonicalize by json-gold's expansion and toRDF.
+func (l *Loader) slowCanonicalize(ctx context.Context, doc any) (string, error) {
 	opts := l.options(ctxLoader{l: l, ctx: ctx})
 	expanded, err := gold.NewJsonLdProcessor().Expand(doc, opts)
 	if err != nil {
@@ -380,6 +394,11 @@ func (l *Loader) Canonicalize(ctx context.Context, doc any) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return l.canonical(ctx, quads)
+}
+
+// canonical runs rdfc on quads.
+func (l *Loader) canonical(ctx context.Context, quads []rdfc.Quad) (string, error) {
 	out, err := rdfc.Canonicalize(ctx, quads, l.canon)
 	switch {
 	case err == nil:
