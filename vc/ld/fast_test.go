@@ -3,6 +3,7 @@ package ld_test
 import (
 	"context"
 	"encoding/json"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,5 +97,50 @@ func TestFastPathMatchesGold(t *testing.T) {
 		if again, _, _ := l.FastCanonical(ctx, d); again != want {
 			t.Errorf("%s: second run differs", name)
 		}
+	}
+}
+
+// BenchmarkCanonicalize canonicalises the test credentials and proof
+// configurations (the fast path; json-gold's with /gold).
+func BenchmarkCanonicalize(b *testing.B) {
+	ctx := context.Background()
+	l := ld.Default()
+	corpus := fastCorpus(b)
+	for _, name := range []string{"vc2", "vc1+ed25519-2020", "proof/eddsa-rdfc-2022"} {
+		d := corpus[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				if _, err := l.Canonicalize(ctx, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu)
+		})
+		b.Run(name+"/gold", func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				if _, err := l.SlowCanonical(ctx, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu)
+		})
+	}
+}
+
+// cpuTime is the process's user+system CPU time: on a shared machine
+// ns/op mostly measures the wait for a core, CPU time per op does not.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, start time.Duration) {
+	if d := cpuTime() - start; d > 0 {
+		b.ReportMetric(float64(d.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 }
