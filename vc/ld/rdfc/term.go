@@ -142,6 +142,11 @@ func appendUCHAR(b []byte, r rune) []byte {
 // points outside XML 1.1's Char; everything else as itself. Invalid UTF-8
 // is written as U+FFFD.
 func appendString(b []byte, s string) []byte {
+	// Most lexical forms need no escape: copy them whole (measured: byte
+	// by byte appending was a fifth of rdfc's time on a credential).
+	if plainASCII(s, &stringPlain) {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c < 0x7F && c != '"' && c != '\\' {
@@ -190,6 +195,9 @@ func appendString(b []byte, s string) []byte {
 // written as UCHAR, so no IRI can end the term early or forge another
 // statement. Invalid UTF-8 is written as U+FFFD.
 func appendIRI(b []byte, s string) []byte {
+	if plainASCII(s, &iriPlain) {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -236,4 +244,28 @@ func validLanguage(s string) bool {
 		}
 	}
 	return run > 0
+}
+
+// stringPlain and iriPlain say which bytes a literal's lexical form and an
+// IRI hold as themselves: printable ASCII, less what each escapes.
+var stringPlain, iriPlain = func() (s, i [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		s[c], i[c] = true, true
+	}
+	s[' '] = true
+	s['"'], s['\\'] = false, false
+	for _, c := range "<>\"{}|^`\\" {
+		i[c] = false
+	}
+	return s, i
+}()
+
+// plainASCII reports whether every byte of s is plain in table t.
+func plainASCII(s string, t *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !t[s[i]] {
+			return false
+		}
+	}
+	return true
 }
