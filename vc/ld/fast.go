@@ -622,6 +622,9 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 			return rdfc.Term{}, errSlow
 		}
 	}
+	if len(typeKeys) > 1 {
+		return rdfc.Term{}, errSlow // "type" and "@type": json-gold keeps one
+	}
 	slices.Sort(types)
 	for _, t := range types {
 		if d, ok := ts.terms[t]; ok && d.hasScoped {

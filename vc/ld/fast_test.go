@@ -3,6 +3,7 @@ package ld_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -143,4 +144,119 @@ func reportCPU(b *testing.B, start time.Duration) {
 	if d := cpuTime() - start; d > 0 {
 		b.ReportMetric(float64(d.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
+}
+
+// mutate changes d (a decoded JSON document) as ops say: each op picks a
+// node object by index and does one of a few things to it — set its
+// types, add a nested object or an array, a language-tagged or typed
+// value, an @id, a scalar of another kind, remove a property.
+func mutate(d any, ops []byte) any {
+	var nodes []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			nodes = append(nodes, x)
+			for _, k := range sortedKeys(x) {
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	keys := []string{"name", "description", "type", "id", "image", "achievement", "credentialSubject", "evidence",
+		"alignment", "result", "narrative", "tag", "issuer", "validFrom", "issuanceDate", "expirationDate", "url",
+		"favouriteColour", "https://example.org/p", "schema:name", "xsd:string", "@type", "@id", "@value", "@list",
+		"@graph", "@context", "credentialStatus", "proof", "endorsement", "creator", "resultDescription", "source",
+		"dc:title", "cred:issuer", "sec:proof", "inLanguage", "@language", "identifier"}
+	types := []any{"Achievement", "Profile", "OpenBadgeCredential", "VerifiableCredential", "Evidence", "Image",
+		"MadeUp", "https://example.org/T", "_:b1", "xsd:dateTime", "AchievementSubject", "Result", "Alignment",
+		"IdentityObject", "EndorsementCredential", "DataIntegrityProof", "Ed25519Signature2020", "BitstringStatusListEntry",
+		"StatusList2021Entry", "Criteria", "ResultDescription", "@json", "schema:Thing"}
+	ids := []any{"https://example.org/x", "urn:uuid:1", "relative", "_:b0", "http://exa mple/x", "did:example:1#k",
+		"https://example.org/a?b=c#d", "http://[::1]/x", "mailto:a@example.org", "http:/x", "https://é.example/ü",
+		"https://example.org/<x>", "", "schema:Thing", "https://example.org/x"}
+	scalars := []any{"text", "", 0.0, 1.0, -7.0, 1.5, 1e21, 1e20, true, false, nil, "2026-01-02T03:04:05Z",
+		"line\nbreak \"quoted\" \\ \u0001", "https://example.org/y", "ü\uFFFE"}
+	for i := 0; i+2 < len(ops); i += 3 {
+		nodes = nodes[:0]
+		walk(d)
+		if len(nodes) == 0 {
+			return d
+		}
+		n := nodes[int(ops[i])%len(nodes)]
+		k := keys[int(ops[i+1])%len(keys)]
+		a := int(ops[i+2])
+		switch a % 9 {
+		case 0:
+			n["type"] = []any{types[a/9%len(types)], types[(a/3)%len(types)]}
+		case 1:
+			n[k] = map[string]any{"type": types[a/9%len(types)], "name": "nested", "id": ids[a/9%len(ids)]}
+		case 2:
+			n[k] = []any{scalars[a/9%len(scalars)], scalars[(a/5)%len(scalars)], map[string]any{"name": "x"}}
+		case 3:
+			n[k] = map[string]any{"@value": "hello", "@language": "en"}
+		case 4:
+			n[k] = map[string]any{"@value": "2020-01-01", "@type": "xsd:date"}
+		case 5:
+			n["id"] = ids[a/9%len(ids)]
+		case 6:
+			n[k] = scalars[a/9%len(scalars)]
+		case 7:
+			delete(n, k)
+		case 8:
+			n[k] = []any{[]any{"nested"}, ids[a/9%len(ids)]}
+		}
+	}
+	return d
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// FuzzFastPath: whenever the fast path takes a (mutated) document, its
+// canonical N-Quads are json-gold's, and json-gold accepts the document
+// too; the fast path never takes a document json-gold refuses.
+func FuzzFastPath(f *testing.F) {
+	corpus := fastCorpus(f)
+	names := sortedKeys(corpus)
+	for i := range names {
+		f.Add(uint8(i), []byte{})
+		f.Add(uint8(i), []byte{0, 1, 0, 3, 2, 1, 5, 0, 5})
+		f.Add(uint8(i), []byte{2, 3, 9, 1, 4, 18, 4, 5, 2})
+	}
+	ctx := context.Background()
+	l := ld.Default()
+	f.Fuzz(func(t *testing.T, pick uint8, ops []byte) {
+		if len(ops) > 60 {
+			return
+		}
+		b, _ := json.Marshal(corpus[names[int(pick)%len(names)]])
+		var d any
+		_ = json.Unmarshal(b, &d)
+		d = mutate(d, ops)
+		got, ok, err := l.FastCanonical(ctx, d)
+		if !ok {
+			return
+		}
+		want, werr := l.SlowCanonical(ctx, d)
+		if werr != nil {
+			t.Fatalf("the fast path took a document json-gold refuses (%v); fast: %v", werr, err)
+		}
+		if err != nil {
+			t.Fatalf("fast path: %v (json-gold accepts)", err)
+		}
+		if got != want {
+			db, _ := json.Marshal(d)
+			t.Fatalf("document %s\nfast path\n%s\njson-gold\n%s", db, got, want)
+		}
+	})
 }

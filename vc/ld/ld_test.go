@@ -187,3 +187,18 @@ func TestCanonicalizeHonoursContext(t *testing.T) {
 	}
 	t.Logf("unbounded budget, 50ms deadline: returned after %v", time.Since(start))
 }
+
+// TestGoldPanicIsAnError: json-gold panics on a scalar as the value of an
+// @graph container property (found by FuzzFastPath); Canonicalize
+// returns ErrContext instead of crashing.
+func TestGoldPanicIsAnError(t *testing.T) {
+	l := ld.Default()
+	for _, s := range []string{
+		`{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential"],"issuer":{"id":"did:example:1","proof":1.5},"credentialSubject":{"id":"did:example:2"}}`,
+		`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2","proof":{"@value":"x","@language":"en"}}}`,
+	} {
+		if _, err := l.Canonicalize(context.Background(), doc(t, s)); !errors.Is(err, vc.ErrContext) {
+			t.Errorf("got %v, want ErrContext", err)
+		}
+	}
+}

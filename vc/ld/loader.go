@@ -365,7 +365,17 @@ func (l *Loader) Canonicalize(ctx context.Context, doc any) (string, error) {
 }
 
 // slowCanonicalize is Canonicalize by json-gold's expansion and toRDF.
-func (l *Loader) slowCanonicalize(ctx context.Context, doc any) (string, error) {
+//
+// json-gold panics on some documents (a scalar or a value object as the
+// value of an @graph container property, such as "proof": 1.5 in a
+// nested object; found by FuzzFastPath): a panic in it is an ErrContext
+// error, not a crash of the verifier.
+func (l *Loader) slowCanonicalize(ctx context.Context, doc any) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", vc.Errorf(vc.ErrContext, "ld: json-gold failed on the document: %v", r)
+		}
+	}()
 	opts := l.options(ctxLoader{l: l, ctx: ctx})
 	expanded, err := gold.NewJsonLdProcessor().Expand(doc, opts)
 	if err != nil {
