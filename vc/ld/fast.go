@@ -38,20 +38,23 @@ import (
 // it with json-gold's expand + toRDF on the test credentials and variants.
 //
 // Bounds. Contexts come from the Loader's own fixed documents only (never
-// from an allowed remote host, never from the document), so nothing a
-// document says can enter the caches: the compiled top-level contexts
+// from an allowed remote host, never inline in the document), so nothing
+// a document says can enter the caches — it can only choose which of the
+// Loader's own contexts are compiled: the compiled top-level contexts
 // (keyed by the exact list of context URLs) and the contexts derived from
-// them by type- and property-scoped contexts (keyed by the term definition
-// they come from) are bounded in number (maxCompiled), and so is the IRI
-// check cache (maxIRICache). Work on one document — values visited,
-// context terms copied — is counted against fastWork, and ctx is checked
-// every ctxEvery units.
+// them by type- and property-scoped contexts (keyed by the parent context
+// and the term definition they come from) are bounded in number (maxTop,
+// maxDerived; see generation), and so is the IRI check cache
+// (maxIRICache), which only holds results of a pure function. Work on one
+// document — values visited, context terms copied — is counted against
+// fastWork, and ctx is checked every ctxEvery units.
 
 // errSlow says: use the json-gold path.
 var errSlow = errors.New("ld: fast path not applicable")
 
 const (
-	maxCompiled = 256
+	maxTop      = 64  // compiled top-level contexts in one generation
+	maxDerived  = 512 // contexts derived from them (type- and property-scoped) in one generation
 	maxIRICache = 4096
 	fastWork    = 1 << 20
 	ctxEvery    = 1024
@@ -87,8 +90,19 @@ type actx struct {
 	hasVocab bool
 	prev     *actx // the context before a non-propagated (type-scoped) one
 
-	mu      sync.Mutex
+	gen     *generation // the cache generation holding a; nil if a is not cached
+	mu      sync.RWMutex
 	derived map[deriveKey]*actx
+}
+
+// generation is one filling of the context caches. When a limit is
+// reached the Loader starts a new generation and the old one is dropped
+// with everything derived from it: a flood of unusual context lists costs
+// recompilation, never unbounded memory, and cannot keep a template's
+// contexts out of the cache for good.
+type generation struct {
+	top     map[string]*actx // by the document's context URLs, joined by "\n"
+	derived int              // contexts in the derived memos of this generation
 }
 
 type deriveKey struct {
@@ -98,9 +112,8 @@ type deriveKey struct {
 
 // fastState is the per-Loader state of the fast path.
 type fastState struct {
-	mu       sync.Mutex
-	top      map[string]*actx // by the document's context URLs, joined by "\n"
-	compiled int              // contexts in top and in every derived memo
+	mu  sync.Mutex
+	gen *generation
 
 	iriMu sync.RWMutex
 	iris  map[string]bool // http(s) IRI → json-gold keeps it (gold.IsURL)
@@ -146,13 +159,13 @@ func (l *Loader) topContext(w *work, c any) (*actx, error) {
 		return nil, errSlow
 	}
 	for _, u := range urls {
-		if _, ok := l.local[u]; !ok {
+		if _, ok := l.local[u]; !ok || strings.Contains(u, "\n") {
 			return nil, errSlow // an allowed remote context: never cached
 		}
 	}
 	key := strings.Join(urls, "\n")
 	l.fast.mu.Lock()
-	a, ok := l.fast.top[key]
+	a, ok := l.fast.gen.top[key]
 	l.fast.mu.Unlock()
 	if ok {
 		return a, nil
@@ -166,23 +179,26 @@ func (l *Loader) topContext(w *work, c any) (*actx, error) {
 	}
 	l.fast.mu.Lock()
 	defer l.fast.mu.Unlock()
-	if old, ok := l.fast.top[key]; ok {
+	if old, ok := l.fast.gen.top[key]; ok {
 		return old, nil
 	}
-	if l.fast.compiled < maxCompiled {
-		l.fast.top[key] = a
-		l.fast.compiled++
+	if len(l.fast.gen.top) >= maxTop {
+		l.fast.gen = newGeneration()
 	}
+	a.gen = l.fast.gen
+	l.fast.gen.top[key] = a
 	return a, nil
 }
+
+func newGeneration() *generation { return &generation{top: map[string]*actx{}} }
 
 // derive returns the context d's scoped context makes of a: type-scoped
 // (not propagated) or property-scoped (overriding protected terms).
 func (l *Loader) derive(w *work, a *actx, d *tdef, typeScope bool) (*actx, error) {
 	k := deriveKey{d, typeScope}
-	a.mu.Lock()
+	a.mu.RLock()
 	r, ok := a.derived[k]
-	a.mu.Unlock()
+	a.mu.RUnlock()
 	if ok {
 		return r, nil
 	}
@@ -194,12 +210,16 @@ func (l *Loader) derive(w *work, a *actx, d *tdef, typeScope bool) (*actx, error
 		r.prev = a
 	}
 	l.fast.mu.Lock()
-	full := l.fast.compiled >= maxCompiled
-	if !full {
-		l.fast.compiled++
+	keep := a.gen != nil && a.gen == l.fast.gen
+	if keep && a.gen.derived >= maxDerived {
+		l.fast.gen, keep = newGeneration(), false
+	}
+	if keep {
+		a.gen.derived++
+		r.gen = a.gen
 	}
 	l.fast.mu.Unlock()
-	if !full {
+	if keep {
 		a.mu.Lock()
 		if old, ok := a.derived[k]; ok {
 			r = old
@@ -513,9 +533,10 @@ func (l *Loader) keepIRI(s string) bool {
 	}
 	ok = absoluteIRI(s) && (!strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") || gold.IsURL(s))
 	l.fast.iriMu.Lock()
-	if len(l.fast.iris) < maxIRICache {
-		l.fast.iris[s] = ok
+	if len(l.fast.iris) >= maxIRICache {
+		l.fast.iris = make(map[string]bool, maxIRICache) // start again: the results are pure
 	}
+	l.fast.iris[s] = ok
 	l.fast.iriMu.Unlock()
 	return ok
 }
@@ -550,6 +571,11 @@ func (e *emitter) blank() (rdfc.Term, error) {
 // fastQuads converts doc to RDF by the fast path, or fails with errSlow
 // (or ctx's error).
 func (l *Loader) fastQuads(ctx context.Context, doc any) ([]rdfc.Quad, error) {
+	return l.fastQuadsWithin(ctx, doc, fastWork)
+}
+
+// fastQuadsWithin is fastQuads with a work budget.
+func (l *Loader) fastQuadsWithin(ctx context.Context, doc any, budget int) ([]rdfc.Quad, error) {
 	m, ok := doc.(map[string]any)
 	if !ok {
 		return nil, errSlow
@@ -558,7 +584,10 @@ func (l *Loader) fastQuads(ctx context.Context, doc any) ([]rdfc.Quad, error) {
 	if !ok {
 		return nil, errSlow
 	}
-	w := &work{ctx: ctx, left: fastWork}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w := &work{ctx: ctx, left: budget}
 	a, err := l.topContext(w, c)
 	if err != nil {
 		return nil, err
@@ -625,6 +654,9 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 	if len(typeKeys) > 1 {
 		return rdfc.Term{}, errSlow // "type" and "@type": json-gold keeps one
 	}
+	if err := e.w.charge(len(types)); err != nil {
+		return rdfc.Term{}, err
+	}
 	slices.Sort(types)
 	for _, t := range types {
 		if d, ok := ts.terms[t]; ok && d.hasScoped {
@@ -688,7 +720,7 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 		if x == "@id" || x == "@type" {
 			continue
 		}
-		if x == "" || strings.HasPrefix(x, "@") {
+		if k == "" || x == "" || strings.HasPrefix(x, "@") {
 			return rdfc.Term{}, errSlow // undefined term (safe mode), other keywords
 		}
 		p, err := e.iri(x)

@@ -141,7 +141,7 @@ func New(cfg Config) (*Loader, error) {
 	}
 	l := &Loader{local: base, allow: map[string]bool{}, client: cfg.Client, max: cfg.MaxSize, size: cfg.CacheSize,
 		cache: map[string]*list.Element{}, lru: list.New(),
-		fast: fastState{top: map[string]*actx{}, iris: map[string]bool{}}}
+		fast: fastState{gen: newGeneration(), iris: map[string]bool{}}}
 	if len(cfg.Contexts) > 0 {
 		l.local = make(map[string]any, len(base)+len(cfg.Contexts))
 		for k, v := range base {
