@@ -618,9 +618,13 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 			return rdfc.Term{}, err
 		}
 	}
-	// Type-scoped contexts, in lexicographical order of the types.
+	// Type-scoped contexts, in lexicographical order of the types. Each
+	// key is expanded once here (and again only if a type-scoped context
+	// applies): the profile showed the repeated lookups.
 	ts := a
 	var types, typeKeys []string
+	var stack [24]entry
+	ents := stack[:0]
 	for k, v := range m {
 		if k == "@context" {
 			if !top {
@@ -632,6 +636,7 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 		if err != nil {
 			return rdfc.Term{}, err
 		}
+		ents = append(ents, entry{k, v, x})
 		if x != "@type" {
 			continue
 		}
@@ -666,16 +671,21 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 			}
 		}
 	}
+	if a != ts {
+		for i := range ents {
+			x, err := a.expandIRI(e.w, e.l, ents[i].k, true, nil, nil, false, false)
+			if err != nil {
+				return rdfc.Term{}, err
+			}
+			if (x == "@type") != (ents[i].x == "@type") {
+				return rdfc.Term{}, errSlow // a type-scoped context redefined what is @type
+			}
+			ents[i].x = x
+		}
+	}
 	var subject rdfc.Term
-	for k, v := range m {
-		if k == "@context" {
-			continue
-		}
-		x, err := a.expandIRI(e.w, e.l, k, true, nil, nil, false, false)
-		if err != nil {
-			return rdfc.Term{}, err
-		}
-		if x == "@id" {
+	for _, en := range ents {
+		if x, v := en.x, en.v; x == "@id" {
 			s, ok := v.(string)
 			if !ok || subject.Kind != rdfc.KindNone {
 				return rdfc.Term{}, errSlow
@@ -706,17 +716,8 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 		}
 		e.quads = append(e.quads, rdfc.Quad{Subject: subject, Predicate: rdfc.IRI(rdfType), Object: o})
 	}
-	for k, v := range m {
-		if k == "@context" {
-			continue
-		}
-		x, err := a.expandIRI(e.w, e.l, k, true, nil, nil, false, false)
-		if err != nil {
-			return rdfc.Term{}, err
-		}
-		if (x == "@type") != slices.Contains(typeKeys, k) {
-			return rdfc.Term{}, errSlow // a type-scoped context redefined what is @type
-		}
+	for _, en := range ents {
+		k, v, x := en.k, en.v, en.x
 		if x == "@id" || x == "@type" {
 			continue
 		}
@@ -756,6 +757,13 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 		}
 	}
 	return subject, nil
+}
+
+// entry is a key of a node object, its value and its expansion.
+type entry struct {
+	k string
+	v any
+	x string
 }
 
 // isID reports whether m's one key expands to @id.

@@ -119,7 +119,7 @@ func BenchmarkCanonicalize(b *testing.B) {
 			}
 			reportCPU(b, cpu)
 		})
-		b.Run(name+"/gold", func(b *testing.B) {
+		b.Run("gold:"+name, func(b *testing.B) {
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {

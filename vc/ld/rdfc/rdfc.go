@@ -207,7 +207,7 @@ func (s *state) load(dataset []Quad) error {
 	// Serialized IRIs, by IRI: predicates, types and datatypes repeat
 	// (measured: serializing every term afresh was half of load's time
 	// and most of rdfc's allocations on a credential).
-	iris := map[string]string{}
+	iris := make(map[string]string, len(dataset)/2+1)
 	s.quads = make([]iquad, 0, len(dataset))
 	var key []byte
 	for i, q := range dataset {
