@@ -33,6 +33,7 @@ type Config struct {
 // for concurrent use.
 type Issuer struct {
 	cfg Config
+	jwt *jwt.Signer
 }
 
 // New validates cfg and returns an Issuer.
@@ -59,7 +60,11 @@ func New(cfg Config) (*Issuer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Issuer{cfg: cfg}, nil
+	j, err := jwt.NewSigner(cfg.Signer)
+	if err != nil {
+		return nil, err
+	}
+	return &Issuer{cfg: cfg, jwt: j}, nil
 }
 
 // IssuerID returns the DID of the signer's verification method.
@@ -90,19 +95,23 @@ func (i *Issuer) IssueWith(ctx context.Context, c *vc.Credential, format, suite 
 	if len(c.Proof) > 0 {
 		return nil, vc.Errorf(vc.ErrInvalid, "issuer: the credential already has a proof")
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, vc.Wrap(vc.ErrInvalid, err, "issuer: encoding")
-	}
 	switch format {
 	case "", vc.FormatLDP:
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, vc.Wrap(vc.ErrInvalid, err, "issuer: encoding")
+		}
 		return proof.Sign(ctx, b, i.cfg.Signer, proof.Options{Suite: suite, Created: i.cfg.Now(), Loader: i.cfg.Loader})
 	case vc.FormatJWT:
-		tok, err := jwt.Sign(ctx, b, i.cfg.Signer)
+		tok, err := i.jwt.SignCredential(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(tok)
+		// A compact JWS is base64url and dots: quoting needs no escapes.
+		out := make([]byte, 0, len(tok)+2)
+		out = append(out, '"')
+		out = append(out, tok...)
+		return append(out, '"'), nil
 	}
 	return nil, vc.Errorf(vc.ErrUnsupported, "issuer: format %q", format)
 }
