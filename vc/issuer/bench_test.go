@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -103,5 +104,40 @@ func cpuTime() time.Duration {
 func reportCPU(b *testing.B, start time.Duration) {
 	if d := cpuTime() - start; d > 0 {
 		b.ReportMetric(float64(b.N)/d.Seconds(), "ops/cpu-s")
+	}
+}
+
+// BenchmarkBulk issues a class of 64 credentials per op with IssueAll
+// (Workers = GOMAXPROCS, so -cpu sets the pool) and reports credentials
+// per wall-clock second, which should grow with -cpu (e.g. -cpu 1,2) on
+// an otherwise idle machine, and per CPU-second, which should not fall.
+func BenchmarkBulk(b *testing.B) {
+	ctx := context.Background()
+	is, d := benchIssuer(b)
+	for _, bc := range []struct {
+		name, format, suite string
+		v                   vc.Version
+	}{
+		{"VC-JWT/vc1", vc.FormatJWT, "", vc.V1},
+		{"eddsa-rdfc-2022/vc2", vc.FormatLDP, proof.SuiteEddsaRdfc2022, vc.V2},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			creds := class(b, d, 64, bc.v)
+			o := issuer.BulkOptions{Format: bc.format, Suite: bc.suite}
+			b.ReportAllocs()
+			cpu, start := cpuTime(), time.Now()
+			for b.Loop() {
+				for _, r := range is.IssueAll(ctx, slices.Values(creds), o) {
+					if r.Err != nil {
+						b.Fatal(r.Err)
+					}
+				}
+			}
+			n := float64(b.N * len(creds))
+			b.ReportMetric(n/time.Since(start).Seconds(), "creds/s")
+			if d := cpuTime() - cpu; d > 0 {
+				b.ReportMetric(n/d.Seconds(), "creds/cpu-s")
+			}
+		})
 	}
 }

@@ -239,6 +239,8 @@ type Token struct {
 
 	signingInput string // header.payload, as received
 	sig          []byte
+	// top holds the members of Credential, when Parse decoded them.
+	top map[string]json.RawMessage
 }
 
 // Parse decodes a VC-JWT without checking its signature. Only alg EdDSA is
@@ -301,7 +303,7 @@ func Parse(token string) (*Token, error) {
 	cred := claims["vc"]
 	if len(cred) == 0 || cred[0] != '{' {
 		if _, isCred := claims["credentialSubject"]; isCred {
-			t.Credential = payload
+			t.Credential, t.top = payload, claims
 			if iss, ok := claims["issuer"]; ok && t.Issuer == "" {
 				var x vc.Profile
 				if len(iss) > 0 && (iss[0] == '"' || iss[0] == '{') && json.Unmarshal(iss, &x) == nil {
@@ -312,7 +314,7 @@ func Parse(token string) (*Token, error) {
 		}
 		return nil, vc.Errorf(vc.ErrMalformed, `jwt: no "vc" claim`)
 	}
-	if t.Credential, err = fillFromClaims(cred, t); err != nil {
+	if t.Credential, t.top, err = fillFromClaims(cred, t); err != nil {
 		return nil, vc.Wrap(vc.ErrMalformed, err, "jwt: credential")
 	}
 	return t, nil
@@ -362,10 +364,10 @@ func clip(raw []byte) string {
 // fillFromClaims puts the registered claims into the credential cred (the
 // vc claim) where it lacks them (VC 1.1 §6.3.1 decoding); when it lacks
 // none, as in credshare's own tokens, cred is returned as it is.
-func fillFromClaims(cred json.RawMessage, t *Token) ([]byte, error) {
+func fillFromClaims(cred json.RawMessage, t *Token) ([]byte, map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(cred, &m); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	changed := false
 	set := func(k string, v any) {
@@ -391,21 +393,22 @@ func fillFromClaims(cred json.RawMessage, t *Token) ([]byte, error) {
 	if raw := m["credentialSubject"]; t.Subject != "" && len(raw) > 0 && raw[0] == '{' {
 		var s map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, has := s["id"]; !has {
 			s["id"], _ = json.Marshal(t.Subject)
 			b, err := json.Marshal(s)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			m["credentialSubject"], changed = b, true
 		}
 	}
 	if !changed {
-		return cred, nil
+		return cred, m, nil
 	}
-	return json.Marshal(m)
+	b, err := json.Marshal(m)
+	return b, m, err
 }
 
 // isV1 reports whether an @context array starts with the VC 1.1 context.
@@ -466,11 +469,8 @@ func Verify(ctx context.Context, token string, r vc.Resolver) (*Token, vc.Verifi
 		!ed25519.Verify(vm.PublicKey, unsafe.Slice(unsafe.StringData(t.signingInput), len(t.signingInput)), t.sig) {
 		return t, vm, vc.Errorf(vc.ErrProof, "jwt: signature: invalid")
 	}
-	var c struct {
-		Issuer vc.Profile `json:"issuer"`
-		ID     string     `json:"id"`
-	}
-	if err := json.Unmarshal(t.Credential, &c); err != nil {
+	c, err := t.issuerAndID()
+	if err != nil {
 		return t, vm, vc.Wrap(vc.ErrMalformed, err, "jwt: credential")
 	}
 	if c.Issuer.ID != t.Issuer {
@@ -480,4 +480,40 @@ func Verify(ctx context.Context, token string, r vc.Resolver) (*Token, vc.Verifi
 		return t, vm, vc.Errorf(vc.ErrProof, "jwt: jti differs from the credential's id")
 	}
 	return t, vm, nil
+}
+
+type issuerAndID struct {
+	Issuer vc.Profile `json:"issuer"`
+	ID     string     `json:"id"`
+}
+
+// issuerAndID reads the credential's issuer and id as vc.ParseCredential
+// does (encoding/json matches member names case-insensitively, the last
+// match winning). From the members Parse decoded when the credential has
+// exactly "issuer" and "id" and no case variant of them, as every real
+// one does; from the whole credential otherwise.
+func (t *Token) issuerAndID() (issuerAndID, error) {
+	var c issuerAndID
+	fast := t.top != nil
+	for k := range t.top {
+		if (k != "issuer" && strings.EqualFold(k, "issuer")) || (k != "id" && strings.EqualFold(k, "id")) {
+			fast = false
+			break
+		}
+	}
+	if !fast {
+		err := json.Unmarshal(t.Credential, &c)
+		return c, err
+	}
+	if raw, ok := t.top["issuer"]; ok {
+		if err := json.Unmarshal(raw, &c.Issuer); err != nil {
+			return c, err
+		}
+	}
+	if raw, ok := t.top["id"]; ok {
+		if err := json.Unmarshal(raw, &c.ID); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }
