@@ -131,7 +131,8 @@ func TestIssueAllStopOnError(t *testing.T) {
 	noLeak(t, before)
 }
 
-// A batch cancelled part-way yields a prefix of the input, in order,
+// A batch cancelled part-way yields a prefix of the input, in order (the
+// credentials in flight signed or failing with the context's error),
 // ending with the context's error, reads little past the cancellation and
 // leaves no goroutine behind.
 func TestIssueAllCancelMidBatch(t *testing.T) {
@@ -162,9 +163,6 @@ func TestIssueAllCancelMidBatch(t *testing.T) {
 			t.Fatalf("index %d, want %d", n, want)
 		}
 		want++
-		if last.Err != nil && r.Err == nil {
-			t.Fatalf("item %d signed after item %d failed: %v", n, n-1, last.Err)
-		}
 		last = r
 	}
 	if !errors.Is(last.Err, context.Canceled) {

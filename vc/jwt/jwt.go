@@ -239,8 +239,7 @@ type Token struct {
 
 	signingInput string // header.payload, as received
 	sig          []byte
-	// top holds the members of Credential, when Parse decoded them.
-	top map[string]json.RawMessage
+	cred         credMembers // of Credential
 }
 
 // Parse decodes a VC-JWT without checking its signature. Only alg EdDSA is
@@ -283,30 +282,55 @@ func Parse(token string) (*Token, error) {
 	if err := vc.CheckJSON(payload); err != nil {
 		return nil, err
 	}
-	var claims map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &claims); err != nil {
+	if !json.Valid(payload) {
+		return nil, vc.Errorf(vc.ErrMalformed, "jwt: the claims are not JSON")
+	}
+	var iss, sub, jti, cred, subjectClaim, issuerClaim []byte
+	var dates [3][]byte
+	var creds credMembers
+	err = walk(payload, func(k string, v []byte) {
+		switch k {
+		case "iss":
+			iss = v
+		case "sub":
+			sub = v
+		case "jti":
+			jti = v
+		case "nbf":
+			dates[0] = v
+		case "exp":
+			dates[1] = v
+		case "iat":
+			dates[2] = v
+		case "vc":
+			cred = v
+		case "credentialSubject":
+			subjectClaim = v
+		case "issuer":
+			issuerClaim = v
+		}
+		creds.see(k, v)
+	})
+	if err != nil {
 		return nil, vc.Wrap(vc.ErrMalformed, err, "jwt: claims")
 	}
-	t.Issuer, t.Subject, t.ID = str(claims["iss"]), str(claims["sub"]), str(claims["jti"])
-	for _, d := range [...]struct {
-		k   string
-		dst *time.Time
-	}{{"nbf", &t.NotBefore}, {"exp", &t.Expires}, {"iat", &t.IssuedAt}} {
-		if v, ok := claims[d.k]; ok {
-			tm, err := numericDate(v)
+	t.Issuer, t.Subject, t.ID = str(iss), str(sub), str(jti)
+	for n, dst := range [...]*time.Time{&t.NotBefore, &t.Expires, &t.IssuedAt} {
+		if dates[n] != nil {
+			tm, err := numericDate(dates[n])
 			if err != nil {
-				return nil, vc.Errorf(vc.ErrMalformed, "jwt: %s: %v", d.k, err)
+				return nil, vc.Errorf(vc.ErrMalformed, "jwt: %s: %v", [...]string{"nbf", "exp", "iat"}[n], err)
 			}
-			*d.dst = tm
+			*dst = tm
 		}
 	}
-	cred := claims["vc"]
 	if len(cred) == 0 || cred[0] != '{' {
-		if _, isCred := claims["credentialSubject"]; isCred {
-			t.Credential, t.top = payload, claims
-			if iss, ok := claims["issuer"]; ok && t.Issuer == "" {
+		if subjectClaim != nil {
+			// VC-JOSE: the payload is the credential.
+			t.Credential, t.cred = payload, creds
+			if issuerClaim != nil && t.Issuer == "" {
 				var x vc.Profile
-				if len(iss) > 0 && (iss[0] == '"' || iss[0] == '{') && json.Unmarshal(iss, &x) == nil {
+				if (issuerClaim[0] == '"' || issuerClaim[0] == '{') && json.Unmarshal(issuerClaim, &x) == nil {
 					t.Issuer = x.ID
 				}
 			}
@@ -314,10 +338,46 @@ func Parse(token string) (*Token, error) {
 		}
 		return nil, vc.Errorf(vc.ErrMalformed, `jwt: no "vc" claim`)
 	}
-	if t.Credential, t.top, err = fillFromClaims(cred, t); err != nil {
+	if t.Credential, t.cred, err = fillFromClaims(cred, t); err != nil {
 		return nil, vc.Wrap(vc.ErrMalformed, err, "jwt: credential")
 	}
 	return t, nil
+}
+
+// credMembers are the members of a credential object that Parse and
+// Verify look at, raw (nil when absent).
+type credMembers struct {
+	issuer, id, context, subject []byte
+	from, until, issued, expires []byte
+	// variant is set when a member's name differs only in case from
+	// "issuer" or "id": encoding/json's struct decoding, which
+	// vc.ParseCredential uses, would take it for that member.
+	variant bool
+}
+
+func (m *credMembers) see(k string, v []byte) {
+	switch k {
+	case "issuer":
+		m.issuer = v
+	case "id":
+		m.id = v
+	case "@context":
+		m.context = v
+	case "credentialSubject":
+		m.subject = v
+	case "validFrom":
+		m.from = v
+	case "validUntil":
+		m.until = v
+	case "issuanceDate":
+		m.issued = v
+	case "expirationDate":
+		m.expires = v
+	default:
+		if len(k) <= len("issuer") && (strings.EqualFold(k, "issuer") || strings.EqualFold(k, "id")) {
+			m.variant = true
+		}
+	}
 }
 
 // readHeader checks the protected header and keeps kid and typ.
@@ -346,7 +406,7 @@ func (t *Token) readHeader(b []byte) error {
 }
 
 // str is the string a raw JSON value holds, or "" when it is another type.
-func str(raw json.RawMessage) string {
+func str(raw []byte) string {
 	var s string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
 		return ""
@@ -362,18 +422,48 @@ func clip(raw []byte) string {
 }
 
 // fillFromClaims puts the registered claims into the credential cred (the
-// vc claim) where it lacks them (VC 1.1 §6.3.1 decoding); when it lacks
-// none, as in credshare's own tokens, cred is returned as it is.
-func fillFromClaims(cred json.RawMessage, t *Token) ([]byte, map[string]json.RawMessage, error) {
+// vc claim) where it lacks them (VC 1.1 §6.3.1 decoding). When it lacks
+// none, as in credshare's own tokens, cred is returned as it is, without
+// being decoded; otherwise it is decoded into a map, completed and encoded
+// again.
+func fillFromClaims(cred []byte, t *Token) ([]byte, credMembers, error) {
+	var m credMembers
+	if err := walk(cred, m.see); err != nil {
+		return nil, m, err
+	}
+	from, until := m.from, m.until
+	if isV1(m.context) {
+		from, until = m.issued, m.expires
+	}
+	lacks := (m.issuer == nil && t.Issuer != "") || (m.id == nil && t.ID != "") ||
+		(from == nil && !t.NotBefore.IsZero()) || (until == nil && !t.Expires.IsZero())
+	if !lacks && t.Subject != "" && len(m.subject) > 0 && m.subject[0] == '{' {
+		hasID := false
+		if err := walk(m.subject, func(k string, _ []byte) { hasID = hasID || k == "id" }); err != nil {
+			return nil, m, err
+		}
+		lacks = !hasID
+	}
+	if !lacks {
+		return cred, m, nil
+	}
+	b, err := fillMap(cred, t)
+	if err != nil {
+		return nil, m, err
+	}
+	m = credMembers{}
+	err = walk(b, m.see)
+	return b, m, err
+}
+
+// fillMap is fillFromClaims's slow path, for tokens (DIDKit's) whose vc
+// claim leaves the registered claims out.
+func fillMap(cred []byte, t *Token) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(cred, &m); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	changed := false
-	set := func(k string, v any) {
-		b, _ := json.Marshal(v)
-		m[k], changed = b, true
-	}
+	set := func(k string, v any) { m[k], _ = json.Marshal(v) }
 	if _, ok := m["issuer"]; !ok && t.Issuer != "" {
 		set("issuer", t.Issuer)
 	}
@@ -393,26 +483,22 @@ func fillFromClaims(cred json.RawMessage, t *Token) ([]byte, map[string]json.Raw
 	if raw := m["credentialSubject"]; t.Subject != "" && len(raw) > 0 && raw[0] == '{' {
 		var s map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if _, has := s["id"]; !has {
 			s["id"], _ = json.Marshal(t.Subject)
 			b, err := json.Marshal(s)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			m["credentialSubject"], changed = b, true
+			m["credentialSubject"] = b
 		}
 	}
-	if !changed {
-		return cred, m, nil
-	}
-	b, err := json.Marshal(m)
-	return b, m, err
+	return json.Marshal(m)
 }
 
 // isV1 reports whether an @context array starts with the VC 1.1 context.
-func isV1(raw json.RawMessage) bool {
+func isV1(raw []byte) bool {
 	if len(raw) == 0 || raw[0] != '[' {
 		return false
 	}
@@ -423,7 +509,7 @@ func isV1(raw json.RawMessage) bool {
 	return str(ctxs[0]) == vc.ContextV1
 }
 
-func numericDate(raw json.RawMessage) (time.Time, error) {
+func numericDate(raw []byte) (time.Time, error) {
 	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
 		return time.Time{}, vc.Errorf(vc.ErrMalformed, "not a number")
 	}
@@ -488,30 +574,23 @@ type issuerAndID struct {
 }
 
 // issuerAndID reads the credential's issuer and id as vc.ParseCredential
-// does (encoding/json matches member names case-insensitively, the last
-// match winning). From the members Parse decoded when the credential has
-// exactly "issuer" and "id" and no case variant of them, as every real
-// one does; from the whole credential otherwise.
+// would (encoding/json matches member names case-insensitively): from
+// the members Parse found when no name is a case variant of "issuer" or
+// "id", as in every real credential; by decoding the whole credential
+// otherwise.
 func (t *Token) issuerAndID() (issuerAndID, error) {
 	var c issuerAndID
-	fast := t.top != nil
-	for k := range t.top {
-		if (k != "issuer" && strings.EqualFold(k, "issuer")) || (k != "id" && strings.EqualFold(k, "id")) {
-			fast = false
-			break
-		}
-	}
-	if !fast {
+	if t.cred.variant {
 		err := json.Unmarshal(t.Credential, &c)
 		return c, err
 	}
-	if raw, ok := t.top["issuer"]; ok {
-		if err := json.Unmarshal(raw, &c.Issuer); err != nil {
+	if t.cred.issuer != nil {
+		if err := json.Unmarshal(t.cred.issuer, &c.Issuer); err != nil {
 			return c, err
 		}
 	}
-	if raw, ok := t.top["id"]; ok {
-		if err := json.Unmarshal(raw, &c.ID); err != nil {
+	if t.cred.id != nil {
+		if err := json.Unmarshal(t.cred.id, &c.ID); err != nil {
 			return c, err
 		}
 	}
