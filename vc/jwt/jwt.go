@@ -328,10 +328,16 @@ func Parse(token string) (*Token, error) {
 		if subjectClaim != nil {
 			// VC-JOSE: the payload is the credential.
 			t.Credential, t.cred = payload, creds
-			if issuerClaim != nil && t.Issuer == "" {
-				var x vc.Profile
-				if (issuerClaim[0] == '"' || issuerClaim[0] == '{') && json.Unmarshal(issuerClaim, &x) == nil {
-					t.Issuer = x.ID
+			if len(issuerClaim) > 0 && t.Issuer == "" {
+				switch issuerClaim[0] {
+				case '"':
+					t.Issuer = str(issuerClaim)
+				case '{':
+					_ = walk(issuerClaim, func(k string, v []byte) {
+						if k == "id" {
+							t.Issuer = str(v)
+						}
+					})
 				}
 			}
 			return t, nil
