@@ -9,6 +9,11 @@
 // all verify) or as a VC-JWT. IssueWith picks the suite; SignDocument
 // signs any JSON-LD document (a status list credential).
 //
+// Batches. IssueAll signs many credentials (a graduating class, a
+// backfill) on a bounded pool of workers, GOMAXPROCS by default, and
+// yields each outcome in input order: a failed credential does not stop
+// the batch unless asked, and cancelling ctx does.
+//
 // Presentations. Present signs a presentation as its holder, with an
 // authentication proof bound to a challenge and domain (DID
 // authentication), for wallets and tests.

@@ -24,3 +24,18 @@ func ExampleSign() {
 	fmt.Println(err, t.Subject, t.NotBefore.Format("2006-01-02"), t.Expires.Format("2006-01-02"))
 	// Output: <nil> did:example:holder 2026-03-14 2031-03-14
 }
+
+// One Signer per key: the header is encoded once, and SignCredential
+// encodes the composed credential straight into the claims.
+func ExampleSigner_SignCredential() {
+	key := vctest.Key()
+	issuer, vm := did.KeyDID(key.Public().(ed25519.PublicKey))
+	s, _ := vc.NewSigner(key, vm)
+	j, _ := jwt.NewSigner(s)
+	c, _ := vc.Compose(vctest.Request(issuer, "did:example:holder", vc.V2))
+
+	token, _ := j.SignCredential(context.Background(), c)
+	t, _, err := jwt.Verify(context.Background(), token, did.NewResolver())
+	fmt.Println(err, t.Subject, t.ID == c.ID)
+	// Output: <nil> did:example:holder true
+}
