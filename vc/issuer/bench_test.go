@@ -114,6 +114,20 @@ func reportCPU(b *testing.B, start time.Duration) {
 func BenchmarkBulk(b *testing.B) {
 	ctx := context.Background()
 	is, d := benchIssuer(b)
+	// The machine's parallelism in the same run: bare Ed25519 signatures
+	// on GOMAXPROCS goroutines. On a shared machine whose other core is
+	// busy this does not scale with -cpu either.
+	b.Run("ed25519-reference", func(b *testing.B) {
+		key := vctest.Key()
+		msg := make([]byte, 3000)
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				ed25519.Sign(key, msg)
+			}
+		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sigs/s")
+	})
 	for _, bc := range []struct {
 		name, format, suite string
 		v                   vc.Version

@@ -204,3 +204,47 @@ func TestIssueAllBreak(t *testing.T) {
 	}
 	noLeak(t, before)
 }
+
+// gateSigner holds each signature until `want` are in flight at once, and
+// records the most ever in flight.
+type gateSigner struct {
+	*vc.KeySigner
+	want              int64
+	in, most, arrived atomic.Int64
+	open              chan struct{}
+}
+
+func (s *gateSigner) Sign(ctx context.Context, msg []byte) ([]byte, error) {
+	n := s.in.Add(1)
+	defer s.in.Add(-1)
+	for m := s.most.Load(); n > m && !s.most.CompareAndSwap(m, n); m = s.most.Load() {
+	}
+	if s.arrived.Add(1) == s.want {
+		close(s.open)
+	}
+	select {
+	case <-s.open:
+	case <-time.After(10 * time.Second): // a deadlock guard, not a timing check
+		return nil, errors.New("the workers never ran at once")
+	}
+	return s.KeySigner.Sign(ctx, msg)
+}
+
+// IssueAll runs Workers signatures at once, and never more.
+func TestIssueAllRunsWorkersAtOnce(t *testing.T) {
+	const workers = 3
+	key := vctest.Key()
+	d, vm := did.KeyDID(key.Public().(ed25519.PublicKey))
+	ks, _ := vc.NewSigner(key, vm)
+	s := &gateSigner{KeySigner: ks, want: workers, open: make(chan struct{})}
+	is, _ := issuer.New(issuer.Config{Signer: s})
+	creds := class(t, d, 30, vc.V2)
+	for n, r := range is.IssueAll(context.Background(), slices.Values(creds), issuer.BulkOptions{Format: vc.FormatJWT, Workers: workers}) {
+		if r.Err != nil {
+			t.Fatalf("item %d: %v", n, r.Err)
+		}
+	}
+	if m := s.most.Load(); m != workers {
+		t.Fatalf("at most %d signatures in flight, want %d", m, workers)
+	}
+}
