@@ -268,3 +268,26 @@ type Outbox interface {
 	// Stats returns counts for metrics.
 	Stats(ctx context.Context) (OutboxStats, error)
 }
+
+// BatchWriter is an optional capability of the Repos a Store's InTx gives
+// its function: the writes of a batch of events in a few multi-row
+// statements instead of one statement per row. A caller checks for it
+// with a type assertion (tx.(store.BatchWriter)) and falls back to
+// Events.MarkProcessed and Outbox.Enqueue without it; the results are the
+// same either way. memstore, sqlitestore and mysqlstore implement it, and
+// storetest checks every adapter that does.
+type BatchWriter interface {
+	// MarkProcessedBatch is Events.MarkProcessed for every id of ids, in
+	// order: first[i] reports whether ids[i] was marked by this call. An id
+	// already marked, or repeated earlier in ids, gives false and changes
+	// nothing. Empty group or id gives ErrInvalid and marks nothing. Where
+	// a concurrent transaction marks one of the ids at the same time, it
+	// returns an error (ErrConflict, or a retryable one the adapter's InTx
+	// retries) rather than two transactions both seeing first=true.
+	MarkProcessedBatch(ctx context.Context, group string, ids []string, at time.Time) (first []bool, err error)
+	// EnqueueBatch is Outbox.Enqueue for every item, in order (their ids
+	// ascend in that order): items whose IdempotencyKey exists, or repeats
+	// an earlier item's, change nothing. It returns how many were enqueued.
+	// An invalid item gives ErrInvalid and enqueues nothing.
+	EnqueueBatch(ctx context.Context, items []OutboxItem) (enqueued int, err error)
+}

@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Option) {
 	t.Run("Exchanges", s.exchanges)
 	t.Run("Config", s.config)
 	t.Run("Transactions", s.transactions)
+	t.Run("Batch", s.batch)
 }
 
 type suite struct {

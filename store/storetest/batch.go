@@ -1,0 +1,265 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/credshare/credshare/store"
+)
+
+// batch checks store.BatchWriter, when the adapter's InTx Repos have it:
+// the same results as MarkProcessed and Enqueue one row at a time, with
+// duplicates inside a batch and across batches, all-or-nothing validation
+// and rollback.
+func (s suite) batch(t *testing.T) {
+	ctx := t.Context()
+	st := s.open(t)
+	t0 := base()
+	inTx := func(fn func(ctx context.Context, bw store.BatchWriter) error) error {
+		return st.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
+			bw, ok := tx.(store.BatchWriter)
+			if !ok {
+				return errNoBatch
+			}
+			return fn(ctx, bw)
+		})
+	}
+	if err := inTx(func(context.Context, store.BatchWriter) error { return nil }); errors.Is(err, errNoBatch) {
+		t.Skip("the adapter's InTx Repos do not implement store.BatchWriter")
+	}
+
+	t.Run("MarkProcessedBatch", func(t *testing.T) {
+		if _, err := st.Events().MarkProcessed(ctx, "g", "old", t0); err != nil {
+			t.Fatal(err)
+		}
+		var first []bool
+		ids := []string{"a", "old", "b", "a", "c"}
+		must(t, "MarkProcessedBatch", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			first, err = bw.MarkProcessedBatch(ctx, "g", ids, t0)
+			return err
+		}))
+		if want := []bool{true, false, true, false, true}; !slices.Equal(first, want) {
+			t.Fatalf("first = %v, want %v", first, want)
+		}
+		for _, id := range []string{"a", "b", "c"} {
+			if done, err := st.Events().IsProcessed(ctx, "g", id); err != nil || !done {
+				t.Fatalf("IsProcessed(%s) = %v, %v", id, done, err)
+			}
+		}
+		// Across batches, and per group.
+		must(t, "MarkProcessedBatch(again)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			first, err = bw.MarkProcessedBatch(ctx, "g", []string{"c", "d"}, t0)
+			return err
+		}))
+		if want := []bool{false, true}; !slices.Equal(first, want) {
+			t.Fatalf("second batch: first = %v, want %v", first, want)
+		}
+		if first, err := st.Events().MarkProcessed(ctx, "g", "d", t0); err != nil || first {
+			t.Fatalf("MarkProcessed after the batch = %v, %v; want false", first, err)
+		}
+		must(t, "MarkProcessedBatch(other group)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			first, err = bw.MarkProcessedBatch(ctx, "h", []string{"a"}, t0)
+			return err
+		}))
+		if !slices.Equal(first, []bool{true}) {
+			t.Fatalf("other group: first = %v", first)
+		}
+		// Empty batch.
+		must(t, "MarkProcessedBatch(empty)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			first, err = bw.MarkProcessedBatch(ctx, "g", nil, t0)
+			return err
+		}))
+		if len(first) != 0 {
+			t.Fatalf("empty batch: first = %v", first)
+		}
+		// Invalid input marks nothing.
+		err := inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			_, err := bw.MarkProcessedBatch(ctx, "g", []string{"e", ""}, t0)
+			if err == nil {
+				return nil
+			}
+			_, err2 := bw.MarkProcessedBatch(ctx, "", []string{"e"}, t0)
+			wantInvalid(t, "MarkProcessedBatch(no group)", err2, "group")
+			return err
+		})
+		wantInvalid(t, "MarkProcessedBatch(empty id)", err, "id")
+		if done, _ := st.Events().IsProcessed(ctx, "g", "e"); done {
+			t.Fatal("an invalid batch marked an id")
+		}
+		// Rolled back with its transaction.
+		boom := errors.New("boom")
+		err = inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			if _, err := bw.MarkProcessedBatch(ctx, "g", []string{"f"}, t0); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v, want boom", err)
+		}
+		if done, _ := st.Events().IsProcessed(ctx, "g", "f"); done {
+			t.Fatal("a rolled-back batch left its mark")
+		}
+		// A large batch (more rows than one statement holds).
+		many := make([]string, 700)
+		for i := range many {
+			many[i] = fmt.Sprintf("m%03d", i)
+		}
+		must(t, "MarkProcessedBatch(700)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			first, err = bw.MarkProcessedBatch(ctx, "g", many, t0)
+			return err
+		}))
+		if n := countTrue(first); n != len(many) {
+			t.Fatalf("700 ids: %d first", n)
+		}
+		must(t, "MarkProcessedBatch(700 again)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			first, err = bw.MarkProcessedBatch(ctx, "g", append(many, "z"), t0)
+			return err
+		}))
+		if n := countTrue(first); n != 1 || !first[len(many)] {
+			t.Fatalf("700 ids again: %d first (last %v), want only the new one", n, first[len(many)])
+		}
+	})
+
+	t.Run("MarkProcessedBatchRace", func(t *testing.T) {
+		// Concurrent batches marking one id: exactly one committed
+		// transaction sees it first; the others see it marked or fail.
+		const workers = 8
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		firsts := 0
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var first []bool
+				err := inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+					first, err = bw.MarkProcessedBatch(ctx, "race", []string{fmt.Sprintf("own%d", w), "shared"}, t0)
+					return err
+				})
+				if err == nil && first[1] {
+					mu.Lock()
+					firsts++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if done, err := st.Events().IsProcessed(ctx, "race", "shared"); err != nil || !done {
+			t.Fatalf("shared id not marked: %v, %v", done, err)
+		}
+		if firsts != 1 {
+			t.Fatalf("%d committed transactions saw the shared id first, want 1", firsts)
+		}
+	})
+
+	t.Run("EnqueueBatch", func(t *testing.T) {
+		tp := "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+		old, _, err := st.Outbox().Enqueue(ctx, store.OutboxItem{Kind: "k", Target: "t", IdempotencyKey: "old", Payload: []byte(`{"n":0}`)})
+		must(t, "Enqueue", err)
+		items := []store.OutboxItem{
+			{Kind: "k", Target: "t", IdempotencyKey: "b1", Payload: []byte(`{"n":1}`), TraceParent: tp},
+			{Kind: "k", Target: "t", IdempotencyKey: "old", Payload: []byte(`{"n":9}`)},
+			{Kind: "k", Target: "u", IdempotencyKey: "b2", Payload: []byte(`{"n":2}`), NotBefore: t0.Add(-1)},
+			{Kind: "k", Target: "t", IdempotencyKey: "b1", Payload: []byte(`{"n":8}`)},
+		}
+		var n int
+		must(t, "EnqueueBatch", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			n, err = bw.EnqueueBatch(ctx, items)
+			return err
+		}))
+		if n != 2 {
+			t.Fatalf("enqueued = %d, want 2", n)
+		}
+		if it, err := st.Outbox().Get(ctx, old); err != nil || !jsonEqual(it.Payload, []byte(`{"n":0}`)) {
+			t.Fatalf("existing item = %+v, %v; want it unchanged", it, err)
+		}
+		claimed, err := st.Outbox().Claim(ctx, "w", time.Now().Add(time.Minute), time.Minute, 10)
+		must(t, "Claim", err)
+		var got []string
+		for _, it := range claimed {
+			got = append(got, it.IdempotencyKey)
+			switch it.IdempotencyKey {
+			case "b1":
+				checkJSON(t, "b1 payload", it.Payload, []byte(`{"n":1}`))
+				if it.TraceParent != tp {
+					t.Errorf("b1 trace parent = %q, want %q", it.TraceParent, tp)
+				}
+				if it.Status != store.OutboxLeased || it.Attempts != 1 {
+					t.Errorf("b1 = %+v", it)
+				}
+			case "b2":
+				checkTime(t, "b2 not_before", it.NotBefore, t0.Add(-1))
+				if it.Target != "u" || it.TraceParent != "" {
+					t.Errorf("b2 = %+v", it)
+				}
+			}
+		}
+		slices.Sort(got)
+		if want := []string{"b1", "b2", "old"}; !slices.Equal(got, want) {
+			t.Fatalf("claimed %v, want %v", got, want)
+		}
+		// Ids ascend in the order of the items.
+		var ids = map[string]int64{}
+		for _, it := range claimed {
+			ids[it.IdempotencyKey] = it.ID
+		}
+		if !(old < ids["b1"] && ids["b1"] < ids["b2"]) {
+			t.Errorf("ids old=%d b1=%d b2=%d, want ascending", old, ids["b1"], ids["b2"])
+		}
+		// Invalid items enqueue nothing; a rollback takes the items back.
+		err = inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			_, err := bw.EnqueueBatch(ctx, []store.OutboxItem{{Kind: "k", IdempotencyKey: "c1"}, {Kind: "k"}})
+			return err
+		})
+		wantInvalid(t, "EnqueueBatch(no key)", err, "idempotency_key")
+		boom := errors.New("boom")
+		err = inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			if _, err := bw.EnqueueBatch(ctx, []store.OutboxItem{{Kind: "k", IdempotencyKey: "c2"}}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v, want boom", err)
+		}
+		if s, err := st.Outbox().Stats(ctx); err != nil || s.Pending != 3 {
+			t.Fatalf("Stats = %+v, %v; want 3 pending (nothing from the failed batches)", s, err)
+		}
+		// A large batch; and an empty one.
+		many := make([]store.OutboxItem, 600)
+		for i := range many {
+			many[i] = store.OutboxItem{Kind: "k", Target: "t", IdempotencyKey: fmt.Sprintf("m%03d", i)}
+		}
+		must(t, "EnqueueBatch(600)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			if n, err = bw.EnqueueBatch(ctx, nil); err != nil || n != 0 {
+				return fmt.Errorf("empty batch: %d, %w", n, err)
+			}
+			n, err = bw.EnqueueBatch(ctx, many)
+			return err
+		}))
+		if n != len(many) {
+			t.Fatalf("600 items: enqueued %d", n)
+		}
+		if s, err := st.Outbox().Stats(ctx); err != nil || s.Pending != 603 {
+			t.Fatalf("Stats = %+v, %v; want 603 pending", s, err)
+		}
+	})
+}
+
+var errNoBatch = errors.New("no BatchWriter")
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
