@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/credshare/credshare/credential/retry"
 )
@@ -64,6 +65,36 @@ type Source interface {
 	// but not acknowledged are redelivered to another consumer of the
 	// group. Close is safe to call more than once.
 	Close() error
+}
+
+// BatchHandler handles several events of one partition at once, in
+// partition order, and returns one error per event (len(es) errors, in the
+// same order), each meaning what a Handler's error means for that event: nil
+// once its effects are committed, a permanent error to dead-letter it, any
+// other error to have it delivered again. A source acknowledges an event
+// only after the handler returned for the whole batch. A BatchHandler must
+// not panic; a source dead-letters every event of a batch whose handler
+// panicked.
+type BatchHandler func(ctx context.Context, es []Event) []error
+
+// BatchOptions bound the batches a BatchSource delivers.
+type BatchOptions struct {
+	// MaxEvents is the largest batch; 0 means 256.
+	MaxEvents int
+	// Linger is how long the source may wait for more events once it has
+	// some but fewer than MaxEvents; 0 means not at all. An idle bus never
+	// holds back an event for longer than Linger.
+	Linger time.Duration
+}
+
+// BatchSource is an optional capability of a Source: delivering the events
+// already available (up to BatchOptions.MaxEvents per partition) to one
+// BatchHandler call, so the handler can apply them in one transaction. The
+// acknowledgement contract is Source's, per event.
+type BatchSource interface {
+	Source
+	// ReceiveBatch is Receive with a BatchHandler.
+	ReceiveBatch(ctx context.Context, h BatchHandler, opts BatchOptions) error
 }
 
 // Publisher sends events to a bus the way Open edX producers do (headers,

@@ -139,7 +139,9 @@ type Pipeline struct {
 	queued map[string]bool // QueueProviders
 	m      pipelineMetrics
 	tracer trace.Tracer
-	stats  struct {
+	// noBatch is set once the store turned out to lack store.BatchWriter.
+	noBatch atomic.Bool
+	stats   struct {
 		applied, duplicate, ignored, failed, invalid, granted, revoked atomic.Int64
 	}
 }
@@ -296,17 +298,15 @@ func (p *Pipeline) Handle(ctx context.Context, e eventbus.Event) error {
 }
 
 func (p *Pipeline) handle(ctx context.Context, e eventbus.Event) error {
-	if strings.TrimSpace(e.ID) == "" {
-		p.count(ctx, e, "invalid")
-		return retry.Permanent(fmt.Errorf("event of type %q has no id", e.Type))
+	if err := p.checkID(ctx, e); err != nil {
+		return err
 	}
 	if e.Time.IsZero() {
 		e.Time = p.cfg.Now().UTC()
 	}
-	outcome := "applied"
-	var transitions []Transition
+	var res applied
 	err := p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
-		transitions = transitions[:0]
+		res = applied{}
 		// The transitions are stamped with the time they are made, not the
 		// triggering event's (which their causes keep).
 		ctx = withApplyTime(ctx, p.cfg.Now().UTC())
@@ -315,40 +315,71 @@ func (p *Pipeline) handle(ctx context.Context, e eventbus.Event) error {
 			return err
 		}
 		if !first {
-			outcome = "duplicate"
+			res.outcome = "duplicate"
 			return nil
 		}
-		learner, hasLearner := e.Learner()
-		if hasLearner {
-			if learner, _, err = tx.Learners().Upsert(ctx, learner); err != nil {
-				if errors.Is(err, credential.ErrInvalid) {
-					return retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
-				}
-				return err
-			}
-		}
-		ts, err := p.applyCertificates(ctx, tx, e, learner, hasLearner)
-		if err != nil {
-			return err
-		}
-		transitions = append(transitions, ts...)
-		if p.cfg.Rules != nil && hasLearner && !p.ownBadgeEvent(ctx, tx, e) {
-			ts, err := p.cfg.Rules.ApplyRules(ctx, tx, e, learner)
-			if err != nil {
-				return err
-			}
-			transitions = append(transitions, ts...)
-		}
-		if len(transitions) == 0 && !hasLearner {
-			outcome = "ignored"
-		}
-		for _, t := range transitions {
-			if err := p.effects(ctx, tx, e, learner, t, ""); err != nil {
-				return err
-			}
-		}
-		return nil
+		res, err = p.apply(ctx, tx, e)
+		return err
 	})
+	return p.finish(ctx, e, res, err)
+}
+
+// checkID rejects (permanently) an event without an id.
+func (p *Pipeline) checkID(ctx context.Context, e eventbus.Event) error {
+	if strings.TrimSpace(e.ID) == "" {
+		p.count(ctx, e, "invalid")
+		return retry.Permanent(fmt.Errorf("event of type %q has no id", e.Type))
+	}
+	return nil
+}
+
+// applied is what applying one event did.
+type applied struct {
+	outcome     string
+	transitions []Transition
+}
+
+// apply applies an event whose processed mark tx has just recorded: the
+// learner's personal data, certificates, badge rules and the effects of
+// every transition.
+func (p *Pipeline) apply(ctx context.Context, tx store.Repos, e eventbus.Event) (applied, error) {
+	res := applied{outcome: "applied"}
+	learner, hasLearner := e.Learner()
+	if hasLearner {
+		var err error
+		if learner, _, err = tx.Learners().Upsert(ctx, learner); err != nil {
+			if errors.Is(err, credential.ErrInvalid) {
+				return res, retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+			}
+			return res, err
+		}
+	}
+	ts, err := p.applyCertificates(ctx, tx, e, learner, hasLearner)
+	if err != nil {
+		return res, err
+	}
+	res.transitions = append(res.transitions, ts...)
+	if p.cfg.Rules != nil && hasLearner && !p.ownBadgeEvent(ctx, tx, e) {
+		ts, err := p.cfg.Rules.ApplyRules(ctx, tx, e, learner)
+		if err != nil {
+			return res, err
+		}
+		res.transitions = append(res.transitions, ts...)
+	}
+	if len(res.transitions) == 0 && !hasLearner {
+		res.outcome = "ignored"
+	}
+	for _, t := range res.transitions {
+		if err := p.effects(ctx, tx, e, learner, t, ""); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// finish counts, logs and measures an event once its transaction ended
+// with err, and returns err.
+func (p *Pipeline) finish(ctx context.Context, e eventbus.Event, res applied, err error) error {
 	if err != nil {
 		if retry.IsPermanent(err) {
 			p.count(ctx, e, "invalid")
@@ -357,9 +388,9 @@ func (p *Pipeline) handle(ctx context.Context, e eventbus.Event) error {
 		}
 		return err
 	}
-	p.count(ctx, e, outcome)
-	p.cfg.Logger.Debug("event handled", "event", e.ID, "type", e.Type, "outcome", outcome, "transitions", len(transitions))
-	for _, t := range transitions {
+	p.count(ctx, e, res.outcome)
+	p.cfg.Logger.Debug("event handled", "event", e.ID, "type", e.Type, "outcome", res.outcome, "transitions", len(res.transitions))
+	for _, t := range res.transitions {
 		verb := "granted"
 		if t.Revoked {
 			verb = "revoked"
@@ -624,7 +655,7 @@ func (p *Pipeline) enqueueCall(ctx context.Context, tx store.Repos, provider str
 	if err != nil {
 		return err
 	}
-	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: kind, Target: provider, IdempotencyKey: key, Payload: body,
+	err = enqueue(ctx, tx, store.OutboxItem{Kind: kind, Target: provider, IdempotencyKey: key, Payload: body,
 		TraceParent: traceParent(ctx)})
 	return err
 }
@@ -688,7 +719,7 @@ func (p *Pipeline) enqueuePublish(ctx context.Context, tx store.Repos, topic str
 	if err != nil {
 		return err
 	}
-	_, _, err = tx.Outbox().Enqueue(ctx, store.OutboxItem{Kind: KindEventPublish, Target: topic, IdempotencyKey: key, Payload: body,
+	err = enqueue(ctx, tx, store.OutboxItem{Kind: KindEventPublish, Target: topic, IdempotencyKey: key, Payload: body,
 		TraceParent: traceParent(ctx)})
 	return err
 }

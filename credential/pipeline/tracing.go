@@ -48,11 +48,7 @@ func (h headerCarrier) Keys() []string {
 // event's message carried; without either it starts a new trace.
 func (p *Pipeline) traced(next eventbus.Handler) eventbus.Handler {
 	return func(ctx context.Context, e eventbus.Event) error {
-		if !trace.SpanContextFromContext(ctx).IsValid() && e.Msg != nil {
-			ctx = w3c.Extract(ctx, headerCarrier(e.Msg.Headers))
-		}
-		ctx, span := p.tracer.Start(ctx, SpanHandle, trace.WithSpanKind(trace.SpanKindConsumer),
-			trace.WithAttributes(attribute.String("credshare.event.type", e.Type), attribute.String("credshare.event.id", e.ID)))
+		ctx, span := p.startSpan(ctx, e, false)
 		defer span.End()
 		err := next(ctx, e)
 		if err != nil {
@@ -61,6 +57,20 @@ func (p *Pipeline) traced(next eventbus.Handler) eventbus.Handler {
 		}
 		return err
 	}
+}
+
+// startSpan starts e's SpanHandle span. Its parent is the span in ctx
+// (unless headersOnly), else the trace context e's message carried;
+// without either it starts a new trace.
+func (p *Pipeline) startSpan(ctx context.Context, e eventbus.Event, headersOnly bool) (context.Context, trace.Span) {
+	if headersOnly {
+		ctx = trace.ContextWithSpanContext(ctx, trace.SpanContext{})
+	}
+	if !trace.SpanContextFromContext(ctx).IsValid() && e.Msg != nil {
+		ctx = w3c.Extract(ctx, headerCarrier(e.Msg.Headers))
+	}
+	return p.tracer.Start(ctx, SpanHandle, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("credshare.event.type", e.Type), attribute.String("credshare.event.id", e.ID)))
 }
 
 // markOutcome records an event's outcome on its span.

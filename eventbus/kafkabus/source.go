@@ -98,6 +98,8 @@ type tp struct {
 	part  int32
 }
 
+var _ eventbus.BatchSource = (*Source)(nil)
+
 // NewSource connects a consumer. It does not join the group until Receive.
 func NewSource(cfg SourceConfig) (*Source, error) {
 	if err := cfg.Client.validate(); err != nil {
@@ -225,29 +227,153 @@ func (s *Source) forget(cl *kgo.Client, parts map[string][]int32) {
 
 // Receive implements eventbus.Source.
 func (s *Source) Receive(ctx context.Context, h eventbus.Handler) error {
+	if s.cfg.TracerProvider != nil {
+		h = bustrace.Wrap(bustrace.Tracer(s.cfg.TracerProvider, "github.com/credshare/credshare/eventbus/kafkabus"), "kafka", h)
+	}
+	return s.receive(ctx, s.cfg.MaxPollRecords, 0, func(ctx context.Context, recs []*kgo.Record) {
+		for _, r := range recs {
+			if ctx.Err() != nil || !s.process(ctx, h, r) {
+				if ctx.Err() == nil {
+					s.retryLater(r)
+				}
+				return
+			}
+			s.cl.MarkCommitRecords(r)
+			s.m.handled(r)
+		}
+	})
+}
+
+// ReceiveBatch implements eventbus.BatchSource: each poll's records of one
+// partition go to h in batches of at most opts.MaxEvents (a poll takes up
+// to MaxPollRecords, then waits at most opts.Linger for more when it got
+// fewer than MaxEvents). After h returns, the batch's records are
+// acknowledged in order up to the first one whose event got a retryable
+// error (its partition then waits RetryBackoff and is delivered again from
+// that record); events with permanent errors, and undecodable records, are
+// dead-lettered first. Records after a retryable one are delivered again
+// even if h applied them, which a handler that records processed events
+// (credential/pipeline) ignores. SourceConfig.TracerProvider's receive
+// spans are not recorded in batch mode; the handler reads each event's
+// trace context from its Msg.Headers.
+func (s *Source) ReceiveBatch(ctx context.Context, h eventbus.BatchHandler, opts eventbus.BatchOptions) error {
+	if opts.MaxEvents <= 0 {
+		opts.MaxEvents = 256
+	}
+	return s.receive(ctx, max(s.cfg.MaxPollRecords, opts.MaxEvents), opts.Linger, func(ctx context.Context, recs []*kgo.Record) {
+		for len(recs) > 0 && ctx.Err() == nil {
+			n := min(len(recs), opts.MaxEvents)
+			done := s.processBatch(ctx, h, recs[:n])
+			if done < n {
+				if ctx.Err() == nil {
+					s.retryLater(recs[done])
+				}
+				return
+			}
+			recs = recs[n:]
+		}
+	})
+}
+
+// processBatch decodes recs, hands the decodable ones (up to the first
+// record that cannot be decoded yet) to h, dead-letters what must be, and
+// marks the records that may be committed; it returns how many, from the
+// start of recs, were.
+func (s *Source) processBatch(ctx context.Context, h eventbus.BatchHandler, recs []*kgo.Record) int {
+	evs := make([]eventbus.Event, 0, len(recs))
+	decErr := make([]error, len(recs))
+	for i, r := range recs {
+		e, err := s.decode(ctx, r)
+		if err != nil && !retry.IsPermanent(err) {
+			s.log.Warn("kafkabus: cannot decode yet; will retry", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
+			recs = recs[:i]
+			break
+		}
+		decErr[i] = err
+		if err == nil {
+			evs = append(evs, e)
+		} else {
+			s.log.Warn("kafkabus: poison message", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
+			evs = append(evs, e) // kept for the dead-letter queue, not handed to h
+		}
+	}
+	var handled []eventbus.Event
+	for i, e := range evs {
+		if decErr[i] == nil {
+			handled = append(handled, e)
+		}
+	}
+	herrs := callBatch(ctx, h, handled)
+	k := 0
+	for i, r := range recs {
+		e, err := evs[i], decErr[i]
+		if err == nil {
+			err = herrs[k]
+			k++
+			if err == nil {
+				s.m.recorder().CountDelivered(ctx, r.Topic)
+			} else if !retry.IsPermanent(err) {
+				return i
+			}
+		}
+		if err != nil && !s.deadLetter(ctx, e, err) {
+			return i
+		}
+		s.cl.MarkCommitRecords(r)
+		s.m.handled(r)
+	}
+	return len(recs)
+}
+
+// callBatch runs h, turning a panic or a wrong number of results into a
+// permanent error for every event.
+func callBatch(ctx context.Context, h eventbus.BatchHandler, es []eventbus.Event) (errs []error) {
+	if len(es) == 0 {
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			errs = make([]error, len(es))
+			for i := range errs {
+				errs[i] = &eventbus.PanicError{Value: v}
+			}
+		}
+	}()
+	errs = h(ctx, es)
+	if len(errs) != len(es) {
+		panic(fmt.Sprintf("kafkabus: batch handler returned %d errors for %d events", len(errs), len(es)))
+	}
+	return errs
+}
+
+// receive polls until ctx is done and hands each partition's records, in
+// order, to run (partitions in parallel).
+func (s *Source) receive(ctx context.Context, maxRecords int, linger time.Duration, run func(ctx context.Context, recs []*kgo.Record)) error {
 	done, err := s.life.Start("kafkabus")
 	if err != nil {
 		return err
 	}
 	defer done()
-	if s.cfg.TracerProvider != nil {
-		h = bustrace.Wrap(bustrace.Tracer(s.cfg.TracerProvider, "github.com/credshare/credshare/eventbus/kafkabus"), "kafka", h)
-	}
-
 	for ctx.Err() == nil {
 		wait := s.resumeDue()
 		pctx, cancel := context.WithTimeout(ctx, wait)
-		fetches := s.cl.PollRecords(pctx, s.cfg.MaxPollRecords)
+		fetches := s.cl.PollRecords(pctx, maxRecords)
 		cancel()
 		if fetches.IsClientClosed() {
 			return nil
+		}
+		if n := fetches.NumRecords(); linger > 0 && n > 0 && n < maxRecords {
+			lctx, cancel := context.WithTimeout(ctx, linger)
+			more := s.cl.PollRecords(lctx, maxRecords-n)
+			cancel()
+			fetches = append(fetches, more...)
 		}
 		fetches.EachError(func(t string, p int32, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 				s.log.Warn("kafkabus: fetch error", "topic", t, "partition", p, "err", err)
 			}
 		})
-		s.handleFetches(ctx, h, fetches)
+		s.handleFetches(ctx, fetches, run)
 		s.cl.AllowRebalance()
 	}
 	return nil
@@ -278,7 +404,7 @@ func (s *Source) resumeDue() time.Duration {
 	return wait
 }
 
-func (s *Source) handleFetches(ctx context.Context, h eventbus.Handler, fetches kgo.Fetches) {
+func (s *Source) handleFetches(ctx context.Context, fetches kgo.Fetches, run func(ctx context.Context, recs []*kgo.Record)) {
 	byPart := map[tp][]*kgo.Record{}
 	var order []tp
 	s.mu.Lock()
@@ -305,16 +431,7 @@ func (s *Source) handleFetches(ctx context.Context, h eventbus.Handler, fetches 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, r := range recs {
-				if ctx.Err() != nil || !s.process(ctx, h, r) {
-					if ctx.Err() == nil {
-						s.retryLater(r)
-					}
-					return
-				}
-				s.cl.MarkCommitRecords(r)
-				s.m.handled(r)
-			}
+			run(ctx, recs)
 		}()
 	}
 	wg.Wait()

@@ -10,6 +10,7 @@ import (
 	"github.com/credshare/credshare/credential/pipeline"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/eventbus/kafkabus"
+	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -24,6 +25,19 @@ import (
 // whole stream written twice.
 func TestEndToEndKafkaMariaDB(t *testing.T) {
 	st := mysqltest.Open(t) // skips without CREDSHARE_MYSQL_DSN
+	endToEndKafka(t, st, false)
+}
+
+// TestEndToEndKafkaBatch is TestEndToEndKafkaMariaDB with the source's
+// batches (kafkabus ReceiveBatch into Pipeline.HandleBatch), on SQLite and
+// MariaDB: the duplicates of the stream written twice fall within one
+// batch and across batches.
+func TestEndToEndKafkaBatch(t *testing.T) {
+	t.Run("store=sqlite", func(t *testing.T) { endToEndKafka(t, openSQLite(t), true) })
+	t.Run("store=mariadb", func(t *testing.T) { endToEndKafka(t, mysqltest.Open(t), true) })
+}
+
+func endToEndKafka(t *testing.T, st store.Store, batch bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -73,7 +87,13 @@ func TestEndToEndKafkaMariaDB(t *testing.T) {
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
-	go func() { done <- src.Receive(rctx, p.Handler()) }()
+	go func() {
+		if batch {
+			done <- src.ReceiveBatch(rctx, p.BatchHandler(), eventbus.BatchOptions{MaxEvents: 8, Linger: 5 * time.Millisecond})
+		} else {
+			done <- src.Receive(rctx, p.Handler())
+		}
+	}()
 	go func() { _ = d.Run(rctx) }()
 
 	// Wait until the expected final state is reached and the outbox is empty.

@@ -1,0 +1,189 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/credshare/credshare/credential/retry"
+	"github.com/credshare/credshare/eventbus"
+	"github.com/credshare/credshare/store"
+)
+
+// batchTimeout bounds one batch transaction, as Handler's Timeout bounds
+// one event.
+const batchTimeout = 30 * time.Second
+
+// BatchHandler returns HandleBatch as an eventbus.BatchHandler, for a
+// source that implements eventbus.BatchSource:
+//
+//	err := src.ReceiveBatch(ctx, p.BatchHandler(), eventbus.BatchOptions{MaxEvents: 256})
+func (p *Pipeline) BatchHandler() eventbus.BatchHandler { return p.HandleBatch }
+
+// HandleBatch applies events (of one partition, in order) with the effects
+// Handle gives each of them, but in one store transaction: one statement
+// set records every processed mark (store.BatchWriter.MarkProcessedBatch),
+// the events are applied one after the other — a later event sees what an
+// earlier one did — and their outbox rows are written together
+// (EnqueueBatch) before the commit. It returns one error per event, as
+// eventbus.BatchHandler requires; they are nil once the transaction
+// committed.
+//
+// An event repeated in the batch, or applied before, is a duplicate and
+// changes nothing. An event without an id gets a permanent error and the
+// others are applied. When the batch transaction fails — one event's rules
+// or effects fail, an event panics, the database conflicts or is
+// unavailable — nothing of it is kept and every event is handled again on
+// its own (as Handle does, each in its own transaction), so the failing
+// event gets its own error (permanent: dead-lettered with its reason;
+// retryable: delivered again) and the rest are applied. A store whose
+// InTx Repos lack store.BatchWriter gets every event handled on its own.
+//
+// Each event runs in its own SpanHandle span, a child of the trace
+// context its message carried (ctx's span is not used as the parent,
+// since the events of a batch may come from different traces), and its
+// outbox rows carry that span's context.
+func (p *Pipeline) HandleBatch(ctx context.Context, es []eventbus.Event) []error {
+	errs := make([]error, len(es))
+	ctxs := make([]context.Context, len(es))
+	spans := make([]trace.Span, len(es))
+	for i, e := range es {
+		ctxs[i], spans[i] = p.startSpan(ctx, e, true)
+	}
+	defer func() {
+		for i, sp := range spans {
+			if errs[i] != nil {
+				sp.RecordError(errs[i])
+				sp.SetStatus(codes.Error, "event not applied")
+			}
+			sp.End()
+		}
+	}()
+	var valid []int
+	for i := range es {
+		if err := p.checkID(ctxs[i], es[i]); err != nil {
+			errs[i] = err
+			continue
+		}
+		if es[i].Time.IsZero() {
+			es[i].Time = p.cfg.Now().UTC()
+		}
+		valid = append(valid, i)
+	}
+	if len(valid) == 0 {
+		return errs
+	}
+	if len(valid) > 1 && !p.noBatch.Load() {
+		res, err := p.batchTx(ctx, es, ctxs, valid)
+		if err == nil {
+			for _, i := range valid {
+				errs[i] = p.finish(ctxs[i], es[i], res[i], nil)
+			}
+			return errs
+		}
+		if errors.Is(err, errNoBatchWriter) {
+			p.noBatch.Store(true)
+		} else {
+			p.cfg.Logger.Debug("batch not applied; handling its events one by one", "events", len(valid), "err", err)
+		}
+	}
+	for _, i := range valid {
+		errs[i] = p.handleOne(ctxs[i], es[i])
+	}
+	return errs
+}
+
+// errNoBatchWriter reports a store without store.BatchWriter.
+var errNoBatchWriter = errors.New("pipeline: the store has no BatchWriter")
+
+// handleOne is handle with Handler's panic recovery and timeout.
+func (p *Pipeline) handleOne(ctx context.Context, e eventbus.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &eventbus.PanicError{Value: v}
+			p.count(ctx, e, "invalid")
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
+	return p.handle(ctx, e)
+}
+
+// batchTx applies the events es[valid...] in one transaction and returns
+// what each did. Any error means nothing was kept.
+func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []context.Context, valid []int) (res []applied, err error) {
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
+	ids := make([]string, len(valid))
+	for k, i := range valid {
+		ids[k] = es[i].ID
+	}
+	res = make([]applied, len(es))
+	err = p.cfg.Store.InTx(ctx, func(tctx context.Context, tx store.Repos) (err error) {
+		bw, ok := tx.(store.BatchWriter)
+		if !ok {
+			return errNoBatchWriter
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("pipeline: batch panicked: %v", v)
+			}
+		}()
+		clear(res)
+		first, err := bw.MarkProcessedBatch(tctx, p.cfg.Group, ids, p.cfg.Now())
+		if err != nil {
+			return err
+		}
+		col := &outboxBatch{}
+		for k, i := range valid {
+			if !first[k] {
+				res[i].outcome = "duplicate"
+				continue
+			}
+			// The event's span, in the transaction's context.
+			ectx := trace.ContextWithSpan(tctx, trace.SpanFromContext(ctxs[i]))
+			ectx = withOutboxBatch(withApplyTime(ectx, p.cfg.Now().UTC()), col)
+			if res[i], err = p.apply(ectx, tx, es[i]); err != nil {
+				return fmt.Errorf("event %s: %w", es[i].ID, err)
+			}
+		}
+		if len(col.items) > 0 {
+			if _, err := bw.EnqueueBatch(tctx, col.items); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && retry.IsPermanent(err) {
+		// Keep the reason for the log only: the events are retried alone.
+		err = fmt.Errorf("%v", err)
+	}
+	return res, err
+}
+
+// outboxBatch collects the outbox rows of a batch transaction, written
+// together before it commits.
+type outboxBatch struct{ items []store.OutboxItem }
+
+type outboxBatchKey struct{}
+
+func withOutboxBatch(ctx context.Context, b *outboxBatch) context.Context {
+	return context.WithValue(ctx, outboxBatchKey{}, b)
+}
+
+// enqueue writes an outbox row through tx, or adds it to the batch in ctx.
+func enqueue(ctx context.Context, tx store.Repos, item store.OutboxItem) error {
+	if b, ok := ctx.Value(outboxBatchKey{}).(*outboxBatch); ok {
+		if err := store.PrepareOutboxItem(item); err != nil {
+			return err
+		}
+		b.items = append(b.items, item)
+		return nil
+	}
+	_, _, err := tx.Outbox().Enqueue(ctx, item)
+	return err
+}
