@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -66,3 +67,54 @@ func BenchmarkPipelineSQLite(b *testing.B) {
 }
 
 func BenchmarkPipelineMariaDB(b *testing.B) { benchPipeline(b, mysqltest.Open(b)) }
+
+// benchPipelineBatch is benchPipeline through HandleBatch, 256 events a
+// batch.
+func benchPipelineBatch(b *testing.B, st store.Store) {
+	ctx := context.Background()
+	rules := loadRules(b, st)
+	p, err := pipeline.New(pipeline.Config{Store: st, Rules: rules, Logger: benchLogger(),
+		Providers: map[string]badge.Provider{"fake": &fakeProvider{}}, Publisher: &recordingPublisher{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]eventbus.Event, b.N)
+	for i := range evs {
+		learner := int64(i/2 + 1)
+		course := pyCourse
+		if i%2 == 1 {
+			course = dataCourse
+		}
+		evs[i] = passing(fmt.Sprintf("bench-%d", i), user(learner, fmt.Sprintf("l%d@example.org", learner)), course, true,
+			t0.Add(time.Duration(i)*time.Second))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for rest := evs; len(rest) > 0; {
+		n := min(256, len(rest))
+		for i, err := range p.HandleBatch(ctx, rest[:n]) {
+			if err != nil {
+				b.Fatalf("event %s: %v", rest[i].ID, err)
+			}
+		}
+		rest = rest[n:]
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	if s := p.Stats(); s.Applied != int64(b.N) {
+		b.Fatalf("applied %d of %d", s.Applied, b.N)
+	}
+}
+
+func benchLogger() *slog.Logger {
+	if os.Getenv("CREDSHARE_BENCH_DEBUG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func BenchmarkPipelineBatchMemstore(b *testing.B) { benchPipelineBatch(b, memstore.New()) }
+
+func BenchmarkPipelineBatchSQLite(b *testing.B) { benchPipelineBatch(b, openSQLite(b)) }
+
+func BenchmarkPipelineBatchMariaDB(b *testing.B) { benchPipelineBatch(b, mysqltest.Open(b)) }
