@@ -14,6 +14,29 @@
 // keys, backoff and a dead state. Effects are therefore exactly-once as seen
 // from outside, on top of an at-least-once bus.
 //
+// # Batches
+//
+// [Pipeline.HandleBatch] (installed with [Pipeline.BatchHandler] on a source
+// that implements eventbus.BatchSource, such as kafkabus.Source) applies the
+// events a source already has — up to eventbus.BatchOptions.MaxEvents of one
+// partition, waiting at most Linger for more — in one store transaction:
+// their processed marks are checked and recorded together and their outbox
+// rows written together (store.BatchWriter), and the source acknowledges
+// them only after the commit. The results are those of Handle, event by
+// event: duplicates inside a batch or across batches change nothing, each
+// event's outbox rows carry its own trace context, and when the batch
+// transaction fails every event is handled again on its own, so one bad
+// event is dead-lettered (or redelivered) without holding back the rest.
+// A store without store.BatchWriter gets per-event transactions.
+//
+// Batching saves the per-transaction costs (begin, commit, the dedup read)
+// and the statements of the marks and outbox rows; the badge rules still
+// read and write progress, fulfilments and awards statement by statement
+// for each event. With sqlitestore, whose commits do not wait for a disk
+// flush (synchronous=NORMAL), a power loss may lose the last commits after
+// the bus acknowledged their events: those events are then neither applied
+// nor delivered again. A process crash loses nothing.
+//
 // The achievement metadata Verifiable Credentials for awards are composed
 // with comes from vc/wallet.StoreAchievements.
 //

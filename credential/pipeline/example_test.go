@@ -95,3 +95,41 @@ func ExampleDispatcher() {
 	// sending {"to":"ada@example.org"} (notify:award-1)
 	// ran 1 pending 0
 }
+
+// HandleBatch applies the events a source delivers together in one store
+// transaction, with one result per event: a duplicate (here the same event
+// twice in the batch) changes nothing and an event that cannot be applied
+// gets its own permanent error while the others are applied.
+func ExamplePipeline_HandleBatch() {
+	ctx := context.Background()
+	st := memstore.New()
+	p, err := pipeline.New(pipeline.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cert := func(id string, user int64) eventbus.Event {
+		e := eventbus.CertificateEvent(eventbus.TypeCertificateCreated, eventbus.CertificateData{
+			Course: eventbus.CourseData{CourseKey: "course-v1:X+PY101+2026", DisplayName: "Python Basics"},
+			Mode:   "verified", CurrentStatus: "downloadable",
+			User: eventbus.UserData{ID: user, IsActive: true, PII: eventbus.UserPersonalData{Username: fmt.Sprint("u", user)}},
+		})
+		e.ID, e.Time = id, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		return e
+	}
+	noLearner := cert("c-3", 0)
+	noLearner.Data["user"] = nil
+	batch := []eventbus.Event{cert("c-1", 1), cert("c-2", 2), cert("c-1", 1), noLearner}
+	// A BatchSource calls p.BatchHandler() the same way:
+	//	src.ReceiveBatch(ctx, p.BatchHandler(), eventbus.BatchOptions{MaxEvents: 256, Linger: 2 * time.Millisecond})
+	for i, err := range p.HandleBatch(ctx, batch) {
+		fmt.Println(batch[i].ID, err == nil)
+	}
+	s := p.Stats()
+	fmt.Println("applied", s.Applied, "duplicate", s.Duplicate, "invalid", s.Invalid, "granted", s.Granted)
+	// Output:
+	// c-1 true
+	// c-2 true
+	// c-1 true
+	// c-3 false
+	// applied 2 duplicate 1 invalid 1 granted 2
+}

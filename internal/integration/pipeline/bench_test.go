@@ -43,13 +43,14 @@ func benchPipeline(b *testing.B, st store.Store) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for i := range evs {
 		if err := p.Handle(ctx, evs[i]); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/event")
 	if s := p.Stats(); s.Applied != int64(b.N) {
 		b.Fatalf("applied %d of %d", s.Applied, b.N)
 	}
@@ -90,7 +91,7 @@ func benchPipelineBatch(b *testing.B, st store.Store) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for rest := evs; len(rest) > 0; {
 		n := min(256, len(rest))
 		for i, err := range p.HandleBatch(ctx, rest[:n]) {
@@ -101,6 +102,7 @@ func benchPipelineBatch(b *testing.B, st store.Store) {
 		rest = rest[n:]
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/event")
 	if s := p.Stats(); s.Applied != int64(b.N) {
 		b.Fatalf("applied %d of %d", s.Applied, b.N)
 	}
