@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
@@ -138,7 +140,7 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 		if err != nil {
 			return err
 		}
-		col := &outboxBatch{}
+		col := &outboxBatch{learners: map[int64]credential.Learner{}, templates: map[uuid.UUID]store.Template{}}
 		for k, i := range valid {
 			if !first[k] {
 				res[i].outcome = "duplicate"
@@ -165,9 +167,16 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 	return res, err
 }
 
-// outboxBatch collects the outbox rows of a batch transaction, written
-// together before it commits.
-type outboxBatch struct{ items []store.OutboxItem }
+// outboxBatch is the state of one batch transaction: the outbox rows,
+// written together before it commits, and what the transaction already
+// read or wrote of learners and templates, so later events of the batch do
+// not ask the store again. Nothing else in the transaction writes learners
+// or templates, so the copies stay right until it ends.
+type outboxBatch struct {
+	items     []store.OutboxItem
+	learners  map[int64]credential.Learner
+	templates map[uuid.UUID]store.Template
+}
 
 type outboxBatchKey struct{}
 
@@ -177,7 +186,7 @@ func withOutboxBatch(ctx context.Context, b *outboxBatch) context.Context {
 
 // enqueue writes an outbox row through tx, or adds it to the batch in ctx.
 func enqueue(ctx context.Context, tx store.Repos, item store.OutboxItem) error {
-	if b, ok := ctx.Value(outboxBatchKey{}).(*outboxBatch); ok {
+	if b := batchOf(ctx); b != nil {
 		if err := store.PrepareOutboxItem(item); err != nil {
 			return err
 		}
@@ -186,4 +195,42 @@ func enqueue(ctx context.Context, tx store.Repos, item store.OutboxItem) error {
 	}
 	_, _, err := tx.Outbox().Enqueue(ctx, item)
 	return err
+}
+
+func batchOf(ctx context.Context) *outboxBatch {
+	b, _ := ctx.Value(outboxBatchKey{}).(*outboxBatch)
+	return b
+}
+
+// upsertLearner is tx.Learners().Upsert, skipped inside a batch when an
+// earlier event of the batch stored the learner and l changes nothing.
+func upsertLearner(ctx context.Context, tx store.Repos, l credential.Learner) (credential.Learner, error) {
+	b := batchOf(ctx)
+	if b != nil {
+		if old, ok := b.learners[l.UserID]; ok {
+			if out, changed := old.Merge(l); !changed {
+				return out, nil
+			}
+		}
+	}
+	out, _, err := tx.Learners().Upsert(ctx, l)
+	if err == nil && b != nil {
+		b.learners[out.UserID] = out
+	}
+	return out, err
+}
+
+// getTemplate is tx.Config().GetTemplate, read once per batch.
+func getTemplate(ctx context.Context, tx store.Repos, id uuid.UUID) (store.Template, error) {
+	b := batchOf(ctx)
+	if b != nil {
+		if t, ok := b.templates[id]; ok {
+			return t, nil
+		}
+	}
+	t, err := tx.Config().GetTemplate(ctx, id)
+	if err == nil && b != nil {
+		b.templates[id] = t
+	}
+	return t, err
 }

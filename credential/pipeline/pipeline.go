@@ -347,7 +347,7 @@ func (p *Pipeline) apply(ctx context.Context, tx store.Repos, e eventbus.Event) 
 	learner, hasLearner := e.Learner()
 	if hasLearner {
 		var err error
-		if learner, _, err = tx.Learners().Upsert(ctx, learner); err != nil {
+		if learner, err = upsertLearner(ctx, tx, learner); err != nil {
 			if errors.Is(err, credential.ErrInvalid) {
 				return res, retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
 			}
@@ -666,7 +666,7 @@ func (p *Pipeline) badgeEffects(ctx context.Context, tx store.Repos, e eventbus.
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("badge award %s: template id: %w", a.UUID, err))
 	}
-	tpl, err := tx.Config().GetTemplate(ctx, tplID)
+	tpl, err := getTemplate(ctx, tx, tplID)
 	if err != nil {
 		return err
 	}
