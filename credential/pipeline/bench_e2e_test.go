@@ -37,6 +37,10 @@ import (
 // commit of its effects (p50, p99), the CPU time per event of this
 // process (the producers, kfake and the pipeline; not MariaDB's server),
 // the peak RSS (VmHWM) and the heap in use at the end.
+//
+// Unpaced, the producers outrun the consumer and the latencies measure the
+// backlog; CREDSHARE_BENCH_RATE=<events/s> paces the producers to an
+// offered load below capacity, for the latency an event sees then.
 func BenchmarkEndToEnd(b *testing.B) {
 	for _, mode := range []string{"batch", "single"} {
 		b.Run("store=sqlite/"+mode, func(b *testing.B) { benchEndToEnd(b, openSQLite(b), mode == "batch") })
@@ -134,6 +138,7 @@ func benchEndToEnd(b *testing.B, st store.Store, batch bool) {
 	b.ResetTimer()
 	cpu0, start := cpuTime(), time.Now()
 	const producers = 4
+	rate, _ := strconv.ParseFloat(os.Getenv("CREDSHARE_BENCH_RATE"), 64)
 	var wg sync.WaitGroup
 	for w := range producers {
 		wg.Add(1)
@@ -147,6 +152,9 @@ func benchEndToEnd(b *testing.B, st store.Store, batch bool) {
 				}
 				ev := passing(fmt.Sprintf("e2e-%d", i), user(learner, fmt.Sprintf("l%d@example.org", learner)), course, true, t0)
 				ev.Key = "course-v1:bench" // one partition, as Open edX keys by course
+				if rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))))
+				}
 				written[i].Store(time.Now().UnixNano())
 				if err := pub.Publish(ctx, eventbus.TopicBadgesLifecycle, ev); err != nil {
 					b.Error(err)
