@@ -252,7 +252,7 @@ func TestIssueFromStoredAward(t *testing.T) {
 		t.Fatalf("credential from the stored award: %s", out)
 	}
 	// A badge of a stored template.
-	rules, _ := filepath.Abs("../../credential/pipeline/testdata/rules.json")
+	rules, _ := filepath.Abs("../../internal/integration/pipeline/testdata/rules.json")
 	if _, err := run(t, "--db", "sqlite:"+db, "templates", "load", rules); err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func learnerData(id int64) eventbus.UserData {
 }
 
 // replayEvents returns: Py101 passed (→ the "Python Pioneer" badge of
-// credential/pipeline/testdata/rules.json), a certificate created, then revoked.
+// internal/integration/pipeline/testdata/rules.json), a certificate created, then revoked.
 func replayEvents(t0 time.Time) []eventbus.Event {
 	course := eventbus.CourseData{CourseKey: py101, DisplayName: "Python Basics"}
 	pass := eventbus.CoursePassingStatusEvent(eventbus.CoursePassingStatusData{IsPassing: true, Course: course, User: learnerData(7)})
@@ -62,7 +62,7 @@ func runIn(t *testing.T, stdin string, args ...string) (string, error) {
 
 func loadTestRules(t *testing.T, db string) {
 	t.Helper()
-	rules, _ := filepath.Abs("../../credential/pipeline/testdata/rules.json")
+	rules, _ := filepath.Abs("../../internal/integration/pipeline/testdata/rules.json")
 	if _, err := run(t, "--db", db, "templates", "load", rules); err != nil {
 		t.Fatalf("templates load: %v", err)
 	}

@@ -91,7 +91,7 @@ func TestTemplatesSyncAccredible(t *testing.T) {
 func TestTemplatesLoad(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "c.db")
-	rulesPath, _ := filepath.Abs("../../credential/pipeline/testdata/rules.json")
+	rulesPath, _ := filepath.Abs("../../internal/integration/pipeline/testdata/rules.json")
 	out, err := run(t, "--db", db, "templates", "load", "--check", rulesPath)
 	if err != nil || !strings.Contains(out, "no problems") {
 		t.Fatalf("load --check: %v\n%s", err, out)
