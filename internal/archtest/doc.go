@@ -7,5 +7,6 @@
 // http.DefaultTransport or http.Get/Head/Post/PostForm, or builds an
 // http.Client or http.Transport (checked with go/parser and go/ast, not text
 // search), and that only vc/wallet/qr imports the QR-code encoder
-// (github.com/skip2/go-qrcode).
+// (github.com/skip2/go-qrcode), and that vc/bake depends on the standard
+// library only.
 package archtest
