@@ -41,10 +41,7 @@ type verifyOutput struct {
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
-	var nf netFlags
-	var didDocs, listFiles []string
-	var at string
-	var leeway time.Duration
+	var vf verifyFlags
 	cmd := &cobra.Command{
 		Use:   "verify FILE|URL|-",
 		Short: "Verify a credential (JSON-LD proof or VC-JWT) and print a verdict with reasons",
@@ -80,7 +77,7 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			client, err := nf.client()
+			client, err := vf.nf.client()
 			if err != nil {
 				return err
 			}
@@ -88,54 +85,75 @@ Exit status: 0 when valid, 2 for any other verdict, 1 on usage errors
 			if err != nil {
 				return err
 			}
-			ropts, pinned, err := pinnedDocuments(didDocs)
-			if err != nil {
-				return err
-			}
-			ropts = append(ropts, did.WithHTTPClient(client))
-			cfg := verify.Config{
-				Resolver: gatedResolver{r: did.NewResolver(ropts...), network: nf.allowNetwork, pinned: pinned},
-				Loader:   ld.Default(),
-				Leeway:   leeway,
-			}
-			if at != "" {
-				t, err := time.Parse(time.RFC3339, at)
-				if err != nil {
-					return fmt.Errorf("--at %q is not RFC 3339", at)
-				}
-				cfg.Now = func() time.Time { return t }
-			}
-			if cfg.Status, err = statusChecker(cfg, client, nf, listFiles); err != nil {
-				return err
-			}
-			v, err := verify.New(cfg)
-			if err != nil {
-				return err
-			}
-			res := v.VerifyCredential(ctx, b)
-			out := verifyOutput{Source: args[0], Result: res}
-			if c := res.Credential; c != nil {
-				out.ID, out.Name, out.Types = c.ID, c.Name, c.Type
-				out.ValidFrom, out.ValidUntil = c.Validity()
-				for _, e := range c.CredentialStatus {
-					out.Status = append(out.Status, fmt.Sprintf("%s %s[%s]", e.StatusPurpose, e.StatusListCredential, e.StatusListIndex))
-				}
-			}
-			if err := g.emit(out, func(w io.Writer) { printVerdict(w, out) }); err != nil {
-				return err
-			}
-			if !res.Valid() {
-				return exitCode(2)
-			}
-			return nil
+			return vf.verify(ctx, g, client, args[0], b)
 		},
 	}
-	nf.register(cmd, "resolve did:web issuers and fetch remote status lists over HTTPS")
-	cmd.Flags().StringArrayVar(&didDocs, "did-doc", nil, "DID document file to trust for its DID (e.g. a did:web document, offline); repeatable")
-	cmd.Flags().StringArrayVar(&listFiles, "status-list-file", nil, "status list credential file to use for its id (URL) instead of fetching it; repeatable")
-	cmd.Flags().StringVar(&at, "at", "", "check validity at this time (RFC 3339) instead of now")
-	cmd.Flags().DurationVar(&leeway, "leeway", 0, "tolerated clock skew on validity dates")
+	vf.register(cmd)
 	return cmd
+}
+
+// verifyFlags are the flags that say how verify checks a credential;
+// unbake --verify takes the same.
+type verifyFlags struct {
+	nf                 netFlags
+	didDocs, listFiles []string
+	at                 string
+	leeway             time.Duration
+}
+
+// register declares the flags on cmd.
+func (f *verifyFlags) register(cmd *cobra.Command) {
+	f.nf.register(cmd, "resolve did:web issuers and fetch remote status lists over HTTPS")
+	cmd.Flags().StringArrayVar(&f.didDocs, "did-doc", nil, "DID document file to trust for its DID (e.g. a did:web document, offline); repeatable")
+	cmd.Flags().StringArrayVar(&f.listFiles, "status-list-file", nil, "status list credential file to use for its id (URL) instead of fetching it; repeatable")
+	cmd.Flags().StringVar(&f.at, "at", "", "check validity at this time (RFC 3339) instead of now")
+	cmd.Flags().DurationVar(&f.leeway, "leeway", 0, "tolerated clock skew on validity dates")
+}
+
+// verify checks the credential b, read from source, with client (made
+// by f.nf.client) for every fetch, and prints the verdict. A verdict
+// other than valid is exitCode(2).
+func (f *verifyFlags) verify(ctx context.Context, g *globals, client *http.Client, source string, b []byte) error {
+	ropts, pinned, err := pinnedDocuments(f.didDocs)
+	if err != nil {
+		return err
+	}
+	ropts = append(ropts, did.WithHTTPClient(client))
+	cfg := verify.Config{
+		Resolver: gatedResolver{r: did.NewResolver(ropts...), network: f.nf.allowNetwork, pinned: pinned},
+		Loader:   ld.Default(),
+		Leeway:   f.leeway,
+	}
+	if f.at != "" {
+		t, err := time.Parse(time.RFC3339, f.at)
+		if err != nil {
+			return fmt.Errorf("--at %q is not RFC 3339", f.at)
+		}
+		cfg.Now = func() time.Time { return t }
+	}
+	if cfg.Status, err = statusChecker(cfg, client, f.nf, f.listFiles); err != nil {
+		return err
+	}
+	v, err := verify.New(cfg)
+	if err != nil {
+		return err
+	}
+	res := v.VerifyCredential(ctx, b)
+	out := verifyOutput{Source: source, Result: res}
+	if c := res.Credential; c != nil {
+		out.ID, out.Name, out.Types = c.ID, c.Name, c.Type
+		out.ValidFrom, out.ValidUntil = c.Validity()
+		for _, e := range c.CredentialStatus {
+			out.Status = append(out.Status, fmt.Sprintf("%s %s[%s]", e.StatusPurpose, e.StatusListCredential, e.StatusListIndex))
+		}
+	}
+	if err := g.emit(out, func(w io.Writer) { printVerdict(w, out) }); err != nil {
+		return err
+	}
+	if !res.Valid() {
+		return exitCode(2)
+	}
+	return nil
 }
 
 func printVerdict(w io.Writer, o verifyOutput) {
