@@ -1,7 +1,8 @@
 // Command credshare is the credshare command-line tool: generate issuer
-// keys and DID documents, issue and verify credentials, inspect status
-// lists, sync badge templates, replay events through the pipeline, manage
-// dead outbox items and revoke or reinstate awards as a person.
+// keys and DID documents, issue and verify credentials, bake them into
+// badge images and read them back, inspect status lists, sync badge
+// templates, replay events through the pipeline, manage dead outbox items
+// and revoke or reinstate awards as a person.
 //
 // revoke and reinstate call no provider and publish nothing: they record
 // the decision and queue its provider calls and badge events in the
@@ -17,6 +18,8 @@
 //	keygen            a new Ed25519 issuer: did:key, or did:web with its DID document
 //	issue             sign an Open Badges 3.0 credential (any proof type, VC 2.0 or 1.1)
 //	verify            verify a credential offline (or with --allow-network); exit 0 only when valid
+//	bake              bake a credential into a PNG or SVG badge image (Open Badges 3.0 baking)
+//	unbake            print the credential baked into an image; --verify checks it as verify does
 //	status            inspect a status list credential or check one entry; status list: the store's lists
 //	templates         sync Credly/Accredible templates, load and list badge rules
 //	replay            run a JSON-lines file or a Kafka time range through the pipeline
