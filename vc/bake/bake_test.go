@@ -202,6 +202,13 @@ func TestPNGOversized(t *testing.T) {
 	if _, err := b.BakePNG(ctx, img, []byte(jsonCred)); !errors.As(err, &le) {
 		t.Fatalf("BakePNG: err = %v", err)
 	}
+	// Baking never writes an image its reader would refuse.
+	for name, in := range map[string][]byte{"png": img, "svg": []byte(testSVG)} {
+		_, err := bake.Baker{MaxImage: len(in) + 10}.Bake(ctx, in, []byte(jsonCred))
+		if !errors.As(err, &le) || le.What != "baked image" {
+			t.Fatalf("%s: a baked image over MaxImage: err = %v", name, err)
+		}
+	}
 	// The default: 10 MiB.
 	huge := append(bytes.Clone(img), make([]byte, bake.DefaultMaxImage)...)
 	if _, err := bake.Unbake(ctx, huge); !errors.As(err, &le) || le.What != "image" {
@@ -431,9 +438,16 @@ func TestSVGRebakeReplaces(t *testing.T) {
 	if !bytes.Equal(back, once) {
 		t.Errorf("baking the first credential again does not give the first image:\n%s\n---\n%s", once, back)
 	}
+	// White space in text is kept; an element with the prefix openbadges
+	// unbound (not read) is removed.
+	text := `<svg xmlns="http://www.w3.org/2000/svg"><text>a <openbadges:credential verify="a.b.c"/></text></svg>`
+	out, err := bake.BakeSVG(ctx, []byte(text), []byte(jwtCred))
+	if err != nil || !bytes.Contains(out, []byte("<text>a </text>")) {
+		t.Fatalf("BakeSVG = %s, %v", out, err)
+	}
 	// A credential element anywhere, with any prefix, is replaced too.
 	odd := `<svg xmlns="http://www.w3.org/2000/svg"><g><x:credential xmlns:x="https://purl.imsglobal.org/ob/v3p0" verify="a.b.c"/></g></svg>`
-	out, err := bake.BakeSVG(ctx, []byte(odd), []byte(jwtCred))
+	out, err = bake.BakeSVG(ctx, []byte(odd), []byte(jwtCred))
 	if err != nil || bytes.Contains(out, []byte("x:credential")) {
 		t.Fatalf("BakeSVG = %s, %v", out, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/credshare/credshare/vc/bake"
@@ -31,8 +32,8 @@ func checkFuzzResult(t *testing.T, img, got []byte, err error, bakeFn func(conte
 	ctx := context.Background()
 	again, err := bakeFn(ctx, img, got)
 	if err != nil {
-		if errors.Is(err, bake.ErrTooLarge) {
-			return
+		if errors.Is(err, bake.ErrTooLarge) || errors.Is(err, bake.ErrMalformed) && strings.Contains(err.Error(), "binds the prefix openbadges") {
+			return // the image grew over the limit; the root binds the prefix to another namespace
 		}
 		t.Fatalf("re-baking the unbaked credential: %v", err)
 	}

@@ -155,6 +155,9 @@ func (b Baker) BakePNG(ctx context.Context, img, cred []byte) ([]byte, error) {
 		}
 		out = append(out, c.raw...)
 	}
+	if len(out) > b.maxImage() {
+		return nil, &LimitError{What: "baked image", Size: int64(len(out)), Limit: int64(b.maxImage())}
+	}
 	return out, nil
 }
 

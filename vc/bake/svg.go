@@ -32,6 +32,7 @@ type svgScan struct {
 	selfClosing bool   // <svg .../>
 	nsBound     string // the namespace the root binds the prefix openbadges to
 	creds       []span // every credential element
+	stale       []span // credential elements whose prefix openbadges is unbound
 	verify      string // the first one's verify attribute
 	content     []byte // the first one's character data
 	legacy      bool   // an Open Badges 2.0 openbadges:assertion element
@@ -51,6 +52,7 @@ func (b Baker) scanSVG(ctx context.Context, img []byte) (*svgScan, error) {
 	var s svgScan
 	rootSeen := false
 	depth, credDepth, credStart := 0, -1, 0
+	staleDepth, staleStart := -1, 0
 	var content bytes.Buffer
 	var verify string
 	for n := 0; ; n++ {
@@ -112,6 +114,10 @@ func (b Baker) scanSVG(ctx context.Context, img []byte) (*svgScan, error) {
 				}
 			case t.Name.Space == legacyNamespace && t.Name.Local == "assertion":
 				s.legacy = true
+			case t.Name.Space == "openbadges" && t.Name.Local == "credential":
+				// encoding/xml leaves an unbound prefix as the space: not
+				// a credential a reader finds, but baking removes it.
+				staleDepth, staleStart = depth, start
 			}
 			depth++
 		case xml.EndElement:
@@ -122,6 +128,10 @@ func (b Baker) scanSVG(ctx context.Context, img []byte) (*svgScan, error) {
 				}
 				s.creds = append(s.creds, span{credStart, int(d.InputOffset())})
 				credDepth = -1
+			}
+			if depth == staleDepth {
+				s.stale = append(s.stale, span{staleStart, int(d.InputOffset())})
+				staleDepth = -1
 			}
 		case xml.CharData:
 			switch {
@@ -219,10 +229,13 @@ func (b Baker) BakeSVG(ctx context.Context, img, cred []byte) ([]byte, error) {
 	} else {
 		edits = append(edits, edit{span{s.root.end, s.root.end}, el})
 	}
-	for _, c := range s.creds {
+	for _, c := range append(s.creds, s.stale...) {
 		start := c.start
 		for start > s.root.end && isXMLSpace(img[start-1]) {
-			start-- // the white space the element was baked with
+			start--
+		}
+		if start != s.root.end {
+			start = c.start // white space that is not only the indentation of a first child is kept
 		}
 		edits = append(edits, edit{span{start, c.end}, nil})
 	}
@@ -235,6 +248,9 @@ func (b Baker) BakeSVG(ctx context.Context, img, cred []byte) ([]byte, error) {
 		pos = e.end
 	}
 	out = append(out, img[pos:]...)
+	if len(out) > b.maxImage() {
+		return nil, &LimitError{What: "baked image", Size: int64(len(out)), Limit: int64(b.maxImage())}
+	}
 	// Read the result back: a credential that XML cannot carry (a
 	// character outside XML's range) fails here, not in a reader.
 	got, err := Baker{MaxImage: len(out), MaxCredential: b.maxCredential()}.UnbakeSVG(ctx, out)
