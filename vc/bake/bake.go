@@ -50,7 +50,8 @@ var (
 // LimitError reports input over one of the Baker's limits. It matches
 // ErrTooLarge.
 type LimitError struct {
-	// What names what is too large: "image", "chunk", "credential".
+	// What names what is too large: "image" (the input), "baked image"
+	// (the output of a bake), "chunk" or "credential".
 	What string
 	// Size is its size in bytes, or at least this much when the reading
 	// stopped at the limit.

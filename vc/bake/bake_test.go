@@ -11,7 +11,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/credshare/credshare/vc/bake"
@@ -564,5 +567,34 @@ func TestSVGCredentialXMLCannotCarry(t *testing.T) {
 	_, err = bake.BakeSVG(context.Background(), []byte(testSVG), []byte("{\"a\":\"\xff\"}"))
 	if !errors.Is(err, bake.ErrCredential) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A DOCTYPE naming an external DTD is accepted (badge editors write one)
+// and never fetched: the server it names receives no request.
+func TestSVGExternalDTDNotFetched(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`<!ENTITY xxe "fetched">`))
+	}))
+	defer srv.Close()
+	in := `<?xml version="1.0"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "` + srv.URL + `/svg11.dtd">
+<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>`
+	ctx := context.Background()
+	baked, err := bake.BakeSVG(ctx, []byte(in), []byte(jsonCred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := bake.UnbakeSVG(ctx, baked); err != nil || string(got) != jsonCred {
+		t.Fatalf("UnbakeSVG = %q, %v", got, err)
+	}
+	// An entity the external DTD would declare stays undeclared.
+	withRef := strings.Replace(string(baked), "<rect/>", "<text>&xxe;</text>", 1)
+	_, err = bake.UnbakeSVG(ctx, []byte(withRef))
+	wantErr(t, err, bake.ErrMalformed, "entity")
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the DTD's server received %d requests", n)
 	}
 }

@@ -40,7 +40,9 @@
 // A Baker holds the limits: the image (MaxImage, 10 MiB by default) and
 // the credential (MaxCredential, 1 MiB, the size vc allows a credential).
 // Input over a limit is a *LimitError, matching ErrTooLarge, before
-// anything is decoded. The package-level functions use a zero Baker.
+// anything is decoded; baking refuses to write an image over MaxImage,
+// which its reader would refuse. The package-level functions use a zero
+// Baker.
 // Loops over chunks and XML tokens check the context.
 //
 // Errors match the sentinels of this package (ErrNotBaked, ErrNotPNG,
