@@ -538,6 +538,7 @@ func TestSVGMalformed(t *testing.T) {
 		`<svg`:                                          bake.ErrNotSVG,
 		`<?xml version="1.0"?>`:                         bake.ErrNotSVG,
 		`<svg` + ns + `><rect></svg>`:                   bake.ErrMalformed,
+		`<svg` + ns + `><rect/>`:                        bake.ErrMalformed,
 		`<svg` + ns + `/><svg` + ns + `/>`:              bake.ErrMalformed,
 		`<svg` + ns + `/>trailing`:                      bake.ErrMalformed,
 		`<?xml version="1.0" encoding="UTF-16"?><svg/>`: bake.ErrNotSVG,
