@@ -3,7 +3,8 @@
 #
 # Provisions what the tests need when it is missing (MariaDB and Redis from
 # Debian's packages, started on 127.0.0.1 with their data in a temporary
-# folder; the npm verifiers for the interop tests), runs go vet and
+# folder; the npm verifiers for the interop tests; Debian's chromium for the
+# headless browser test of vc/verifypage), runs go vet and
 # go test -race over every package with them, then stops the servers it
 # started, by PID; staticcheck runs beside go vet. Fails if any of them
 # cannot be provisioned.
@@ -38,6 +39,9 @@ if [ -x scripts/interop-up.sh ]; then
 	scripts/interop-up.sh >&2
 	export CREDSHARE_REQUIRE_INTEROP=1
 fi
+step "Chromium (headless browser tests)"
+CREDSHARE_CHROMIUM=$(scripts/chromium-up.sh)
+export CREDSHARE_CHROMIUM CREDSHARE_REQUIRE_CHROMIUM=1
 export CREDSHARE_REQUIRE_MYSQL=1 CREDSHARE_REQUIRE_REDIS=1
 
 step "gofmt"
