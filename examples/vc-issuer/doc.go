@@ -23,6 +23,8 @@
 //	-tls-cert, -tls-key                           serve HTTPS directly
 //	-request-timeout D [CREDSHARE_REQUEST_TIMEOUT] deadline of one wallet request; 503 after it (default 10s)
 //	-shutdown-grace D  [CREDSHARE_SHUTDOWN_GRACE] how long SIGINT/SIGTERM wait for in-flight requests (default 15s)
+//	-page-cache D      [CREDSHARE_PAGE_CACHE]    how long a verification page's result (and a status list it
+//	                                             read) is reused; 0 verifies on every request (default 10s)
 //	-fetch-allow LIST  [CREDSHARE_FETCH_ALLOW]   hosts (*.example.edu) and CIDRs holders' did:web documents may be
 //	                                             fetched from although internal (default: public addresses only)
 //	-fetch-ca FILE     [CREDSHARE_FETCH_CA]      PEM file of extra CA certificates for such an internal https host
@@ -43,8 +45,24 @@
 //	     /wallet/oid4vci/…                      OID4VCI: offers, token, nonce, credential
 //	GET  /.well-known/openid-credential-issuer  OID4VCI issuer metadata (also under /wallet/oid4vci/)
 //	GET  /status/{id}, /status/{id}/2021        signed status list credentials (ETag, Cache-Control)
+//	GET  /credentials/{id}, /credentials/{id}.json  the public verification page of an issued credential
+//	                                            (id: the issuance record's UUID; the credential id is
+//	                                            urn:uuid:{id}); HTML, or JSON by Accept, .json or ?format=json
 //	GET  /.well-known/did.json (or /P/did.json) the did:web document
 //	GET  /healthz, /readyz                      liveness; readiness (the store answers)
+//
+// # Verification pages
+//
+// /credentials/{id} (vc/verifypage) shows an issued credential to anyone
+// who has its link — the achievement, the issuer, the dates, the
+// recipient's DID and name when the credential carries them, never an
+// e-mail address — with the result of verifying it on that request: the
+// proof against the issuer's DID document and each status entry read from
+// the list this server publishes (Valid, Revoked, Suspended, Expired,
+// Invalid or Status unknown). The lists are fetched like a holder's DID
+// document (-fetch-allow, -fetch-ca), with the public URL's own host
+// always allowed. Ids are the issuance records' random UUIDs, so pages
+// cannot be enumerated.
 //
 // # Authentication
 //

@@ -31,6 +31,7 @@ import (
 	"github.com/credshare/credshare/vc/issuer"
 	"github.com/credshare/credshare/vc/netguard"
 	"github.com/credshare/credshare/vc/verify"
+	"github.com/credshare/credshare/vc/verifypage"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 	"github.com/credshare/credshare/vc/wallet/oid4vci"
@@ -61,6 +62,9 @@ type config struct {
 	// shutdownGrace is how long SIGINT/SIGTERM wait for in-flight requests
 	// before cancelling them.
 	requestTimeout, shutdownGrace time.Duration
+	// pageCache is how long a verification page's outcome, and a status
+	// list it read, are reused (0: verified on every request).
+	pageCache time.Duration
 	// fetchAllow lists hosts and CIDRs holders' did:web documents may be
 	// fetched from although the default policy refuses them; fetchCA is a
 	// PEM file of extra roots for such an internal https host.
@@ -115,6 +119,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.fetchAllow, "fetch-allow", env("CREDSHARE_FETCH_ALLOW", ""), "comma-separated hosts (*.example.edu) and CIDRs holders' did:web documents may be fetched from although internal")
 	fs.StringVar(&c.fetchCA, "fetch-ca", env("CREDSHARE_FETCH_CA", ""), "PEM file of extra CA certificates for fetching holders' did:web documents (an internal host)")
 	requestTimeout := fs.String("request-timeout", env("CREDSHARE_REQUEST_TIMEOUT", wallet.DefaultRequestTimeout.String()), "deadline of one wallet request (503 after it)")
+	pageCache := fs.String("page-cache", env("CREDSHARE_PAGE_CACHE", verifypage.DefaultCacheTTL.String()), "how long a verification page's result is reused (0: verify on every request)")
 	shutdownGrace := fs.String("shutdown-grace", env("CREDSHARE_SHUTDOWN_GRACE", "15s"), "how long SIGINT/SIGTERM wait for in-flight requests before cancelling them")
 	// -help prints each default; one taken from CREDSHARE_DB may hold a
 	// password, so the help shows it redacted.
@@ -150,6 +155,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if c.shutdownGrace, err = time.ParseDuration(*shutdownGrace); err != nil || c.shutdownGrace < 0 {
 		problems = append(problems, fmt.Sprintf("-shutdown-grace / CREDSHARE_SHUTDOWN_GRACE: %q is not a duration", *shutdownGrace))
 	}
+	if c.pageCache, err = time.ParseDuration(*pageCache); err != nil || c.pageCache < 0 {
+		problems = append(problems, fmt.Sprintf("-page-cache / CREDSHARE_PAGE_CACHE: %q is not a duration", *pageCache))
+	}
 	var fetchProblems []string
 	c.fetch, fetchProblems = fetchConfig(c.fetchAllow, c.fetchCA, c.demo)
 	problems = append(problems, fetchProblems...)
@@ -174,6 +182,8 @@ type server struct {
 	// resolver resolves holders' DIDs; did:web documents are fetched
 	// through a netguard client (fetchConfig).
 	resolver *did.Resolver
+	// page serves the public verification pages, /credentials/{id}.
+	page *verifypage.Handler
 	// httpSrv is the server run serves with (its limits: newHTTPServer).
 	httpSrv *http.Server
 	log     *slog.Logger
@@ -359,6 +369,12 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 	s.mux.Handle("/wallet/", http.StripPrefix("/wallet", reg.Handler(auth)))
 	s.mux.Handle("GET /.well-known/openid-credential-issuer", o.MetadataHandler())
 	s.mux.Handle("/status/", lists)
+	page, err := verificationPage(st, c, public, resolver, log)
+	if err != nil {
+		return nil, err
+	}
+	s.page = page
+	s.mux.Handle("/credentials/", http.StripPrefix("/credentials", page))
 	if c.didWeb != "" {
 		wh, err := did.NewWebHandler(doc)
 		if err != nil {
@@ -385,6 +401,41 @@ func assemble(st store.Store, c config, public string, stderr io.Writer, log *sl
 		fmt.Fprintln(w, "ready")
 	})
 	return s, nil
+}
+
+// verificationPage builds the public verification pages of the issued
+// credentials, /credentials/{issuance record id}[.json]. Each request
+// verifies the stored credential as an outside verifier would: the proof
+// against the issuer's DID document, and every status entry by fetching
+// and verifying the list this server publishes at public + "/status". The
+// lists are fetched through a netguard client with -fetch-allow's policy,
+// plus the public URL's host whatever address it resolves to (behind a
+// load balancer, an internal one) and, when -public-url is plain http,
+// http: the status checker only follows list URLs of credentials whose
+// proof this issuer's key made.
+func verificationPage(st store.Store, c config, public string, resolver vc.Resolver, log *slog.Logger) (*verifypage.Handler, error) {
+	u, err := url.Parse(public)
+	if err != nil {
+		return nil, configError{[]string{"-public-url: " + err.Error()}}
+	}
+	policy := c.fetch.Policy
+	policy.AllowHosts = append(append([]string(nil), policy.AllowHosts...), u.Hostname())
+	policy.AllowHTTP = policy.AllowHTTP || u.Scheme == "http"
+	ttl := c.pageCache
+	if ttl == 0 {
+		ttl = -1 // verifypage: negative turns its cache off
+	}
+	checker, err := statusproof.NewChecker(resolver, status.WithNetPolicy(policy), status.WithTLSConfig(c.fetch.TLS),
+		status.WithMaxCacheTTL(c.pageCache))
+	if err != nil {
+		return nil, err
+	}
+	ver, err := verify.New(verify.Config{Resolver: resolver, Status: checker})
+	if err != nil {
+		return nil, err
+	}
+	return verifypage.New(verifypage.Config{Store: st, Verifier: ver, Status: checker, BaseURL: public + "/credentials",
+		CacheTTL: ttl, Logger: log})
 }
 
 // tokenAuth is the demo learner authentication: a bearer token per learner
