@@ -37,7 +37,8 @@
 //   - vc/proof: Data Integrity eddsa-rdfc-2022 and eddsa-jcs-2022, Ed25519Signature2020;
 //   - vc/jwt: VC-JWT (EdDSA);
 //   - vc/verify: credential and presentation verification (proofs, issuer, validity, status);
-//   - vc/issuer: compose-free signing of credentials and presentations in every format.
+//   - vc/issuer: compose-free signing of credentials and presentations in every format;
+//   - vc/verifypage: the public verification page of an issued credential (HTML and JSON).
 //
 // Errors match ErrMalformed, ErrTooLarge, ErrTooDeep, ErrUnsupported,
 // ErrProof, ErrResolve, ErrContext or ErrInvalid with errors.Is.

@@ -62,6 +62,7 @@ func TestRevokedViaStatusService(t *testing.T) {
 	}
 	mustContain(t, body, `data-state="revoked"`, `<h1 id="verdict">Revoked</h1>`, "Status purpose: revocation",
 		"revocation: set", "suspension: clear", "Python Pioneer")
+	mustNotContain(t, body, "/status/") // the reason's message (with the list URL) is logged only
 	v := f.json(t, id)
 	if v.Result.State != verifypage.StateRevoked || v.Result.Purpose != "revocation" || v.Result.Verdict != vc.VerdictRevoked {
 		t.Fatalf("JSON result = %+v", v.Result)
@@ -257,10 +258,16 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	for _, p := range []string{"/credentials/" + id.String() + ".json", "/credentials/" + uuid.NewString()} {
 		resp, _ := f.get(t, http.MethodGet, p, "")
-		if got := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(got, "default-src 'none';") || strings.Contains(got, "style-src") {
-			t.Errorf("%s: CSP = %q", p, got)
-		}
+		checkStrictCSP(t, resp)
 		checkCommonHeaders(t, resp)
+	}
+}
+
+// checkStrictCSP: a response that is not a page allows nothing at all.
+func checkStrictCSP(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if got, want := resp.Header.Get("Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"; got != want {
+		t.Errorf("%s %s: CSP = %q, want %q", resp.Request.Method, resp.Request.URL.Path, got, want)
 	}
 }
 
@@ -295,6 +302,7 @@ func TestUnknownIDsAre404WithAGenericBody(t *testing.T) {
 			t.Errorf("%q: %d %q", p, resp.StatusCode, body)
 		}
 		checkCommonHeaders(t, resp)
+		checkStrictCSP(t, resp)
 	}
 }
 
@@ -316,6 +324,8 @@ func TestHEADAndMethods(t *testing.T) {
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
 			t.Errorf("%s: %d Allow %q", m, resp.StatusCode, resp.Header.Get("Allow"))
 		}
+		checkCommonHeaders(t, resp)
+		checkStrictCSP(t, resp)
 	}
 }
 
@@ -343,6 +353,10 @@ func TestStoreFailureIsGenericToTheCallerAndLogged(t *testing.T) {
 	if rr.Code != http.StatusServiceUnavailable || strings.Contains(rr.Body.String(), "db-primary") {
 		t.Fatalf("%d %q", rr.Code, rr.Body.String())
 	}
+	resp := rr.Result()
+	resp.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	checkCommonHeaders(t, resp)
+	checkStrictCSP(t, resp)
 	if !strings.Contains(f.logs.String(), "db-primary.internal:3306") {
 		t.Errorf("the log lacks the detail:\n%s", f.logs.String())
 	}
