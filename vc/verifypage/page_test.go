@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -130,6 +131,11 @@ func TestTamperedSignatureIsInvalid(t *testing.T) {
 	v := f.json(t, fid)
 	if v.Result.State != verifypage.StateInvalid || v.Result.Verdict != vc.VerdictInvalid || len(v.Result.Reasons) == 0 || v.Result.Reasons[0] != vc.ReasonProof {
 		t.Fatalf("JSON result = %+v", v.Result)
+	}
+	// The forged credential's status entries are not read (their URLs
+	// would be the forger's choice).
+	if len(v.StatusEntries) != 0 {
+		t.Errorf("status entries of a forged credential were read: %+v", v.StatusEntries)
 	}
 	// The original still verifies.
 	if v := f.json(t, id); v.Result.State != verifypage.StateValid {
@@ -444,5 +450,46 @@ func TestPrefersJSON(t *testing.T) {
 		if got := verifypage.PrefersJSON(tc.accept); got != tc.want {
 			t.Errorf("PrefersJSON(%q) = %v, want %v", tc.accept, got, tc.want)
 		}
+	}
+}
+
+func TestJWTCredential(t *testing.T) {
+	f := newFixture(t)
+	aw, err := credential.NewAward(9, credential.Badge(uuid.NewString()), credential.Cause{EventID: "e", EventTime: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := vc.Compose(vc.ComposeRequest{Award: aw, Learner: credential.Learner{UserID: 9, FullName: "Grace Hopper"}, IncludeName: true,
+		HolderID: "did:example:grace", Issuer: f.profile, Achievement: vc.Achievement{Name: "Compiler Construction"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := f.signer.Issue(context.Background(), c, vc.FormatJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.put(t, signed)
+	v := f.json(t, id)
+	if v.Result.State != verifypage.StateValid || v.Achievement == nil || v.Achievement.Name != "Compiler Construction" ||
+		v.Recipient == nil || v.Recipient.Name != "Grace Hopper" || v.Recipient.ID != "did:example:grace" {
+		t.Fatalf("JWT credential: %+v", v)
+	}
+}
+
+func TestTemplateOverride(t *testing.T) {
+	f := newFixture(t)
+	_, id := f.issue(t, "Python Pioneer", badgeImage)
+	tpl := template.Must(template.New("mine").Funcs(verifypage.Funcs()).Parse(
+		`<!doctype html><title>{{.Result.Label}}</title><style nonce="{{.Nonce}}">p{color:red}</style><p>{{.Achievement.Name}} is {{.Result.State}}</p>`))
+	h, err := verifypage.New(verifypage.Config{Store: f.st, Verifier: f.ver, BaseURL: "https://x.example/c", Template: tpl, Logger: slogTo(f.logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := httptest.NewRecorder()
+	h.ServeHTTP(rr, httptest.NewRequest(http.MethodGet, "/"+id.String(), nil))
+	m := nonceRE.FindStringSubmatch(rr.Body.String())
+	if rr.Code != http.StatusOK || !strings.Contains(rr.Body.String(), "<p>Python Pioneer is valid</p>") || m == nil ||
+		!strings.Contains(rr.Header().Get("Content-Security-Policy"), "style-src 'nonce-"+m[1]+"'") {
+		t.Fatalf("%d %q\n%s", rr.Code, rr.Header().Get("Content-Security-Policy"), rr.Body.String())
 	}
 }

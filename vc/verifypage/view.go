@@ -235,7 +235,10 @@ func (h *Handler) build(ctx context.Context, rec store.IssuanceRecord, res vc.Re
 			}
 		}
 	}
-	if h.cfg.Status != nil {
+	// Status entries are read only from a credential whose proofs verified
+	// (the Verifier reads them only then too): the list URLs of one that
+	// does not are not the issuer's, and are never fetched.
+	if h.cfg.Status != nil && res.Verdict != vc.VerdictInvalid {
 		for _, e := range c.CredentialStatus {
 			se := StatusEntry{Purpose: e.StatusPurpose, State: "unknown"}
 			sr, err := h.cfg.Status.CheckStatus(ctx, c.Issuer.ID, e)
