@@ -38,6 +38,7 @@ import (
 type fixture struct {
 	st      store.Store
 	srv     *httptest.Server
+	mux     *http.ServeMux
 	status  *status.Service
 	signer  *issuer.Issuer
 	profile vc.Profile
@@ -69,6 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{st: memstore.New(), logs: &syncBuffer{}}
 	mux := http.NewServeMux()
+	f.mux = mux
 	f.srv = httptest.NewServer(mux) // 127.0.0.1
 	t.Cleanup(f.srv.Close)
 	priv, didKey, vm, err := did.GenerateKey()
