@@ -493,3 +493,22 @@ func TestTemplateOverride(t *testing.T) {
 		t.Fatalf("%d %q\n%s", rr.Code, rr.Header().Get("Content-Security-Policy"), rr.Body.String())
 	}
 }
+
+// TestImgFuncRechecks: the img function a replacement template uses keeps
+// only https URLs and raster data: URIs, whatever it is given.
+func TestImgFuncRechecks(t *testing.T) {
+	img := verifypage.Funcs()["img"].(func(string) template.URL)
+	for in, want := range map[string]template.URL{
+		"https://a.example/b.png":            "https://a.example/b.png",
+		"data:image/gif;base64,R0lGODlhAQA=": "data:image/gif;base64,R0lGODlhAQA=",
+		"javascript:alert(1)":                "",
+		"http://a.example/b.png":             "",
+		"data:text/html;base64,PHA+":         "",
+		"data:image/png;base64,not base64!":  "",
+		"data:image/svg+xml,<svg/>":          "",
+	} {
+		if got := img(in); got != want {
+			t.Errorf("img(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
