@@ -26,7 +26,10 @@
 // Each credential is verified through the status list endpoint the program
 // serves on 127.0.0.1 (valid, or revoked for the revoked awards). A summary
 // is printed and the program exits 0; with -serve ADDR it keeps serving the
-// DID document, the status lists and the wallet endpoints until interrupted.
+// DID document, the status lists, the wallet endpoints and every issued
+// credential's public verification page (vc/verifypage: /credentials/{id},
+// HTML or JSON, verified on each request; listed in the summary and at /)
+// until interrupted.
 //
 // # Badge platforms
 //
@@ -72,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.data, "data", "", "folder for the SQLite database (default: a temporary folder, removed at exit)")
 	fs.StringVar(&o.out, "out", "out", "folder the issued credentials and status lists are written to")
-	fs.StringVar(&o.serve, "serve", "", "keep serving the DID document, status lists and wallet links on this address (e.g. 127.0.0.1:8080) until interrupted")
+	fs.StringVar(&o.serve, "serve", "", "keep serving the DID document, status lists, verification pages and wallet links on this address (e.g. 127.0.0.1:8080) until interrupted")
 	fs.StringVar(&o.events, "events", "", "JSON-lines file of Open edX events (default: the bundled events)")
 	fs.StringVar(&o.rules, "rules", "", "badge rules file, YAML or JSON (default: the bundled rules)")
 	fs.BoolVar(&o.verbose, "v", false, "log every step")

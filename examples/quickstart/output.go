@@ -72,7 +72,7 @@ func (a *app) writeOutput(ctx context.Context) error {
 				verdict += ": " + res.Reasons[0].Message
 			}
 			a.summary.credentials = append(a.summary.credentials, writtenCredential{
-				file: filepath.Join(credDir, name), learner: who, achievement: what, verdict: verdict})
+				file: filepath.Join(credDir, name), learner: who, achievement: what, verdict: verdict, page: a.page.URL(r.ID)})
 		}
 		if aw.Status == credential.StatusAwarded {
 			offer, err := a.lcw.Offer(ctx, wallet.OfferRequest{LearnerID: aw.LearnerID, AwardUUID: aw.UUID})
@@ -174,6 +174,12 @@ func (a *app) printSummary(w io.Writer) {
 	for _, c := range s.credentials {
 		fmt.Fprintf(w, "  %-8s %s\n", c.verdict, c.file)
 	}
+	if a.o.serve != "" {
+		fmt.Fprintf(w, "\nVerification pages (HTML; JSON with .json), while serving:\n")
+		for _, c := range s.credentials {
+			fmt.Fprintf(w, "  %-8s %s\n", c.verdict, c.page)
+		}
+	}
 	fmt.Fprintf(w, "\nStatus lists:\n")
 	for _, l := range s.lists {
 		fmt.Fprintln(w, "  "+l)
@@ -191,6 +197,8 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <p>Issuer: <code>{{.DID}}</code> — <a href="/issuer/did.json">DID document</a></p>
 <h2>Status lists</h2>
 <ul>{{range .Lists}}<li><a href="{{.}}">{{.}}</a></li>{{end}}</ul>
+<h2>Verification pages</h2>
+<ul>{{range .Pages}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>
 <h2>Wallet links</h2>
 <ul>{{range .Links}}<li><code>{{.}}</code></li>{{end}}</ul>
 `))
@@ -202,5 +210,10 @@ func (a *app) index(w http.ResponseWriter, r *http.Request) {
 		urls = append(urls, a.status.ListURL(l.ID, status.FormatBitstring), a.status.ListURL(l.ID, status.FormatStatusList2021))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = indexPage.Execute(w, map[string]any{"DID": a.did, "Lists": urls, "Links": a.summary.links})
+	type page struct{ Name, URL string }
+	var pages []page
+	for _, c := range a.summary.credentials {
+		pages = append(pages, page{c.learner + " — " + c.achievement, c.page})
+	}
+	_ = indexPage.Execute(w, map[string]any{"DID": a.did, "Lists": urls, "Pages": pages, "Links": a.summary.links})
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
 	"github.com/credshare/credshare/vc/verify"
+	"github.com/credshare/credshare/vc/verifypage"
 	"github.com/credshare/credshare/vc/wallet"
 	"github.com/credshare/credshare/vc/wallet/lcw"
 )
@@ -65,6 +66,7 @@ type app struct {
 	disp    *outbox.Dispatcher
 	bus     *membus.Bus
 	verify  *verify.Verifier
+	page    *verifypage.Handler
 	didDoc  []byte
 	summary summary
 }
@@ -79,6 +81,8 @@ type summary struct {
 
 type writtenCredential struct {
 	file, learner, achievement, verdict string
+	// page is the credential's verification page (vc/verifypage).
+	page string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -187,6 +191,12 @@ func (a *app) assemble(ctx context.Context) error {
 	if a.verify, err = verify.New(verify.Config{Status: checker}); err != nil {
 		return err
 	}
+	// Every issued credential's public verification page, verified on
+	// each request against the served status list.
+	if a.page, err = verifypage.New(verifypage.Config{Store: a.st, Verifier: a.verify, Status: checker,
+		BaseURL: a.base + "/credentials", Logger: a.log}); err != nil {
+		return err
+	}
 
 	profile := vc.Profile{ID: didKey, Type: vc.Types{"Profile"}, Name: orgName, URL: "https://academy.example.org",
 		Email: "credentials@academy.example.org"}
@@ -229,6 +239,7 @@ func (a *app) assemble(ctx context.Context) error {
 		return err
 	}
 	a.mux.Handle("/status/", a.lists)
+	a.mux.Handle("/credentials/", http.StripPrefix("/credentials", a.page))
 	a.mux.Handle("/wallet/lcw/", http.StripPrefix("/wallet/lcw", a.lcw.Handler()))
 	a.mux.HandleFunc("GET /issuer/did.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/did+json")
