@@ -45,6 +45,7 @@ type fixture struct {
 	p       *obv3.Provider
 	page    *verifypage.Handler
 	ver     *verify.Verifier
+	checker vc.StatusChecker
 	logs    *syncBuffer
 	next    int64
 }
@@ -66,7 +67,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{st: memstore.New(), logs: &syncBuffer{}}
 	mux := http.NewServeMux()
@@ -110,7 +111,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.ver = ver
+	f.ver, f.checker = ver, checker
 	f.profile = vc.Profile{ID: didKey, Type: vc.Types{"Profile"}, Name: "Example Academy", URL: "https://academy.example.org",
 		Email: "registrar@academy.example.org", Image: &vc.Image{ID: "https://academy.example.org/logo.png", Type: "Image"}}
 	vci, err := wallet.NewVCIssuer(wallet.VCIssuerConfig{Profile: f.profile, Signer: f.signer,
@@ -132,7 +133,7 @@ func newFixture(t *testing.T) *fixture {
 // issue awards a badge named name to a new learner and issues its
 // credential through the OBv3 provider; it returns the award and the
 // issuance record id.
-func (f *fixture) issue(t *testing.T, name, imageURL string) (credential.Award, uuid.UUID) {
+func (f *fixture) issue(t testing.TB, name, imageURL string) (credential.Award, uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
 	f.next++
@@ -159,7 +160,7 @@ func (f *fixture) issue(t *testing.T, name, imageURL string) (credential.Award, 
 }
 
 // put stores a signed credential as an issued record of its own.
-func (f *fixture) put(t *testing.T, cred []byte) uuid.UUID {
+func (f *fixture) put(t testing.TB, cred []byte) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
 	id := uuid.New()
@@ -175,7 +176,7 @@ func (f *fixture) put(t *testing.T, cred []byte) uuid.UUID {
 	return id
 }
 
-func (f *fixture) record(t *testing.T, id uuid.UUID) store.IssuanceRecord {
+func (f *fixture) record(t testing.TB, id uuid.UUID) store.IssuanceRecord {
 	t.Helper()
 	rec, err := f.st.Issuance().Get(context.Background(), id)
 	if err != nil {
@@ -186,7 +187,7 @@ func (f *fixture) record(t *testing.T, id uuid.UUID) store.IssuanceRecord {
 
 // get requests path from the running server with the Accept header
 // accept (none when empty).
-func (f *fixture) get(t *testing.T, method, path, accept string) (*http.Response, string) {
+func (f *fixture) get(t testing.TB, method, path, accept string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, f.srv.URL+path, nil)
 	if err != nil {
@@ -207,7 +208,7 @@ func (f *fixture) get(t *testing.T, method, path, accept string) (*http.Response
 	return resp, string(b)
 }
 
-func mustContain(t *testing.T, body string, subs ...string) {
+func mustContain(t testing.TB, body string, subs ...string) {
 	t.Helper()
 	for _, s := range subs {
 		if !strings.Contains(body, s) {
@@ -216,7 +217,7 @@ func mustContain(t *testing.T, body string, subs ...string) {
 	}
 }
 
-func mustNotContain(t *testing.T, body string, subs ...string) {
+func mustNotContain(t testing.TB, body string, subs ...string) {
 	t.Helper()
 	for _, s := range subs {
 		if strings.Contains(body, s) {
@@ -225,7 +226,7 @@ func mustNotContain(t *testing.T, body string, subs ...string) {
 	}
 }
 
-func (f *fixture) pageVerifier(*testing.T) *verify.Verifier { return f.ver }
+func (f *fixture) pageVerifier(testing.TB) *verify.Verifier { return f.ver }
 
 // verifierFunc adapts a function to verifypage.Verifier.
 type verifierFunc func(ctx context.Context, b []byte) vc.Result
