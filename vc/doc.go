@@ -24,6 +24,17 @@
 // the VC 2.0 context, V1 the VC 1.1 context; both use the OBv3 3.0.3
 // context.
 //
+// Comprehensive Learner Record 2.0. ComposeCLR builds a ClrCredential: a
+// transcript whose ClrSubject (the holder's DID, or the hashed identifiers
+// of the embedded credentials) lists the achievements, embeds the signed
+// OBv3 credentials byte for byte and relates the achievements with
+// Associations (ChildOf: the courses of a program). Its contexts are the
+// VC base context, the CLR 2.0.1 context and the OBv3 context;
+// Credential.CLR reads the subject back. It lives here rather than in a
+// package of its own because it is the same model (Credential, Subject,
+// Achievement) composed differently, like Compose; the verifier checks the
+// embedded credentials (vc/verify).
+//
 // Keys. A Signer signs with an Ed25519 key behind a crypto.Signer (NewSigner),
 // so a KMS or HSM can hold it, under a verification method id.
 //

@@ -291,11 +291,32 @@ type subjectAlias Subject
 // MarshalJSON implements json.Marshaler.
 func (s Subject) MarshalJSON() ([]byte, error) { return marshalExtra(subjectAlias(s), s.Extra) }
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. An "achievement" that is a
+// list (a CLR 2.0 ClrSubject's) is kept in Extra and Achievement left nil;
+// Credential.CLR reads it.
 func (s *Subject) UnmarshalJSON(b []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	var list json.RawMessage
+	if a, ok := all["achievement"]; ok && len(bytes.TrimSpace(a)) > 0 && bytes.TrimSpace(a)[0] == '[' {
+		list = a
+		delete(all, "achievement")
+		var err error
+		if b, err = json.Marshal(all); err != nil {
+			return err
+		}
+	}
 	var x subjectAlias
 	extra, err := unmarshalExtra(b, &x)
 	*s = Subject(x)
+	if list != nil {
+		if extra == nil {
+			extra = Extra{}
+		}
+		extra["achievement"] = list
+	}
 	s.Extra = extra
 	return err
 }

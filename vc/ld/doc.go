@@ -5,9 +5,12 @@
 // Bundled contexts. The contexts credshare emits and accepts are embedded
 // (VC v1 and v2, security v1/v2, Ed25519Signature2018/2020, Data
 // Integrity v1/v2, Multikey, DID v1, StatusList2021, Bitstring Status
-// List, the Open Badges 3.0 family with 3.0.1–3.0.3 and extensions); see
-// Bundled. They were taken from the npm packages pinned in interop/node
-// (node interop/node/dump-contexts.mjs vc/ld/contexts rewrites them).
+// List, the Open Badges 3.0 family with 3.0.1–3.0.3 and extensions, the
+// Comprehensive Learner Record 2.0 context 2.0.1); see Bundled. They were
+// taken from the npm packages pinned in interop/node (node
+// interop/node/dump-contexts.mjs vc/ld/contexts rewrites them), except the
+// CLR context, which no npm package ships: it is 1EdTech's validator's
+// copy (contexts/SOURCES.md says which).
 //
 // Other URLs. A Loader refuses every URL it does not bundle unless its
 // host is in Config.AllowHosts; then it is fetched over HTTPS with a

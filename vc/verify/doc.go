@@ -12,6 +12,13 @@
 // issuer-resolution, unsupported), revoked, suspended or status-unknown —
 // never valid when a status entry could not be checked.
 //
+// CLR 2.0. A ClrCredential whose own proofs hold has each embedded
+// credential verified the same way (proofs, issuer, validity, status) and
+// checked to be about the CLR's subject; their results are in
+// Result.Embedded, and the CLR's verdict is the worst of all, with a
+// ReasonEmbedded reason per embedded credential that is not valid. A CLR
+// embedded in a CLR is refused.
+//
 // Presentations. Verifier.CheckPresentation verifies a presentation's
 // proofs against the expected purpose (authentication by default),
 // challenge and domain, and checks the holder controls each signing key

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/credshare/credshare/vc"
@@ -205,7 +206,83 @@ func (v *Verifier) finish(ctx context.Context, r vc.Result, c *vc.Credential) vc
 			r.Verdict = worse(r.Verdict, vc.VerdictSuspended)
 		}
 	}
+	if c.Type.Has(vc.TypeClrCredential) {
+		r = v.checkCLR(ctx, r, c)
+	}
 	return r
+}
+
+// checkCLR verifies the credentials embedded in a CLR 2.0 ClrCredential
+// whose own proofs verified: each must verify on its own (its proofs, its
+// issuer, validity and status), be about the CLR's subject, and not be a
+// CLR itself (the recursion stops at one level). The CLR's verdict becomes
+// the worst of its own and theirs, with a ReasonEmbedded reason naming each
+// that is not valid.
+func (v *Verifier) checkCLR(ctx context.Context, r vc.Result, c *vc.Credential) vc.Result {
+	s, err := c.CLR()
+	if err != nil {
+		return invalid(r, reasonOf(err))
+	}
+	for i, raw := range s.VerifiableCredential {
+		var er vc.Result
+		trimmed := bytes.TrimSpace(raw)
+		switch {
+		case len(trimmed) == 0 || trimmed[0] != '{':
+			er = invalid(vc.Result{}, reason(vc.ReasonMalformed, "not a credential object (a ClrSubject embeds credentials with embedded proofs)"))
+		default:
+			var head struct {
+				Type vc.Types `json:"type"`
+			}
+			if json.Unmarshal(trimmed, &head) == nil && head.Type.Has(vc.TypeClrCredential) {
+				er = invalid(vc.Result{}, reason(vc.ReasonUnsupported, "a ClrCredential embedded in a ClrCredential"))
+				break
+			}
+			er = v.VerifyCredential(ctx, trimmed)
+			if er.Verdict != vc.VerdictInvalid && er.Credential != nil && !sameSubject(s, er.Credential) {
+				er = invalid(er, reason(vc.ReasonEmbedded, "the credential is not about the CLR's subject"))
+			}
+		}
+		r.Embedded = append(r.Embedded, er)
+		if er.Verdict == vc.VerdictValid {
+			continue
+		}
+		id := ""
+		if er.Credential != nil {
+			id = " (" + er.Credential.ID + ")"
+		}
+		msgs := make([]string, 0, len(er.Reasons))
+		for _, x := range er.Reasons {
+			msgs = append(msgs, x.Code+": "+x.Message)
+		}
+		r.Reasons = append(r.Reasons, reason(vc.ReasonEmbedded, "embedded credential %d%s is %s: %s", i, id, er.Verdict, strings.Join(msgs, "; ")))
+		r.Verdict = worse(r.Verdict, er.Verdict)
+	}
+	return r
+}
+
+// sameSubject reports whether the embedded credential e is about the
+// ClrSubject s: the same id, or — for a subject without one — an identity
+// hash in common.
+func sameSubject(s *vc.CLRSubject, e *vc.Credential) bool {
+	for _, es := range e.CredentialSubject {
+		if s.ID != "" {
+			if es.ID == s.ID {
+				return true
+			}
+			continue
+		}
+		if es.ID != "" {
+			continue
+		}
+		for _, a := range es.Identifier {
+			for _, b := range s.Identifier {
+				if a.IdentityHash != "" && a.IdentityHash == b.IdentityHash {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 var rank = map[vc.Verdict]int{vc.VerdictValid: 0, vc.VerdictStatusUnknown: 1, vc.VerdictSuspended: 2, vc.VerdictRevoked: 3, vc.VerdictInvalid: 4}
