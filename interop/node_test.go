@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/proof"
 	"github.com/credshare/credshare/vc/vctest"
@@ -107,6 +108,54 @@ func ourCredentials(t *testing.T, o *ours) (cases []case_, lists map[string][]by
 		case_{"v2-eddsa-jcs-2022.json", ldp(mk(vc.V2, nil), proof.SuiteEddsaJcs2022), true, []string{db}, vc.VerdictValid, ""},
 		case_{"v2-eddsa-jcs-2022-tampered.json", tamper(ldp(mk(vc.V2, nil), proof.SuiteEddsaJcs2022)), false, []string{db}, vc.VerdictInvalid, vc.ReasonProof},
 		case_{"v2-eddsa-jcs-2022-revoked.json", ldp(mk(vc.V2, revoked), proof.SuiteEddsaJcs2022), false, []string{db}, vc.VerdictRevoked, vc.ReasonRevoked},
+	)
+	// CLR 2.0: a program transcript embedding a course and the program
+	// certificate. Digital Bazaar checks the CLR's proof and each embedded
+	// credential's (interop/node/verify.mjs, verifyEmbedded).
+	clr := func(v vc.Version, suite string, mut func(*vc.ComposeRequest)) *vc.Credential {
+		course := func(r *vc.ComposeRequest) {
+			r.CredentialID = ""
+			if mut != nil {
+				mut(r)
+			}
+		}
+		program := func(r *vc.ComposeRequest) {
+			course(r)
+			r.Award.Achievement = credential.ProgramCertificate("mathematics")
+			r.Achievement.Name = "Mathematics"
+		}
+		cc, pc := mk(v, course), mk(v, program)
+		var courseDoc []byte
+		if suite == "tamper" {
+			suite = proof.SuiteEddsaRdfc2022
+			courseDoc = tamper(ldp(cc, suite))
+		} else {
+			courseDoc = ldp(cc, suite)
+		}
+		c, err := vc.ComposeCLR(vc.ComposeCLRRequest{
+			Issuer:       vc.Profile{ID: o.did, Name: "Example University"},
+			Credentials:  []json.RawMessage{courseDoc, ldp(pc, suite)},
+			HolderID:     cc.CredentialSubject[0].ID,
+			Associations: vc.ChildOf(pc.CredentialSubject[0].Achievement.ID, cc.CredentialSubject[0].Achievement.ID),
+			Name:         "Transcript: Mathematics",
+			Version:      v,
+			Schema:       true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	cases = append(cases,
+		case_{"clr-v2-eddsa-rdfc-2022.json", ldp(clr(vc.V2, proof.SuiteEddsaRdfc2022, nil), proof.SuiteEddsaRdfc2022), true, []string{db}, vc.VerdictValid, ""},
+		case_{"clr-v2-eddsa-jcs-2022.json", ldp(clr(vc.V2, proof.SuiteEddsaJcs2022, nil), proof.SuiteEddsaJcs2022), true, []string{db}, vc.VerdictValid, ""},
+		case_{"clr-v1-ed25519-2020.json", ldp(clr(vc.V1, proof.SuiteEd25519Signature2020, nil), proof.SuiteEd25519Signature2020), true, []string{db}, vc.VerdictValid, ""},
+		case_{"clr-v2-tampered.json", tamper(ldp(clr(vc.V2, proof.SuiteEddsaRdfc2022, nil), proof.SuiteEddsaRdfc2022)), false, []string{db}, vc.VerdictInvalid, vc.ReasonProof},
+		// The CLR's own proof holds; an embedded credential's does not.
+		case_{"clr-v2-embedded-tampered.json", ldp(clr(vc.V2, "tamper", nil), proof.SuiteEddsaRdfc2022), false, []string{db}, vc.VerdictInvalid, vc.ReasonEmbedded},
+		case_{"clr-v2-embedded-revoked.json", ldp(clr(vc.V2, proof.SuiteEddsaRdfc2022, revoked), proof.SuiteEddsaRdfc2022), false, []string{db}, vc.VerdictRevoked, vc.ReasonEmbedded},
+		case_{"clr-v2.jwt", jwtOf(clr(vc.V2, proof.SuiteEddsaRdfc2022, nil)), true, []string{jo, db}, vc.VerdictValid, ""},
+		case_{"clr-v2-embedded-tampered.jwt", jwtOf(clr(vc.V2, "tamper", nil)), false, []string{db}, vc.VerdictInvalid, vc.ReasonEmbedded},
 	)
 	for _, x := range []struct {
 		name  string

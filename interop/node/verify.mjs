@@ -91,7 +91,25 @@ async function verifyDB(cred, lists) {
   if (r.verified && checkStatus && !r.statusResult?.verified) {
     return {verified: false, error: 'status not checked: ' + msg(r.statusResult?.error)};
   }
-  return {verified: !!r.verified, error: r.verified ? '' : msg(r.error) || msg(r.results?.map(x => x.error).filter(Boolean)) || msg(r.statusResult?.error) || 'not verified'};
+  const out = {verified: !!r.verified, error: r.verified ? '' : msg(r.error) || msg(r.results?.map(x => x.error).filter(Boolean)) || msg(r.statusResult?.error) || 'not verified'};
+  if (!out.verified) return out;
+  return (await verifyEmbedded(cred, lists)) ?? out;
+}
+
+// verifyEmbedded verifies the credentials a CLR 2.0 ClrCredential embeds
+// (credentialSubject.verifiableCredential) with Digital Bazaar, each with
+// its own proof; undefined for any other credential.
+async function verifyEmbedded(cred, lists) {
+  if (![].concat(cred.type).includes('ClrCredential')) return undefined;
+  const subject = [].concat(cred.credentialSubject)[0] ?? {};
+  const embedded = [].concat(subject.verifiableCredential ?? []);
+  if (embedded.length === 0) return {verified: false, error: 'ClrSubject without verifiableCredential'};
+  for (const [i, e] of embedded.entries()) {
+    if ([].concat(e.type).includes('ClrCredential')) return {verified: false, error: `embedded credential ${i} is a ClrCredential`};
+    const r = await verifyDB(e, lists);
+    if (!r.verified) return {verified: false, error: `embedded credential ${i}: ${r.error}`};
+  }
+  return {verified: true, error: '', embedded: embedded.length};
 }
 
 // DIDKit knows only a fixed set of contexts: inline the others (the RDF is unchanged).
@@ -173,6 +191,13 @@ async function verifyDir(dir) {
     } else if (f.endsWith('.jwt')) {
       const token = readFileSync(path, 'utf8').trim();
       files[f] = {jose: await verifyJose(token), didkit: await verifyDIDKitJWT(token)};
+      // A CLR as a VC-JWT: jose checks the token, Digital Bazaar the
+      // credentials it embeds.
+      if (files[f].jose.verified) {
+        const payload = jose.decodeJwt(token);
+        const emb = await verifyEmbedded(payload.vc ?? payload, lists);
+        if (emb) files[f].digitalbazaar = emb;
+      }
     }
   }
   return {files};
