@@ -47,3 +47,41 @@ func FuzzParsePresentation(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCLR reads a ClrCredential's subject from arbitrary documents.
+func FuzzCLR(f *testing.F) {
+	f.Add(fakeCLR())
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","ClrCredential"],"issuer":"did:x:1",
+	  "credentialSubject":{"type":"ClrSubject","achievement":[{"id":1}],"verifiableCredential":{"a":1},"association":{}}}`))
+	f.Add([]byte(`{"type":["ClrCredential"],"credentialSubject":[{"type":["ClrSubject"],"verifiableCredential":["x"]},{}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := vc.ParseCredential(data)
+		if err != nil {
+			return
+		}
+		s, err := c.CLR()
+		if err != nil {
+			return
+		}
+		if len(s.VerifiableCredential) == 0 || !s.Type.Has(vc.TypeClrSubject) {
+			t.Fatalf("CLR accepted a subject without credentials or type: %+v", s)
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := vc.ParseCredential(out); err != nil {
+			t.Fatalf("a re-encoded CLR does not parse: %v", err)
+		}
+	})
+}
+
+func fakeCLR() []byte {
+	clr, err := vc.ComposeCLR(vc.ComposeCLRRequest{Issuer: vc.Profile{ID: "did:example:i", Name: "U"}, HolderID: "did:example:h",
+		Credentials: []json.RawMessage{fakeSigned(vctest.Award().Achievement, "Course", "did:example:h")}})
+	if err != nil {
+		panic(err)
+	}
+	b, _ := json.Marshal(clr)
+	return b
+}
