@@ -211,3 +211,25 @@ func TestCLRHashedIdentity(t *testing.T) {
 		t.Error("ComposeCLR gave hashed-identity credentials a holder DID")
 	}
 }
+
+// The CLR's own status entry counts like any credential's.
+func TestCLROwnStatus(t *testing.T) {
+	ctx := context.Background()
+	is, iss := setup(t)
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, signed := programCLR(t, is, iss, clrHolder, vc.V2, nil)
+	clr, err := vc.ComposeCLR(vc.ComposeCLRRequest{Issuer: vc.Profile{ID: iss, Name: "U"}, Credentials: signed, HolderID: clrHolder,
+		Status: []vc.StatusEntry{{ID: "https://example.edu/status/1#9", Type: vc.StatusBitstring, StatusPurpose: vc.PurposeRevocation,
+			StatusListIndex: "9", StatusListCredential: "https://example.edu/status/1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := is.Issue(ctx, clr, vc.FormatLDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := verify.New(verify.Config{Status: listStatus{"1": false, "2": false, "3": false, "9": true}, Now: func() time.Time { return now }})
+	if r := v.VerifyCredential(ctx, doc); r.Verdict != vc.VerdictRevoked || !r.Has(vc.ReasonRevoked) || r.Has(vc.ReasonEmbedded) {
+		t.Errorf("%s %v", r.Verdict, r.Reasons)
+	}
+}
