@@ -227,17 +227,19 @@ func TestPeersVerifyOurs(t *testing.T) {
 	}
 }
 
-// TestOursVerifyPeers has Digital Bazaar and DIDKit issue credentials (and
-// Digital Bazaar sign DIDAuth presentations, as the Learner Credential
-// Wallet does) and checks ours accepts the good ones and rejects
-// tampered and expired ones, and presentations made for another challenge.
+// TestOursVerifyPeers has Digital Bazaar and DIDKit issue credentials
+// (among them a CLR 2.0 transcript embedding a credential Digital Bazaar
+// signed; and Digital Bazaar sign DIDAuth presentations, as the Learner
+// Credential Wallet does) and checks ours accepts the good ones and
+// rejects tampered and expired ones, and presentations made for another
+// challenge.
 func TestOursVerifyPeers(t *testing.T) {
 	needNode(t)
 	dir := t.TempDir()
 	runNode(t, "issue", dir)
 	v, _ := verify.New(verify.Config{})
 	ents, _ := os.ReadDir(dir)
-	n := 0
+	n, clrs := 0, 0
 	for _, e := range ents {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
@@ -265,6 +267,12 @@ func TestOursVerifyPeers(t *testing.T) {
 		if !r.Valid() {
 			t.Errorf("%s: got %s %v, want valid", e.Name(), r.Verdict, r.Reasons)
 		}
+		if strings.Contains(e.Name(), "-clr-") {
+			clrs++
+			if len(r.Embedded) != 1 || !r.Embedded[0].Valid() {
+				t.Errorf("%s: the embedded credential was not verified: %+v", e.Name(), r.Embedded)
+			}
+		}
 		var bad []byte
 		if strings.HasSuffix(e.Name(), ".jwt") {
 			parts := strings.Split(strings.TrimSpace(string(b)), ".")
@@ -277,8 +285,8 @@ func TestOursVerifyPeers(t *testing.T) {
 			t.Errorf("%s tampered: got %s %v, want invalid", e.Name(), r.Verdict, r.Reasons)
 		}
 	}
-	if n < 10 {
-		t.Fatalf("the peers issued %d documents, want 10", n)
+	if n < 11 || clrs != 1 {
+		t.Fatalf("the peers issued %d documents (%d CLRs), want 11 (1)", n, clrs)
 	}
 }
 

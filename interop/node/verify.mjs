@@ -23,7 +23,7 @@ import * as bsl from '@digitalbazaar/vc-bitstring-status-list';
 import * as sl2021 from '@digitalbazaar/vc-status-list';
 import * as didkit from '@spruceid/didkit-wasm-node';
 import * as jose from 'jose';
-import {contexts, makeLoader} from './contexts.mjs';
+import {contexts, makeLoader, CLR_CONTEXT_URL} from './contexts.mjs';
 
 // Two did:key drivers: DI proofs resolve keys as Multikey, Ed25519Signature2020
 // as Ed25519VerificationKey2020 (each suite checks the key type).
@@ -245,6 +245,33 @@ async function issueDB(v2, suiteName, extra) {
   return dbvc.issue({credential: cred, suite, documentLoader: loader});
 }
 
+// issueDBCLR has Digital Bazaar sign an OBv3 credential and a CLR 2.0
+// ClrCredential embedding it, both eddsa-rdfc-2022, with one key.
+async function issueDBCLR() {
+  const key = await Ed25519Multikey.generate({seed: crypto.getRandomValues(new Uint8Array(32))});
+  const did = 'did:key:' + key.publicKeyMultibase;
+  key.id = did + '#' + key.publicKeyMultibase;
+  key.controller = did;
+  const loader = loaderFor(multikeyDriver);
+  const sign = (credential) => dbvc.issue({credential, suite: new DataIntegrityProof({signer: key.signer(), cryptosuite: eddsaRdfc2022}), documentLoader: loader});
+  const base = sampleCredential(true);
+  const inner = await sign({...base, issuer: {...base.issuer, id: did}});
+  return sign({
+    '@context': ['https://www.w3.org/ns/credentials/v2', CLR_CONTEXT_URL, 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
+    id: 'urn:uuid:' + crypto.randomUUID(),
+    type: ['VerifiableCredential', 'ClrCredential'],
+    name: 'Transcript issued by Digital Bazaar',
+    issuer: {id: did, type: ['Profile'], name: 'Peer University'},
+    validFrom: base.validFrom,
+    credentialSubject: {
+      id: inner.credentialSubject.id,
+      type: ['ClrSubject'],
+      achievement: [inner.credentialSubject.achievement],
+      verifiableCredential: [inner],
+    },
+  });
+}
+
 async function issueDIDKit(jwt, extra) {
   const jwk = didkit.generateEd25519Key();
   const did = didkit.keyToDID('key', jwk);
@@ -269,6 +296,7 @@ async function issueDir(dir) {
     'db-v1-eddsa-rdfc-2022.json': await issueDB(false, 'eddsa-rdfc-2022'),
     'db-v2-eddsa-jcs-2022.json': await issueDB(true, 'eddsa-jcs-2022'),
     'db-v2-expired.json': await issueDB(true, 'eddsa-rdfc-2022', past),
+    'db-clr-v2-eddsa-rdfc-2022.json': await issueDBCLR(),
     'didkit-v1-ed25519-2020.json': await issueDIDKit(false),
     'didkit-v1-expired.json': await issueDIDKit(false, pastV1),
   };
