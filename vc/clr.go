@@ -119,9 +119,10 @@ type ComposeCLRRequest struct {
 	// identified like the embedded credentials: by the union of their
 	// identifiers (hashed e-mail addresses), and none may have an id.
 	HolderID string
-	// Achievements lists the record's achievements; default the embedded
-	// credentials' achievements, in order, each id once. Extra ones (a
-	// program not yet awarded, say) may be given with them.
+	// Achievements lists achievements the record names first (a program
+	// whose certificate is not among the credentials, say, or richer
+	// descriptions); the embedded credentials' achievements not listed
+	// follow, in order. Each id appears once.
 	Achievements []Achievement
 	// Associations relate achievements of the list (see ChildOf); each
 	// SourceID and TargetID must be the id of one of them.
@@ -185,7 +186,6 @@ func ComposeCLR(req ComposeCLRRequest) (*Credential, error) {
 			achievements = append(achievements, a)
 		}
 	}
-	explicit := len(achievements) > 0
 	for i, raw := range req.Credentials {
 		raw = bytes.TrimSpace(raw)
 		if len(raw) == 0 || raw[0] != '{' {
@@ -222,9 +222,6 @@ func ComposeCLR(req ComposeCLRRequest) (*Credential, error) {
 			}
 		}
 		if a := *s.Achievement; !seen[a.ID] {
-			if explicit {
-				return nil, Errorf(ErrInvalid, "vc: ComposeCLR: credential %d's achievement %s is not in Achievements", i, a.ID)
-			}
 			seen[a.ID] = true
 			achievements = append(achievements, a)
 		}

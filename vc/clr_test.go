@@ -113,3 +113,27 @@ func TestCLRSubjectRoundTrip(t *testing.T) {
 		t.Errorf("CLR of a plain credential: %v", err)
 	}
 }
+
+// Achievements given in the request come first; those of the embedded
+// credentials follow, each id once; associations may name either.
+func TestComposeCLRAchievements(t *testing.T) {
+	const holder = "did:example:h"
+	course := credential.CourseCertificate("c1")
+	program := vc.Achievement{ID: "urn:uuid:6b1c8f8e-0d55-4c1f-9d0e-3f7b2a1c9e44", Type: vc.Types{"Achievement"}, Name: "Program (in progress)"}
+	clr, err := vc.ComposeCLR(vc.ComposeCLRRequest{Issuer: vc.Profile{ID: "did:web:example.edu", Name: "U"}, HolderID: holder,
+		Credentials:  []json.RawMessage{fakeSigned(course, "C1", holder), fakeSigned(course, "C1 again", holder)},
+		Achievements: []vc.Achievement{program},
+		Associations: vc.ChildOf(program.ID, vc.AchievementID("did:web:example.edu", course)),
+		Partial:      true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := clr.CLR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Achievement) != 2 || s.Achievement[0].Name != program.Name || s.Achievement[1].Name != "C1" || len(s.VerifiableCredential) != 2 {
+		t.Errorf("%+v", s.Achievement)
+	}
+}
