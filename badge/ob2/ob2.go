@@ -84,7 +84,8 @@ type Config struct {
 	// image); default wallet.StoreAchievements(Issuer.Name, nil).
 	Achievement wallet.AchievementFunc
 	// DefaultImage is the badge image of achievements without one (OB 2.0
-	// requires an image on a BadgeClass); default Issuer.Image.
+	// requires an image on a BadgeClass); default Issuer.Image. One of the
+	// two is required.
 	DefaultImage string
 	// Log receives the details of failed requests; default slog.Default().
 	Log *slog.Logger
@@ -109,6 +110,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("ob2: Config.Issuer needs a Name and a URL")
 	case len(cfg.SaltKey) < 16:
 		return nil, errors.New("ob2: Config.SaltKey needs at least 16 bytes")
+	case cfg.DefaultImage == "" && cfg.Issuer.Image == "":
+		return nil, errors.New("ob2: Config.DefaultImage or Config.Issuer.Image is required (OB 2.0 BadgeClasses need an image)")
 	}
 	if cfg.Achievement == nil {
 		cfg.Achievement = wallet.StoreAchievements(cfg.Issuer.Name, nil)

@@ -275,7 +275,7 @@ func TestNotFound(t *testing.T) {
 func TestConfig(t *testing.T) {
 	st := memstore.New()
 	defer st.Close()
-	good := ob2.Config{Store: st, BaseURL: "https://example.edu/ob2", SaltKey: make([]byte, 16), Issuer: ob2.Issuer{Name: "U", URL: "https://u"}}
+	good := ob2.Config{Store: st, BaseURL: "https://example.edu/ob2", SaltKey: make([]byte, 16), Issuer: ob2.Issuer{Name: "U", URL: "https://u", Image: "https://u/i.png"}}
 	if _, err := ob2.New(good); err != nil {
 		t.Fatal(err)
 	}
@@ -285,6 +285,7 @@ func TestConfig(t *testing.T) {
 		"query":     func(c *ob2.Config) { c.BaseURL = "https://example.edu/ob2?x=1" },
 		"no name":   func(c *ob2.Config) { c.Issuer.Name = "" },
 		"short key": func(c *ob2.Config) { c.SaltKey = []byte("short") },
+		"no image":  func(c *ob2.Config) { c.Issuer.Image = "" },
 	} {
 		c := good
 		mut(&c)
@@ -299,7 +300,7 @@ func TestConfig(t *testing.T) {
 func FuzzHandler(f *testing.F) {
 	st := memstore.New()
 	defer st.Close()
-	h, err := ob2.New(ob2.Config{Store: st, BaseURL: "https://example.edu/ob2", SaltKey: make([]byte, 16), Issuer: ob2.Issuer{Name: "U", URL: "https://u"}})
+	h, err := ob2.New(ob2.Config{Store: st, BaseURL: "https://example.edu/ob2", SaltKey: make([]byte, 16), Issuer: ob2.Issuer{Name: "U", URL: "https://u", Image: "https://u/i.png"}})
 	if err != nil {
 		f.Fatal(err)
 	}
