@@ -76,6 +76,35 @@ type CLRSubject struct {
 	Association []Association `json:"association,omitempty"`
 }
 
+// UnmarshalJSON implements json.Unmarshaler; a single object is accepted
+// where a list is expected (JSON-LD reads both alike).
+func (s *CLRSubject) UnmarshalJSON(b []byte) error {
+	var x struct {
+		ID                   string          `json:"id"`
+		Type                 Types           `json:"type"`
+		Identifier           json.RawMessage `json:"identifier"`
+		Achievement          json.RawMessage `json:"achievement"`
+		VerifiableCredential json.RawMessage `json:"verifiableCredential"`
+		Association          json.RawMessage `json:"association"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*s = CLRSubject{ID: x.ID, Type: x.Type}
+	for _, f := range []struct {
+		raw json.RawMessage
+		dst any
+	}{{x.Identifier, &s.Identifier}, {x.Achievement, &s.Achievement}, {x.VerifiableCredential, &s.VerifiableCredential}, {x.Association, &s.Association}} {
+		if len(f.raw) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(oneToMany(f.raw), f.dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CLR returns the ClrSubject of a ClrCredential, or an ErrMalformed error
 // when c is not one (not of type ClrCredential, not exactly one subject of
 // type ClrSubject, no embedded credential).

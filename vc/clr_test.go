@@ -137,3 +137,19 @@ func TestComposeCLRAchievements(t *testing.T) {
 		t.Errorf("%+v", s.Achievement)
 	}
 }
+
+// A ClrSubject with single objects where lists are expected reads the same.
+func TestCLRSubjectSingleValues(t *testing.T) {
+	c, err := vc.ParseCredential([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential","ClrCredential"],
+	  "issuer":"did:example:i","credentialSubject":{"id":"did:example:h","type":"ClrSubject",
+	  "achievement":{"id":"urn:uuid:1","type":["Achievement"],"name":"A"},
+	  "verifiableCredential":{"type":["VerifiableCredential"]},
+	  "association":{"type":"Association","associationType":"isChildOf","sourceId":"urn:uuid:1","targetId":"urn:uuid:2"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.CLR()
+	if err != nil || len(s.Achievement) != 1 || s.Achievement[0].Name != "A" || len(s.VerifiableCredential) != 1 || len(s.Association) != 1 {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
