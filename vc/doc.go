@@ -49,8 +49,9 @@
 //   - vc/jwt: VC-JWT (EdDSA);
 //   - vc/verify: credential and presentation verification (proofs, issuer, validity, status);
 //   - vc/issuer: compose-free signing of credentials and presentations in every format;
-//   - vc/verifypage: the public verification page of an issued credential (HTML and JSON).
+//   - vc/verifypage: the public verification page of an issued credential (HTML and JSON);
+//   - vc/bake: Open Badges 3.0 baking into PNG and SVG images (own sentinel errors).
 //
-// Errors match ErrMalformed, ErrTooLarge, ErrTooDeep, ErrUnsupported,
+// Errors (outside vc/bake) match ErrMalformed, ErrTooLarge, ErrTooDeep, ErrUnsupported,
 // ErrProof, ErrResolve, ErrContext or ErrInvalid with errors.Is.
 package vc

@@ -6,7 +6,9 @@ import (
 )
 
 // Sentinel errors. Every error returned by this package and its
-// sub-packages matches one of them with errors.Is.
+// sub-packages matches one of them with errors.Is, except vc/bake's, which
+// stays standard-library only and has its own sentinels (bake.ErrNotBaked,
+// bake.ErrMalformed, …).
 var (
 	// ErrMalformed reports a document that is not a well-formed credential,
 	// presentation, JWT or DID: bad JSON, a missing required member, a
