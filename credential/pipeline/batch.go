@@ -141,6 +141,7 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 			return err
 		}
 		col := &outboxBatch{learners: map[int64]credential.Learner{}, templates: map[uuid.UUID]store.Template{}}
+		cache := newTxCache(tx)
 		for k, i := range valid {
 			if !first[k] {
 				res[i].outcome = "duplicate"
@@ -149,7 +150,7 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 			// The event's span, in the transaction's context.
 			ectx := trace.ContextWithSpan(tctx, trace.SpanFromContext(ctxs[i]))
 			ectx = withOutboxBatch(withApplyTime(ectx, p.cfg.Now().UTC()), col)
-			if res[i], err = p.apply(ectx, tx, es[i]); err != nil {
+			if res[i], err = p.apply(ectx, cache, es[i]); err != nil {
 				return fmt.Errorf("event %s: %w", es[i].ID, err)
 			}
 		}
