@@ -14,6 +14,7 @@ import (
 	"github.com/credshare/credshare/credential/retry"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/txcache"
 )
 
 // batchTimeout bounds one batch transaction, as Handler's Timeout bounds
@@ -141,7 +142,7 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 			return err
 		}
 		col := &outboxBatch{learners: map[int64]credential.Learner{}, templates: map[uuid.UUID]store.Template{}}
-		cache := newTxCache(tx)
+		cache := txcache.New(tx)
 		for k, i := range valid {
 			if !first[k] {
 				res[i].outcome = "duplicate"

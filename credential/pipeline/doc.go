@@ -30,9 +30,11 @@
 // A store without store.BatchWriter gets per-event transactions.
 //
 // Batching saves the per-transaction costs (begin, commit, the dedup read)
-// and the statements of the marks and outbox rows; the badge rules still
-// read and write progress, fulfilments and awards statement by statement
-// for each event. With sqlitestore, whose commits do not wait for a disk
+// and the statements of the marks and outbox rows. The badge rules read
+// awards, progress and fulfilments through a store/txcache cache of the
+// batch's transaction, so what an earlier event of the batch read or
+// created is not read again; their writes still go to the store statement
+// by statement for each event. With sqlitestore, whose commits do not wait for a disk
 // flush (synchronous=NORMAL), a power loss may lose the last commits after
 // the bus acknowledged their events: those events are then neither applied
 // nor delivered again. A process crash loses nothing.

@@ -10,6 +10,7 @@ import (
 	"github.com/credshare/credshare/badge/rules"
 	"github.com/credshare/credshare/eventbus"
 	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/txcache"
 )
 
 const passingType = eventbus.TypeCoursePassingStatusUpdated
@@ -130,4 +131,40 @@ func (h *rulesHarness) applyOnce(ev rules.Event) rules.Outcome {
 		h.t.Fatalf("Apply(%s): %v", ev.ID, err)
 	}
 	return out
+}
+
+// applyBatch applies evs in one transaction through a txcache, as the
+// pipeline's HandleBatch does: each event not yet processed is applied,
+// then applied again without deduplication; check gets both outcomes.
+func (h *rulesHarness) applyBatch(evs []rules.Event, check func(ev rules.Event, out, again rules.Outcome)) {
+	h.t.Helper()
+	type res struct{ out, again rules.Outcome }
+	var got []res
+	err := h.st.InTx(context.Background(), func(ctx context.Context, raw store.Repos) error {
+		got = got[:0]
+		tx := txcache.New(raw)
+		for _, ev := range evs {
+			var r res
+			first, err := tx.Events().MarkProcessed(ctx, "rules-test", ev.ID, ev.Time)
+			if err != nil {
+				return err
+			}
+			if first {
+				if r.out, err = h.eng.Apply(ctx, tx, ev); err != nil {
+					return err
+				}
+				if r.again, err = h.eng.Apply(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+			got = append(got, r)
+		}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatalf("batch of %d: %v", len(evs), err)
+	}
+	for i, r := range got {
+		check(evs[i], r.out, r.again)
+	}
 }

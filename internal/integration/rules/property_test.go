@@ -155,9 +155,10 @@ func checkDeliveryProperty(t *testing.T, seeds []uint64, learners, perLearner in
 		streams := randomStreams(rng, learners, perLearner)
 
 		once := newRulesHarnessOn(t, open(t), tpls...)
+		outcomes := map[string]string{}
 		for _, s := range streams {
 			for _, ev := range s {
-				once.applyOnce(ev)
+				outcomes[ev.ID] = summary(once.applyOnce(ev))
 			}
 		}
 		want := finalAwards(t, once, learners)
@@ -196,6 +197,28 @@ func checkDeliveryProperty(t *testing.T, seeds []uint64, learners, perLearner in
 			t.Fatalf("seed %d: interleaved:\n%s\nwant:\n%s", seed, got, want)
 		}
 
+		// In batches, as the pipeline's HandleBatch applies them: many
+		// events (of many learners) in one transaction, through a
+		// txcache; each applied twice in a row (the second time must
+		// change nothing) and each with the outcome it had on its own.
+		batched := newRulesHarnessOn(t, open(t), tpls...)
+		mixedOrder := interleave(rng, streams)
+		for len(mixedOrder) > 0 {
+			n := min(1+rng.IntN(40), len(mixedOrder))
+			batched.applyBatch(mixedOrder[:n], func(ev rules.Event, out, again rules.Outcome) {
+				if got := summary(out); got != outcomes[ev.ID] {
+					t.Fatalf("seed %d: %s in a batch: %s\nwant %s", seed, ev.ID, got, outcomes[ev.ID])
+				}
+				if !again.Empty() {
+					t.Fatalf("seed %d: %s applied again in its batch changed something: %v", seed, ev.ID, again)
+				}
+			})
+			mixedOrder = mixedOrder[n:]
+		}
+		if got := finalAwards(t, batched, learners); got != want {
+			t.Fatalf("seed %d: batched:\n%s\nwant:\n%s", seed, got, want)
+		}
+
 		conc := newRulesHarnessOn(t, open(t), tpls...)
 		var wg sync.WaitGroup
 		for _, s := range streams {
@@ -214,4 +237,24 @@ func checkDeliveryProperty(t *testing.T, seeds []uint64, learners, perLearner in
 		t.Fatalf("the random streams gave %d awarded, %d revoked, %d repeated badges; the property needs all three", awarded, revoked, repeated)
 	}
 	t.Logf("%d awarded, %d revoked, %d repeated badges across %d seeds", awarded, revoked, repeated, len(seeds))
+}
+
+// summary describes an outcome without what differs from run to run (award
+// UUIDs, the store's times).
+func summary(o rules.Outcome) string {
+	var b strings.Builder
+	for _, a := range o.Awards {
+		fmt.Fprintf(&b, "award %s %s revoked=%v created=%v times=%d gen=%d by=%s cause=%s/%s; ", a.Template, a.Award.Status,
+			a.Revoked, a.Created, a.Award.Times, a.Award.Generation, a.Award.RevokedBy, a.Award.Awarded.EventID, a.Award.Revoked.EventID)
+	}
+	for _, f := range o.Fulfilled {
+		fmt.Fprintf(&b, "fulfilled %s %s %s %s; ", f.Template, f.Fulfillment.RequirementID, f.Fulfillment.EventID, f.Fulfillment.Matched)
+	}
+	for _, f := range o.Unfulfilled {
+		fmt.Fprintf(&b, "unfulfilled %s %s %s; ", f.Template, f.Fulfillment.RequirementID, f.Fulfillment.EventID)
+	}
+	for _, p := range o.Progress {
+		fmt.Fprintf(&b, "progress %s v%d %d/%d; ", p.Template, p.RulesVersion, p.Fulfilled, p.Groups)
+	}
+	return b.String()
 }

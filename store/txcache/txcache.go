@@ -1,4 +1,8 @@
-package pipeline
+// Package txcache is a read-through cache of the records a transaction
+// reads, for a transaction that applies many events one after the other
+// (credential/pipeline's batches): later events read what earlier ones
+// left without asking the database again.
+package txcache
 
 import (
 	"context"
@@ -12,8 +16,8 @@ import (
 	"github.com/credshare/credshare/store"
 )
 
-// txCache is the store.Repos a batch transaction applies its events
-// through: a read-through cache of the awards, badge progress, fulfilments
+// New returns tx (the Repos an InTx function was given) behind a
+// read-through cache of the awards, badge progress, fulfilments
 // and observations the events read, in front of the transaction's Repos.
 // Every write goes to the store at once, in order (write-through), and
 // drops the cached copies it changes, so the next read of them asks the
@@ -29,9 +33,18 @@ import (
 //     commit; a write to the row (which sets UpdatedAt) makes the next
 //     read of the row itself ask the store again.
 //
-// Later events of a batch thus read what earlier ones left without a round
-// trip. A txCache is made for one run of the transaction's function and
-// dropped with it (InTx may run the function again).
+// Use it only inside that function, and make a new one each time the
+// function runs (InTx may run it again after a conflict). It is not safe
+// for concurrent use. Learners, events, outbox rows and the rest are not
+// cached: their calls go to tx unchanged. Reads outside the transaction
+// (another Repos) do not see what the cache holds, and a transaction that
+// changes awards or progress through tx itself, not through the cache,
+// must not use the cache afterwards.
+func New(tx store.Repos) store.Repos {
+	return &txCache{Repos: tx, aw: map[awardKey]awardEntry{}, prog: map[progKey]*progEntry{}, byID: map[int64]*progEntry{}}
+}
+
+// txCache is New's cache.
 type txCache struct {
 	store.Repos
 	aw   map[awardKey]awardEntry
@@ -66,11 +79,10 @@ type progEntry struct {
 	obs map[string][]store.Observation
 }
 
-func newTxCache(tx store.Repos) *txCache {
-	return &txCache{Repos: tx, aw: map[awardKey]awardEntry{}, prog: map[progKey]*progEntry{}, byID: map[int64]*progEntry{}}
-}
+// Awards returns the cached awards.
+func (c *txCache) Awards() store.Awards { return cachedAwards{c.Repos.Awards(), c} }
 
-func (c *txCache) Awards() store.Awards     { return cachedAwards{c.Repos.Awards(), c} }
+// Progress returns the cached progress.
 func (c *txCache) Progress() store.Progress { return cachedProgress{c.Repos.Progress(), c} }
 
 type cachedAwards struct {
