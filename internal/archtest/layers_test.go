@@ -25,11 +25,15 @@ import (
 //   - badge/httpapi is the provider authors' HTTP plumbing (it imports
 //     resty, backoff and the OpenTelemetry API): it knows the provider API,
 //     the account records and the guarded client, never an adapter, so a
-//     plugin importing it gets nothing else of this module.
+//     plugin importing it gets nothing else of this module;
+//   - store/txcache is a per-transaction read cache over store.Repos: it
+//     knows the store and the award model only, and the pipeline reads
+//     through it inside a batch.
 var layers = map[string][]string{
+	"store/txcache":       {"credential", "store"},
 	"badge/httpapi":       {"badge", "store", "vc/netguard"},
 	"store/outbox":        {"credential", "credential/retry", "store"},
-	"credential/pipeline": append(slices.Clone(corePackages), "store/outbox"),
+	"credential/pipeline": append(slices.Clone(corePackages), "store/outbox", "store/txcache"),
 }
 
 // topOnly lists the packages only programs (cmd/..., examples/...) and
