@@ -88,7 +88,7 @@ func TestRequestIssueFindsExisting(t *testing.T) {
 		                 {"id":"2","group_id":9549,"expired_on":null,"recipient":{"email":"Ada@Example.org","id":42},"meta_data":{"batch":7}}],
 		  "meta":{"current_page":1,"next_page":null,"total_pages":1}}`)
 	// Registered so that a create is counted rather than refused.
-	s.respond("POST", api+"credentials", 500, `{"errors":"must not be called"}`)
+	s.Respond("POST", api+"credentials", 500, `{"errors":"must not be called"}`)
 	res, err := p.Issue(context.Background(), issueReq())
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
@@ -96,7 +96,7 @@ func TestRequestIssueFindsExisting(t *testing.T) {
 	if want := (badge.Result{ExternalID: "2", State: accredible.StateAccepted}); res != want {
 		t.Errorf("Issue = %+v, want %+v: the expired one is skipped", res, want)
 	}
-	if n := s.count("POST", api+"credentials"); n != 0 {
+	if n := s.Count("POST", api+"credentials"); n != 0 {
 		t.Errorf("%d creates, want none: no second credential", n)
 	}
 }
@@ -104,8 +104,8 @@ func TestRequestIssueFindsExisting(t *testing.T) {
 func TestRequestIssueNotRepeatedAfterAmbiguousFailure(t *testing.T) {
 	s, p, _ := testProvider(t)
 	pin(t, s, "POST", api+"credentials/search", "", 200, emptySearch)
-	s.respond("POST", api+"credentials/search", 200, emptySearch)
-	s.respond("POST", api+"credentials", 502, `{"errors":"Bad gateway"}`)
+	s.Respond("POST", api+"credentials/search", 200, emptySearch)
+	s.Respond("POST", api+"credentials", 502, `{"errors":"Bad gateway"}`)
 	_, err := p.Issue(context.Background(), issueReq())
 	if !errors.Is(err, badge.ErrUnavailable) {
 		t.Fatalf("Issue error %v, want ErrUnavailable", err)
@@ -113,11 +113,11 @@ func TestRequestIssueNotRepeatedAfterAmbiguousFailure(t *testing.T) {
 	if retry.IsPermanent(err) {
 		t.Errorf("error %v is permanent, want retryable", err)
 	}
-	if n := s.count("POST", api+"credentials"); n != 1 {
+	if n := s.Count("POST", api+"credentials"); n != 1 {
 		t.Errorf("%d creates, want 1: a create that may have happened is not repeated blindly", n)
 	}
 
-	s.handle("POST", api+"credentials", func(w http.ResponseWriter, _ *http.Request) {
+	s.Handle("POST", api+"credentials", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header()["Content-Type"] = nil
 		w.Header().Set("Retry-After", "0")
 		w.WriteHeader(429)
@@ -127,7 +127,7 @@ func TestRequestIssueNotRepeatedAfterAmbiguousFailure(t *testing.T) {
 	if !errors.Is(err, badge.ErrRateLimited) {
 		t.Fatalf("Issue error %v, want ErrRateLimited", err)
 	}
-	if n := s.count("POST", api+"credentials"); n != 2 {
+	if n := s.Count("POST", api+"credentials"); n != 2 {
 		t.Errorf("%d creates, want 2: a 429 is safe to repeat (count restarts with the new handler)", n)
 	}
 }
@@ -173,7 +173,7 @@ func TestRequestGroupsDesignsDelete(t *testing.T) {
 	if got[1].Name != "g13" {
 		t.Errorf("second template's name %q, want g13: falls back to the group name", got[1].Name)
 	}
-	if n := s.count("GET", api+"designs/7"); n != 1 {
+	if n := s.Count("GET", api+"designs/7"); n != 1 {
 		t.Errorf("design fetched %d times, want once", n)
 	}
 
@@ -181,7 +181,7 @@ func TestRequestGroupsDesignsDelete(t *testing.T) {
 	if err := c.DeleteCredential(context.Background(), "99"); err != nil {
 		t.Fatalf("DeleteCredential: %v", err)
 	}
-	s.respond("DELETE", api+"credentials/98", 404, `{"errors":"Doesn't exist"}`)
+	s.Respond("DELETE", api+"credentials/98", 404, `{"errors":"Doesn't exist"}`)
 	err := p.Delete(context.Background(), badge.BadgeRef{Template: badge.TemplateRef{AccountID: testAccount}, ExternalID: "98"})
 	if !errors.Is(err, badge.ErrNotFound) {
 		t.Fatalf("Delete error %v, want ErrNotFound", err)
@@ -207,7 +207,7 @@ func TestRequestErrorBodies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		s, _, c := testProvider(t)
-		s.respond("GET", api+"credentials/1", tc.status, tc.body)
+		s.Respond("GET", api+"credentials/1", tc.status, tc.body)
 		_, err := c.Credential(context.Background(), "1")
 		if !errors.Is(err, tc.kind) {
 			t.Fatalf("%q: error %v, want %v", tc.body, err, tc.kind)

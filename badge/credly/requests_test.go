@@ -59,7 +59,7 @@ func TestRequestTemplatesFollowsPages(t *testing.T) {
 	pin(t, s, "GET", api+"/badge_templates?filter=state%3A%3Aactive", "", 200, `{"data":[
 		{"id":"t1","name":"One","state":"active","description":"d1","image_url":"https://i/1.png","created_at":"2024-01-02T03:04:05.000Z","owner":{"id":"`+testOrg+`"}}],
 		"metadata":{"count":1,"current_page":1,"total_count":2,"total_pages":2,"per":1,"previous_page_url":null,
-		"next_page_url":"`+s.srv.URL+api+`/badge_templates?filter=state%3A%3Aactive&page=2"}}`)
+		"next_page_url":"`+strings.TrimSuffix(s.URL(), "/v1/")+api+`/badge_templates?filter=state%3A%3Aactive&page=2"}}`)
 	pin(t, s, "GET", api+"/badge_templates?filter=state%3A%3Aactive&page=2", "", 200, `{"data":[
 		{"id":"t2","name":"Two","state":"active"}],
 		"metadata":{"count":1,"current_page":2,"total_count":2,"total_pages":2,"per":1,"next_page_url":null}}`)
@@ -94,7 +94,7 @@ func TestRequestNextPageOnOtherHostRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refusing to send credentials") {
 		t.Fatalf("BadgeTemplates error = %v, want one refusing to send credentials", err)
 	}
-	if n := s.totalCount(); n != 1 {
+	if n := s.Total(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
@@ -135,7 +135,7 @@ func TestRequestIssue(t *testing.T) {
 
 func TestRequestIssueDuplicateReturnsExisting(t *testing.T) {
 	s, _, p := testClient(t)
-	s.respond("POST", api+"/badges", 422,
+	s.Respond("POST", api+"/badges", 422,
 		`{"data":{"message":"Validation failed","errors":[{"attribute":"badge","messages":["User already has this badge"]}]}}`)
 	pin(t, s, "GET", api+"/badges?filter=badge_template_id%3A%3Atpl-1%7Crecipient_email%3A%3Aada%40example.org", "", 200,
 		`{"data":[{"id":"old","state":"revoked","recipient_email":"ada@example.org","badge_template":{"id":"tpl-1"}},
@@ -152,7 +152,7 @@ func TestRequestIssueDuplicateReturnsExisting(t *testing.T) {
 
 func TestRequestIssueInvalidNotRetried(t *testing.T) {
 	s, _, p := testClient(t)
-	s.respond("POST", api+"/badges", 422,
+	s.Respond("POST", api+"/badges", 422,
 		`{"data":{"message":"Validation failed","errors":[{"attribute":"badge_template_id","messages":["is not an active badge template"]}]}}`)
 	pin(t, s, "GET", api+"/badges?filter=badge_template_id%3A%3Atpl-1%7Crecipient_email%3A%3Aada%40example.org", "", 200,
 		`{"data":[],"metadata":{"current_page":1,"total_pages":1,"next_page_url":null}}`)
@@ -176,7 +176,7 @@ func TestRequestIssueInvalidNotRetried(t *testing.T) {
 	if e.StatusCode != 422 {
 		t.Errorf("StatusCode = %d, want 422", e.StatusCode)
 	}
-	if n := s.count("POST", api+"/badges"); n != 1 {
+	if n := s.Count("POST", api+"/badges"); n != 1 {
 		t.Errorf("%d POST badges, want 1: a 422 must not be retried", n)
 	}
 }
@@ -243,7 +243,7 @@ func TestRequestErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		s, c, _ := testClient(t, httpapi.WithMaxRetryAfter(time.Millisecond))
-		s.handle("GET", api+"/badges/9f8e7d6c-5b4a-4321-8fed-cba987654321", func(w http.ResponseWriter, _ *http.Request) {
+		s.Handle("GET", api+"/badges/9f8e7d6c-5b4a-4321-8fed-cba987654321", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header()["Content-Type"] = nil
 			if tc.header != "" {
 				w.Header().Set("Retry-After", tc.header)
@@ -278,7 +278,7 @@ func TestRequestErrors(t *testing.T) {
 		if tc.retryable && tc.header == "" {
 			want = 2 // WithRetry(2, …); a Retry-After beyond WithMaxRetryAfter returns at once
 		}
-		if n := s.totalCount(); n != want {
+		if n := s.Total(); n != want {
 			t.Errorf("attempts for %d: %d, want %d", tc.status, n, want)
 		}
 	}
