@@ -119,34 +119,14 @@ type Image struct {
 	Extra   Extra  `json:"-"`
 }
 
-type imageAlias Image
-
 // MarshalJSON implements json.Marshaler.
-func (i Image) MarshalJSON() ([]byte, error) { return marshalExtra(imageAlias(i), i.Extra) }
+func (i Image) MarshalJSON() ([]byte, error) {
+	return encodeWith(func(e *encoder) error { return e.image(&i, false) })
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (i *Image) UnmarshalJSON(b []byte) error {
-	if s, ok := asString(b); ok {
-		*i = Image{ID: s}
-		return nil
-	}
-	var a imageAlias
-	extra, err := unmarshalExtra(b, &a)
-	*i = Image(a)
-	i.Extra = extra
-	return err
-}
-
-func asString(b []byte) (string, bool) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '"' {
-		return "", false
-	}
-	var s string
-	if json.Unmarshal(b, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return decode(b, func(d *decoder) error { return d.image(i) })
 }
 
 // Profile is an issuer (an OBv3 Profile). When it has nothing but an ID it
@@ -162,27 +142,14 @@ type Profile struct {
 	Extra       Extra  `json:"-"`
 }
 
-type profileAlias Profile
-
 // MarshalJSON implements json.Marshaler.
 func (p Profile) MarshalJSON() ([]byte, error) {
-	if len(p.Type) == 0 && p.Name == "" && p.URL == "" && p.Image == nil && p.Email == "" && p.Description == "" && len(p.Extra) == 0 {
-		return json.Marshal(p.ID)
-	}
-	return marshalExtra(profileAlias(p), p.Extra)
+	return encodeWith(func(e *encoder) error { return e.profile(&p, false) })
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (p *Profile) UnmarshalJSON(b []byte) error {
-	if s, ok := asString(b); ok {
-		*p = Profile{ID: s}
-		return nil
-	}
-	var a profileAlias
-	extra, err := unmarshalExtra(b, &a)
-	*p = Profile(a)
-	p.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.profile(p) })
 }
 
 // Criteria says how an achievement is earned.
@@ -192,18 +159,14 @@ type Criteria struct {
 	Extra     Extra  `json:"-"`
 }
 
-type criteriaAlias Criteria
-
 // MarshalJSON implements json.Marshaler.
-func (c Criteria) MarshalJSON() ([]byte, error) { return marshalExtra(criteriaAlias(c), c.Extra) }
+func (c Criteria) MarshalJSON() ([]byte, error) {
+	return encodeWith(func(e *encoder) error { return e.criteria(&c, false) })
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *Criteria) UnmarshalJSON(b []byte) error {
-	var a criteriaAlias
-	extra, err := unmarshalExtra(b, &a)
-	*c = Criteria(a)
-	c.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.criteria(c) })
 }
 
 // Alignment ties an achievement to a framework or competency.
@@ -218,18 +181,14 @@ type Alignment struct {
 	Extra             Extra  `json:"-"`
 }
 
-type alignmentAlias Alignment
-
 // MarshalJSON implements json.Marshaler.
-func (a Alignment) MarshalJSON() ([]byte, error) { return marshalExtra(alignmentAlias(a), a.Extra) }
+func (a Alignment) MarshalJSON() ([]byte, error) {
+	return encodeWith(func(e *encoder) error { return e.alignment(&a, false) })
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (a *Alignment) UnmarshalJSON(b []byte) error {
-	var x alignmentAlias
-	extra, err := unmarshalExtra(b, &x)
-	*a = Alignment(x)
-	a.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.alignment(a) })
 }
 
 // Achievement is an OBv3 Achievement: what was accomplished. Its ID is
@@ -250,20 +209,14 @@ type Achievement struct {
 	Extra           Extra       `json:"-"`
 }
 
-type achievementAlias Achievement
-
 // MarshalJSON implements json.Marshaler.
 func (a Achievement) MarshalJSON() ([]byte, error) {
-	return marshalExtra(achievementAlias(a), a.Extra)
+	return encodeWith(func(e *encoder) error { return e.achievement(&a, false) })
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (a *Achievement) UnmarshalJSON(b []byte) error {
-	var x achievementAlias
-	extra, err := unmarshalExtra(b, &x)
-	*a = Achievement(x)
-	a.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.achievement(a) })
 }
 
 // IdentityObject identifies a subject by a (usually hashed) identifier
@@ -286,39 +239,16 @@ type Subject struct {
 	Extra       Extra            `json:"-"`
 }
 
-type subjectAlias Subject
-
 // MarshalJSON implements json.Marshaler.
-func (s Subject) MarshalJSON() ([]byte, error) { return marshalExtra(subjectAlias(s), s.Extra) }
+func (s Subject) MarshalJSON() ([]byte, error) {
+	return encodeWith(func(e *encoder) error { return e.subject(&s, false) })
+}
 
 // UnmarshalJSON implements json.Unmarshaler. An "achievement" that is a
 // list (a CLR 2.0 ClrSubject's) is kept in Extra and Achievement left nil;
 // Credential.CLR reads it.
 func (s *Subject) UnmarshalJSON(b []byte) error {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return err
-	}
-	var list json.RawMessage
-	if a, ok := all["achievement"]; ok && len(bytes.TrimSpace(a)) > 0 && bytes.TrimSpace(a)[0] == '[' {
-		list = a
-		delete(all, "achievement")
-		var err error
-		if b, err = json.Marshal(all); err != nil {
-			return err
-		}
-	}
-	var x subjectAlias
-	extra, err := unmarshalExtra(b, &x)
-	*s = Subject(x)
-	if list != nil {
-		if extra == nil {
-			extra = Extra{}
-		}
-		extra["achievement"] = list
-	}
-	s.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.subject(s) })
 }
 
 // Subjects holds one or more subjects; one is written as an object.
@@ -326,20 +256,12 @@ type Subjects []Subject
 
 // MarshalJSON implements json.Marshaler.
 func (s Subjects) MarshalJSON() ([]byte, error) {
-	if len(s) == 1 {
-		return json.Marshal(s[0])
-	}
-	return json.Marshal([]Subject(s))
+	return encodeWith(func(e *encoder) error { return e.subjects(s) })
 }
 
 // UnmarshalJSON accepts an object or an array of objects.
 func (s *Subjects) UnmarshalJSON(b []byte) error {
-	var many []Subject
-	if err := json.Unmarshal(oneToMany(b), &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
+	return decode(b, func(d *decoder) error { return many(d, (*[]Subject)(s), d.subject) })
 }
 
 // Evidence describes the work that led to an award.
@@ -354,18 +276,14 @@ type Evidence struct {
 	Extra       Extra  `json:"-"`
 }
 
-type evidenceAlias Evidence
-
 // MarshalJSON implements json.Marshaler.
-func (e Evidence) MarshalJSON() ([]byte, error) { return marshalExtra(evidenceAlias(e), e.Extra) }
+func (e Evidence) MarshalJSON() ([]byte, error) {
+	return encodeWith(func(x *encoder) error { return x.evidence(&e, false) })
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (e *Evidence) UnmarshalJSON(b []byte) error {
-	var x evidenceAlias
-	extra, err := unmarshalExtra(b, &x)
-	*e = Evidence(x)
-	e.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.evidence(e) })
 }
 
 // EvidenceList holds evidence; an object is accepted when reading.
@@ -373,12 +291,7 @@ type EvidenceList []Evidence
 
 // UnmarshalJSON accepts an object or an array of objects.
 func (l *EvidenceList) UnmarshalJSON(b []byte) error {
-	var many []Evidence
-	if err := json.Unmarshal(oneToMany(b), &many); err != nil {
-		return err
-	}
-	*l = many
-	return nil
+	return decode(b, func(d *decoder) error { return many(d, (*[]Evidence)(l), d.evidence) })
 }
 
 // Status list entry types and purposes.
@@ -404,18 +317,14 @@ type StatusEntry struct {
 	Extra                Extra  `json:"-"`
 }
 
-type statusAlias StatusEntry
-
 // MarshalJSON implements json.Marshaler.
-func (s StatusEntry) MarshalJSON() ([]byte, error) { return marshalExtra(statusAlias(s), s.Extra) }
+func (s StatusEntry) MarshalJSON() ([]byte, error) {
+	return encodeWith(func(e *encoder) error { return e.status(&s, false) })
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *StatusEntry) UnmarshalJSON(b []byte) error {
-	var x statusAlias
-	extra, err := unmarshalExtra(b, &x)
-	*s = StatusEntry(x)
-	s.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.status(s) })
 }
 
 // StatusEntries holds one or more entries; one is written as an object.
@@ -423,20 +332,12 @@ type StatusEntries []StatusEntry
 
 // MarshalJSON implements json.Marshaler.
 func (s StatusEntries) MarshalJSON() ([]byte, error) {
-	if len(s) == 1 {
-		return json.Marshal(s[0])
-	}
-	return json.Marshal([]StatusEntry(s))
+	return encodeWith(func(e *encoder) error { return e.statuses(s) })
 }
 
 // UnmarshalJSON accepts an object or an array of objects.
 func (s *StatusEntries) UnmarshalJSON(b []byte) error {
-	var many []StatusEntry
-	if err := json.Unmarshal(oneToMany(b), &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
+	return decode(b, func(d *decoder) error { return many(d, (*[]StatusEntry)(s), d.status) })
 }
 
 // Schema is a credentialSchema entry.
@@ -506,21 +407,17 @@ type Credential struct {
 	Extra             Extra         `json:"-"`
 }
 
-type credentialAlias Credential
-
-// MarshalJSON implements json.Marshaler.
+// MarshalJSON implements json.Marshaler: the members in the struct's
+// order, then the Extra members the struct did not write, sorted by key
+// (encoding/json's bytes; see AppendJSON).
 func (c Credential) MarshalJSON() ([]byte, error) {
-	return marshalExtra(credentialAlias(c), c.Extra)
+	return c.AppendJSON(make([]byte, 0, 2048))
 }
 
 // UnmarshalJSON implements json.Unmarshaler. It does not apply the size
 // and depth limits; ParseCredential does.
 func (c *Credential) UnmarshalJSON(b []byte) error {
-	var x credentialAlias
-	extra, err := unmarshalExtra(b, &x)
-	*c = Credential(x)
-	c.Extra = extra
-	return err
+	return decode(b, func(d *decoder) error { return d.credential(c) })
 }
 
 // Version returns V1 when the first context is the VC 1.1 context, V2
@@ -583,7 +480,7 @@ func ParseCredential(b []byte) (*Credential, error) {
 		return nil, err
 	}
 	var c Credential
-	if err := json.Unmarshal(b, &c); err != nil {
+	if err := decode(b, func(d *decoder) error { return d.credential(&c) }); err != nil {
 		return nil, Wrap(ErrMalformed, err, "credential: decoding")
 	}
 	if err := c.Validate(); err != nil {
