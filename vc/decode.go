@@ -830,3 +830,75 @@ func exactCredential(key []byte) int {
 	}
 	return -1
 }
+
+// generic decodes the value at d.i as DecodeJSON does into an any:
+// map[string]any, []any, string, json.Number, bool or nil.
+func (d *decoder) generic() any {
+	switch d.next() {
+	case '{':
+		m := map[string]any{}
+		_ = d.object(func(key []byte) error {
+			m[string(key)] = d.generic()
+			return nil
+		})
+		return m
+	case '[':
+		a := []any{}
+		_ = d.array(func() error {
+			a = append(a, d.generic())
+			return nil
+		})
+		return a
+	case '"':
+		return string(d.quoted())
+	case 't':
+		d.i += 4
+		return true
+	case 'f':
+		d.i += 5
+		return false
+	case 'n':
+		d.i += 4
+		return nil
+	}
+	return json.Number(d.raw())
+}
+
+// ParseCredentialMap is ParseCredential that also returns the document
+// as DecodeJSON decodes it into a map[string]any (numbers as
+// json.Number), which proof verification works on: one size, depth and
+// syntax check for both instead of one each, and no reflection for the
+// map. The map shares nothing with the credential.
+//
+// Measured (credshare issue 13, -bench Verify ./vc/issuer -cpu 1):
+// vc/verify decoding the document into a map with DecodeJSON after
+// ParseCredential was ~13% of verifying a Data Integrity proof.
+func ParseCredentialMap(b []byte) (*Credential, map[string]any, error) {
+	if err := CheckJSON(b); err != nil {
+		return nil, nil, err
+	}
+	var c Credential
+	var m map[string]any
+	err := decode(b, func(d *decoder) error {
+		start := d.i
+		if err := d.credential(&c); err != nil {
+			return err
+		}
+		d.i = start
+		switch d.next() {
+		case '{':
+			m = d.generic().(map[string]any)
+		case 'n':
+		default:
+			return d.mismatch("document")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, Wrap(ErrMalformed, err, "credential: decoding")
+	}
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	return &c, m, nil
+}

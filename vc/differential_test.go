@@ -186,6 +186,19 @@ func checkParse(t *testing.T, b []byte) {
 	} else if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ParseCredential differs from the reference:\n got %#v\nwant %#v\n%s", got, want, b)
 	}
+	pc, pm, perr := vc.ParseCredentialMap(b)
+	if (perr == nil) != (err == nil) || (perr != nil && errors.Is(perr, vc.ErrMalformed) != errors.Is(err, vc.ErrMalformed)) {
+		t.Fatalf("ParseCredentialMap: error %v, ParseCredential's %v\n%s", perr, err, b)
+	}
+	if perr == nil {
+		var m map[string]any
+		if err := vc.DecodeJSON(b, &m); err != nil {
+			t.Fatalf("DecodeJSON: %v", err)
+		}
+		if !reflect.DeepEqual(pc, got) || !reflect.DeepEqual(pm, m) {
+			t.Fatalf("ParseCredentialMap differs from ParseCredential and DecodeJSON:\n got %#v\nwant %#v\n%s", pm, m, b)
+		}
+	}
 	var c vc.Credential
 	uerr := json.Unmarshal(b, &c)
 	r, rerr := vc.RefUnmarshal(b)
@@ -218,11 +231,11 @@ func FuzzMarshalMatchesReference(f *testing.F) {
 	f.Add([]byte(`{}`), `{"a" : 1}`, uint16(0x1ff))
 	f.Add([]byte(`{"credentialSubject":[{},{}]}`), `[`, uint16(0x3ff))
 	base, _ := vc.Compose(vctest.Request("did:example:issuer", "did:example:holder", vc.V2))
+	baseJSON, _ := json.Marshal(base)
 	f.Fuzz(func(t *testing.T, doc []byte, s string, sel uint16) {
 		c, err := vc.RefUnmarshal(doc)
 		if err != nil {
-			cc := *base
-			c = &cc
+			c, _ = vc.RefUnmarshal(baseJSON) // a fresh copy: the cases below modify it
 		}
 		raw := json.RawMessage(s)
 		switch sel % 16 {

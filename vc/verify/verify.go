@@ -107,11 +107,10 @@ func (v *Verifier) VerifyCredential(ctx context.Context, b []byte) vc.Result {
 		return v.VerifyJWT(ctx, string(b))
 	}
 	r := vc.Result{Format: vc.FormatLDP}
-	var m map[string]any
-	if err := vc.DecodeJSON(b, &m); err != nil {
-		return invalid(r, reasonOf(err))
-	}
-	c, err := vc.ParseCredential(b)
+	// One check and one walk for the typed credential and the map the
+	// proofs are verified on (a DecodeJSON of its own was ~13% of
+	// verifying a Data Integrity proof).
+	c, m, err := vc.ParseCredentialMap(b)
 	if err != nil {
 		return invalid(r, reasonOf(err))
 	}
