@@ -14,7 +14,10 @@
 // achievement, status entry, …), so a document read and written again
 // keeps them. ParseCredential and ParsePresentation refuse documents over
 // MaxDocumentSize or nested deeper than MaxDepth (ErrTooLarge, ErrTooDeep)
-// before decoding them.
+// before decoding them. A Credential is encoded (MarshalJSON, AppendJSON)
+// and decoded (ParseCredential, UnmarshalJSON) in one pass over the
+// document, with the bytes and values encoding/json gave the model before;
+// ParseCredentialMap also returns the generic map proofs are verified on.
 //
 // Open Badges 3.0. Compose builds an OpenBadgeCredential for a course
 // certificate, a program certificate or a badge: a Profile issuer, an

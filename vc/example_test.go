@@ -38,3 +38,28 @@ func ExampleParseCredential() {
 	fmt.Println(c.Issuer.ID, c.Version() == vc.V2, string(c.Extra["termsOfUse"]))
 	// Output: did:example:1 true {"type":"Policy"}
 }
+
+// ParseCredentialMap reads a credential and the map a proof verifier
+// works on in one pass.
+func ExampleParseCredentialMap() {
+	c, m, err := vc.ParseCredentialMap([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],
+	  "type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2","n":1.50}}`))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.CredentialSubject[0].ID, m["credentialSubject"].(map[string]any)["n"])
+	// Output: did:example:2 1.50
+}
+
+// AppendJSON writes a credential's JSON (MarshalJSON's bytes) into a
+// buffer the caller owns.
+func ExampleCredential_AppendJSON() {
+	c := &vc.Credential{Context: vc.Contexts{vc.ContextV2}, Type: vc.Types{"VerifiableCredential"},
+		Issuer: vc.Profile{ID: "did:example:1"}, CredentialSubject: vc.Subjects{{ID: "did:example:2"}}}
+	buf, err := c.AppendJSON([]byte(`{"vc":`))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(buf) + "}")
+	// Output: {"vc":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}}
+}
