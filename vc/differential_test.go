@@ -303,3 +303,43 @@ func FuzzParseMatchesReference(f *testing.F) {
 		checkParse(t, b)
 	})
 }
+
+// checkDecodeJSON compares DecodeJSON with the reference (json.Decoder)
+// into a map and into an any: the same value, or errors of the same kind.
+func checkDecodeJSON(t *testing.T, b []byte) {
+	t.Helper()
+	var m, rm map[string]any
+	err, rerr := vc.DecodeJSON(b, &m), vc.RefDecodeJSON(b, &rm)
+	if (err == nil) != (rerr == nil) || (err == nil && !reflect.DeepEqual(m, rm)) {
+		t.Fatalf("DecodeJSON into a map: %#v (%v), the reference %#v (%v)\n%s", m, err, rm, rerr, b)
+	}
+	for _, k := range errKinds {
+		if err != nil && errors.Is(err, k) != errors.Is(rerr, k) {
+			t.Fatalf("DecodeJSON: error %v, the reference's %v\n%s", err, rerr, b)
+		}
+	}
+	var a, ra any
+	err, rerr = vc.DecodeJSON(b, &a), vc.RefDecodeJSON(b, &ra)
+	if (err == nil) != (rerr == nil) || (err == nil && !reflect.DeepEqual(a, ra)) {
+		t.Fatalf("DecodeJSON into an any: %#v (%v), the reference %#v (%v)\n%s", a, err, ra, rerr, b)
+	}
+}
+
+func TestDecodeJSONMatchesDecoder(t *testing.T) {
+	docs := append(parseDocs, `{"a":1,"a":{"b":[1.5e3,-0,true,false,null,"\u00e9\ud800"]}}`, `[1,{"x":"y"}]`, `"s"`, `-1.0E+2`, `{"a":1} ]`, `{"a":1} {}`, ``, ` `)
+	for _, d := range docs {
+		checkDecodeJSON(t, []byte(d))
+	}
+}
+
+// FuzzDecodeJSONMatchesDecoder decodes fuzzed JSON with DecodeJSON and
+// with json.Decoder.
+func FuzzDecodeJSONMatchesDecoder(f *testing.F) {
+	for _, d := range parseDocs {
+		f.Add([]byte(d))
+	}
+	f.Add([]byte(`{"a":1} ]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkDecodeJSON(t, b)
+	})
+}
