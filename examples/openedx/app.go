@@ -156,6 +156,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts appOptions) 
 	}
 	host, _ := os.Hostname()
 	if a.disp, err = outbox.NewDispatcher(outbox.Config{Store: a.st, Owner: fmt.Sprintf("%s-%d", host, os.Getpid()),
+		MaxAttempts: cfg.Outbox.MaxAttempts, MinBackoff: cfg.Outbox.MinBackoff.Duration, Lease: cfg.Outbox.Lease.Duration,
 		Logger: log, Meter: meter, TracerProvider: opts.tracerProvider}); err != nil {
 		return nil, err
 	}
@@ -210,7 +211,8 @@ func (a *App) providers(ctx context.Context, opts appOptions) (map[string]badge.
 				return nil, nil, err
 			}
 		}
-		copts := []credly.Option{httpapi.WithLogger(a.log), httpapi.WithTracerProvider(opts.tracerProvider)}
+		copts := []credly.Option{httpapi.WithLogger(a.log), httpapi.WithTracerProvider(opts.tracerProvider),
+			httpapi.WithTimeout(a.cfg.Credly.Timeout.Duration)}
 		if a.cfg.Credly.Sandbox {
 			copts = append(copts, credly.WithSandbox())
 		}

@@ -86,7 +86,13 @@ func (a *App) openKafka(ctx context.Context, opts appOptions, meter metric.Meter
 
 func (a *App) kafkaClientConfig(extra []kgo.Opt) kafkabus.ClientConfig {
 	k := a.cfg.Kafka
-	cc := kafkabus.ClientConfig{Brokers: k.BootstrapServers, ClientID: "credshare", TopicPrefix: a.cfg.Bus.TopicPrefix, Opts: extra}
+	st := k.SessionTimeout.Duration
+	// franz-go's heartbeat default (3s) is right for its default session
+	// timeout (45s); a shorter session needs more frequent heartbeats.
+	// Options from appOptions come after, and win.
+	opts := []kgo.Opt{kgo.SessionTimeout(st), kgo.HeartbeatInterval(min(st/10, 3*time.Second))}
+	cc := kafkabus.ClientConfig{Brokers: k.BootstrapServers, ClientID: "credshare", TopicPrefix: a.cfg.Bus.TopicPrefix,
+		Opts: append(opts, extra...)}
 	if a.cfg.kafkaTLS() {
 		cc.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 	}

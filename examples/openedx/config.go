@@ -35,6 +35,7 @@ type Config struct {
 	Credly     CredlyConfig     `json:"credly" yaml:"credly"`
 	Accredible AccredibleConfig `json:"accredible" yaml:"accredible"`
 	Badges     BadgesConfig     `json:"badges" yaml:"badges"`
+	Outbox     OutboxConfig     `json:"outbox" yaml:"outbox"`
 	HTTP       HTTPConfig       `json:"http" yaml:"http"`
 	Log        LogConfig        `json:"log" yaml:"log"`
 	// ShutdownTimeout bounds a graceful shutdown.
@@ -66,6 +67,7 @@ type KafkaConfig struct {
 	SchemaRegistryAPIKey    string   `json:"schema_registry_api_key" yaml:"schema_registry_api_key"`
 	SchemaRegistryAPISecret string   `json:"schema_registry_api_secret" yaml:"schema_registry_api_secret"`
 	ReplayFrom              string   `json:"replay_from" yaml:"replay_from"`
+	SessionTimeout          Duration `json:"session_timeout" yaml:"session_timeout"`
 }
 
 // RedisConfig holds the settings of the Redis Streams bus
@@ -95,6 +97,7 @@ type CredlyConfig struct {
 	Sandbox       bool              `json:"sandbox" yaml:"sandbox"`
 	APIURL        string            `json:"api_url" yaml:"api_url"`
 	WebhookSecret string            `json:"webhook_secret" yaml:"webhook_secret"`
+	Timeout       Duration          `json:"timeout" yaml:"timeout"`
 }
 
 // AccredibleConfig configures the Accredible provider.
@@ -108,6 +111,14 @@ type AccredibleConfig struct {
 type BadgesConfig struct {
 	RulesFile     string `json:"rules_file" yaml:"rules_file"`
 	SyncTemplates bool   `json:"sync_templates" yaml:"sync_templates"`
+}
+
+// OutboxConfig configures the outbox dispatcher that makes the provider
+// calls and publishes the events.
+type OutboxConfig struct {
+	MaxAttempts int      `json:"max_attempts" yaml:"max_attempts"`
+	MinBackoff  Duration `json:"min_backoff" yaml:"min_backoff"`
+	Lease       Duration `json:"lease" yaml:"lease"`
 }
 
 // HTTPConfig configures the HTTP server (health, metrics, webhooks).
@@ -176,10 +187,12 @@ func DefaultConfig() Config {
 			RetryBackoff:       Duration{time.Second},
 			PublishBadgeEvents: true,
 		},
-		Kafka:           KafkaConfig{SASLMechanism: "PLAIN"},
+		Kafka:           KafkaConfig{SASLMechanism: "PLAIN", SessionTimeout: Duration{45 * time.Second}},
 		Redis:           RedisConfig{StreamMaxLen: 10000},
 		Store:           StoreConfig{Driver: "mysql"},
+		Credly:          CredlyConfig{Timeout: Duration{10 * time.Second}},
 		Badges:          BadgesConfig{SyncTemplates: true},
+		Outbox:          OutboxConfig{MaxAttempts: 12, MinBackoff: Duration{time.Second}, Lease: Duration{time.Minute}},
 		HTTP:            HTTPConfig{Addr: ":8080"},
 		Log:             LogConfig{Level: "info"},
 		ShutdownTimeout: Duration{30 * time.Second},
@@ -292,6 +305,12 @@ var settings = []setting{
 	{Env: "CREDSHARE_REPLAY_FROM", Key: "kafka.replay_from",
 		OpenEdX: `consume_events --extra '{"offset_time": …}'`, Doc: "Kafka only. RFC 3339 time: start every partition there (run one consumer).",
 		set: func(c *Config, v string) error { c.Kafka.ReplayFrom = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_KAFKA_SESSION_TIMEOUT", Key: "kafka.session_timeout", Default: "45s",
+		OpenEdX: "session.timeout.ms (confluent-kafka's consumer setting)", Doc: "Kafka only. How long the group waits for a silent consumer (one that crashed) before its partitions go to the others; heartbeats are sent every tenth of it, at most every 3s. The brokers bound it (group.min.session.timeout.ms, 6s by default).",
+		set: func(c *Config, v string) (err error) {
+			c.Kafka.SessionTimeout.Duration, err = parseDuration(v)
+			return err
+		}},
 	{Env: "CREDSHARE_RETRY_BACKOFF", Aliases: []string{"CREDSHARE_KAFKA_RETRY_BACKOFF"}, Key: "bus.retry_backoff", Default: "1s",
 		OpenEdX: "EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP (roughly)", Doc: "Pause before an event that failed for a transient reason is delivered again.",
 		set: func(c *Config, v string) (err error) {
@@ -337,6 +356,9 @@ var settings = []setting{
 	{Env: "CREDSHARE_CREDLY_API_URL", Key: "credly.api_url",
 		OpenEdX: `BADGES_CONFIG["credly"]["CREDLY_API_BASE_URL"] / ["CREDLY_SANDBOX_API_BASE_URL"]`, Doc: "Override the Credly API root.",
 		set: func(c *Config, v string) error { c.Credly.APIURL = strings.TrimSpace(v); return nil }},
+	{Env: "CREDSHARE_CREDLY_TIMEOUT", Key: "credly.timeout", Default: "10s",
+		OpenEdX: "(none)", Doc: "Longest wait for one Credly request; a request that takes longer is retried.",
+		set: func(c *Config, v string) (err error) { c.Credly.Timeout.Duration, err = parseDuration(v); return err }},
 	{Env: "CREDSHARE_CREDLY_WEBHOOK_SECRET", Key: "credly.webhook_secret", Secret: true,
 		OpenEdX: "(none: Open edX accepts any caller)", Doc: "Shared secret Credly's webhook URL must carry (?secret=…).",
 		set: func(c *Config, v string) error { c.Credly.WebhookSecret = v; return nil }},
@@ -355,6 +377,21 @@ var settings = []setting{
 	{Env: "CREDSHARE_SYNC_TEMPLATES", Key: "badges.sync_templates", Default: "true",
 		OpenEdX: "manage.py sync_organization_badge_templates / sync_accredible_groups", Doc: "Sync badge templates from every configured account at start.",
 		set: func(c *Config, v string) (err error) { c.Badges.SyncTemplates, err = parseBool(v); return err }},
+	{Env: "CREDSHARE_OUTBOX_MAX_ATTEMPTS", Key: "outbox.max_attempts", Default: "12",
+		OpenEdX: "(none: Credentials calls Credly once, in the request)", Doc: "Attempts of a provider call or publish before it is dead (listed and re-queued with credshare deadletter).",
+		set: func(c *Config, v string) (err error) {
+			c.Outbox.MaxAttempts, err = strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return errors.New("not a whole number")
+			}
+			return nil
+		}},
+	{Env: "CREDSHARE_OUTBOX_MIN_BACKOFF", Key: "outbox.min_backoff", Default: "1s",
+		OpenEdX: "(none)", Doc: "First retry delay of a failed outbox call; it doubles per attempt (with jitter) up to 10m, and a provider's Retry-After is honoured.",
+		set: func(c *Config, v string) (err error) { c.Outbox.MinBackoff.Duration, err = parseDuration(v); return err }},
+	{Env: "CREDSHARE_OUTBOX_LEASE", Key: "outbox.lease", Default: "1m",
+		OpenEdX: "(none)", Doc: "How long a process reserves the outbox items it claimed; a process that dies leaves them to the others after this. A call gets three quarters of it.",
+		set: func(c *Config, v string) (err error) { c.Outbox.Lease.Duration, err = parseDuration(v); return err }},
 	{Env: "CREDSHARE_HTTP_ADDR", Key: "http.addr", Default: ":8080",
 		OpenEdX: "(the Credentials web process)", Doc: "Listen address of /healthz, /readyz, /metrics and the Credly webhook.",
 		set: func(c *Config, v string) error { c.HTTP.Addr = strings.TrimSpace(v); return nil }},
@@ -563,6 +600,9 @@ func (c Config) validateKafka() []error {
 	if (k.SchemaRegistryAPIKey == "") != (k.SchemaRegistryAPISecret == "") {
 		bad("kafka.schema_registry_api_key", "set both the key and kafka.schema_registry_api_secret (CREDSHARE_SCHEMA_REGISTRY_API_SECRET), or neither")
 	}
+	if k.SessionTimeout.Duration < time.Second {
+		bad("kafka.session_timeout", "must be at least 1s (the brokers usually want 6s or more)")
+	}
 	if k.ReplayFrom != "" {
 		if _, err := time.Parse(time.RFC3339, k.ReplayFrom); err != nil {
 			bad("kafka.replay_from", "%q is not an RFC 3339 time such as 2026-11-01T00:00:00Z", k.ReplayFrom)
@@ -673,6 +713,18 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout.Duration <= 0 {
 		bad("shutdown_timeout", "must be positive")
+	}
+	if c.Credly.Timeout.Duration <= 0 {
+		bad("credly.timeout", "must be positive")
+	}
+	if c.Outbox.MaxAttempts < 1 {
+		bad("outbox.max_attempts", "must be at least 1")
+	}
+	if c.Outbox.MinBackoff.Duration <= 0 || c.Outbox.MinBackoff.Duration > 10*time.Minute {
+		bad("outbox.min_backoff", "must be positive and at most 10m")
+	}
+	if c.Outbox.Lease.Duration < time.Second {
+		bad("outbox.lease", "must be at least 1s")
 	}
 	return errors.Join(errs...)
 }

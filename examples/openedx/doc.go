@@ -72,6 +72,14 @@
 //	CREDSHARE_ACCREDIBLE_SANDBOX          BADGES_CONFIG["accredible"]["USE_SANDBOX"]
 //	CREDSHARE_BADGE_RULES_FILE            BadgeRequirement / DataRule / BadgePenalty rows
 //
+// Timing, for operators and the reliability suite (internal/integration/reliability):
+//
+//	CREDSHARE_KAFKA_SESSION_TIMEOUT       how soon a crashed consumer's partitions move (default 45s)
+//	CREDSHARE_CREDLY_TIMEOUT              longest wait for one Credly request (default 10s)
+//	CREDSHARE_OUTBOX_MAX_ATTEMPTS         attempts of an outbox call before it is dead (default 12)
+//	CREDSHARE_OUTBOX_MIN_BACKOFF          first retry delay of a failed outbox call (default 1s)
+//	CREDSHARE_OUTBOX_LEASE                how long claimed outbox items are reserved (default 1m)
+//
 // The EVENT_BUS_REDIS_*, EVENT_BUS_KAFKA_* and EVENT_BUS_TOPIC_PREFIX variables themselves are
 // read when the CREDSHARE_ one is unset, so the program can share the Open
 // edX services' environment.

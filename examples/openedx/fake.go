@@ -224,7 +224,8 @@ func newFakeWorld(ctx context.Context, o fakeOptions, cl *cleanups) (*fakeWorld,
 	if o.MySQLDSN != "" {
 		cfg.Store = StoreConfig{Driver: "mysql", DSN: o.MySQLDSN}
 	}
-	cfg.Credly = CredlyConfig{Organizations: map[string]string{fakeOrg: fakeOrgToken}, APIURL: w.cf.URL(), WebhookSecret: fakeWebhookSecret}
+	cfg.Credly.Organizations = map[string]string{fakeOrg: fakeOrgToken}
+	cfg.Credly.APIURL, cfg.Credly.WebhookSecret = w.cf.URL(), fakeWebhookSecret
 	cfg.HTTP.Addr = o.Addr
 	cfg.Log.Level = o.LogLevel
 	cfg.ShutdownTimeout = Duration{20 * time.Second}
