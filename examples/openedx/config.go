@@ -388,7 +388,10 @@ var settings = []setting{
 		}},
 	{Env: "CREDSHARE_OUTBOX_MIN_BACKOFF", Key: "outbox.min_backoff", Default: "1s",
 		OpenEdX: "(none)", Doc: "First retry delay of a failed outbox call; it doubles per attempt (with jitter) up to 10m, and a provider's Retry-After is honoured.",
-		set: func(c *Config, v string) (err error) { c.Outbox.MinBackoff.Duration, err = parseDuration(v); return err }},
+		set: func(c *Config, v string) (err error) {
+			c.Outbox.MinBackoff.Duration, err = parseDuration(v)
+			return err
+		}},
 	{Env: "CREDSHARE_OUTBOX_LEASE", Key: "outbox.lease", Default: "1m",
 		OpenEdX: "(none)", Doc: "How long a process reserves the outbox items it claimed; a process that dies leaves them to the others after this. A call gets three quarters of it.",
 		set: func(c *Config, v string) (err error) { c.Outbox.Lease.Duration, err = parseDuration(v); return err }},
