@@ -1,8 +1,13 @@
 package reliability_test
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,4 +70,186 @@ func sameSnapshot(t *testing.T, when string, a, b snapshot) {
 			t.Errorf("%s: the %s differ from the first round's (%d then %d entries)", when, x.what, len(x.a), len(x.b))
 		}
 	}
+}
+
+// killMoments returns k progress fractions (of the badges at Credly) at
+// which to kill, sorted, from the seeded generator.
+func killMoments(r *rng, k int) []float64 {
+	ms := make([]float64, k)
+	for i := range ms {
+		ms[i] = 0.05 + 0.85*r.float()
+	}
+	slices.Sort(ms)
+	return ms
+}
+
+// untilProgress waits until the Credly fake holds frac of the expected
+// badges (or the run settled), with the processes alive.
+func (w *world) untilProgress(frac float64, alive ...*proc) {
+	w.t.Helper()
+	want := int(frac * float64(len(w.wl.wantBadges)))
+	w.waitFor(fmt.Sprintf("%.0f%% of the badges at Credly", 100*frac), func() (bool, string) {
+		if n := w.progress(); n < want {
+			return false, fmt.Sprintf("%d of %d badges at Credly", n, want)
+		}
+		return true, ""
+	}, alive...)
+}
+
+// TestKillNine: the program is killed with SIGKILL at K random moments
+// and restarted each time. The final state is the clean run's (the
+// workload's model): nothing lost, nothing duplicated at Credly or on the
+// topic. Re-publishes of a badge.awarded event under the same ce_id (the
+// process died between the broker's acknowledgement and recording it) are
+// counted, not failed: a consumer recognises them by id.
+func TestKillNine(t *testing.T) {
+	w := newWorld(t, 2, size(3000, 50000))
+	r := &rng{s: 0xdead}
+	w.seed()
+	p := w.start("openedx-0", nil)
+	for i, m := range killMoments(r, size(3, 20)) {
+		w.untilProgress(m, p)
+		time.Sleep(time.Duration(r.intn(200)) * time.Millisecond)
+		w.kill(p)
+		t.Logf("kill -9 #%d at %d of %d badges at Credly", i+1, w.progress(), len(w.wl.wantBadges))
+		p = w.start(fmt.Sprintf("openedx-%d", i+1), nil)
+		w.restarts++
+	}
+	w.waitFor("every event applied after the kills", func() (bool, string) { return w.settled(0) }, p)
+	_, dups, losses, problems := w.verify(nil)
+	w.mustBeExact(dups, losses, problems)
+	w.stop(p)
+	w.report(figures{Deliveries: len(w.wl.events), Faults: map[string]int{"SIGKILL": w.restarts}, Duplicates: dups, Losses: losses})
+}
+
+// deadItem is what credshare deadletter list --json prints per item.
+type deadItem struct {
+	ID        int64           `json:"id"`
+	Kind      string          `json:"kind"`
+	Target    string          `json:"target"`
+	Attempts  int             `json:"attempts"`
+	LastError string          `json:"last_error"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// cli runs cmd/credshare against the test's database.
+func (w *world) cli(args ...string) []byte {
+	w.t.Helper()
+	cmd := exec.Command(credshareBin, append([]string{"--db", "mysql:" + w.dsn, "--json"}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			w.t.Fatalf("credshare %s: %v\n%s", strings.Join(args, " "), err, ee.Stderr)
+		}
+		w.t.Fatalf("credshare %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// TestProviderFaults: Credly fails 30% of the calls with 5xx, 10% with 429
+// and Retry-After and 5% by stalling past the client's timeout (half of
+// those after the badge was created). Every award reaches Credly exactly
+// once. One learner's calls fail every time: after the maximum attempts
+// (CREDSHARE_OUTBOX_MAX_ATTEMPTS=5) its issue call is dead, with its
+// reason, in credshare deadletter list; once Credly is healthy for it,
+// credshare deadletter retry --all re-queues it and it is delivered once.
+func TestProviderFaults(t *testing.T) {
+	w := newWorld(t, 3, size(400, 10000))
+	w.proxy.setFaults(0.30, 0.10, 0.05, 3*time.Second)
+	// The doomed learner: the first one with a badge, in the workload's order.
+	var doomed string
+	doomedBadges := map[pair]bool{}
+	for _, s := range w.wl.events {
+		user, _ := s.ev.LookupString("user.pii.username")
+		for k := range w.wl.wantBadges {
+			if k.a == user {
+				doomed = user
+			}
+		}
+		if doomed != "" {
+			break
+		}
+	}
+	for k := range w.wl.wantBadges {
+		if k.a == doomed {
+			doomedBadges[k] = true
+		}
+	}
+	w.proxy.setDoom(doomed + "@example.org")
+	w.env["CREDSHARE_OUTBOX_MAX_ATTEMPTS"] = "5"
+	w.seed()
+	p := w.start("openedx-1", nil)
+	w.waitFor("every healthy award delivered and the doomed one dead", func() (bool, string) {
+		ok, state := w.settled(len(doomedBadges))
+		if !ok {
+			return false, state
+		}
+		st, err := w.st.Outbox().Stats(w.ctx)
+		if err != nil || st.Dead < len(doomedBadges) {
+			return false, fmt.Sprintf("%s; %d dead, want %d", state, st.Dead, len(doomedBadges))
+		}
+		return true, ""
+	}, p)
+
+	var dead []deadItem
+	if err := json.Unmarshal(w.cli("deadletter", "list"), &dead); err != nil {
+		t.Fatal(err)
+	}
+	var doomedDead, chanceDead int
+	for _, it := range dead {
+		if strings.Contains(string(it.Payload), doomed+"@example.org") {
+			doomedDead++
+			if it.Kind != "badge.issue" || it.Attempts != 5 || !strings.Contains(it.LastError, "gave up after 5 attempts") {
+				t.Errorf("dead item %d: kind %s, %d attempts, reason %q; want badge.issue, 5, \"gave up after 5 attempts: …\"", it.ID, it.Kind, it.Attempts, it.LastError)
+			}
+		} else {
+			chanceDead++ // five failed attempts in a row by bad luck
+		}
+		t.Logf("dead: #%d %s %s after %d attempts: %s", it.ID, it.Kind, it.Target, it.Attempts, it.LastError)
+	}
+	if doomedDead != len(doomedBadges) {
+		t.Fatalf("%d dead items for %s, want %d (one per badge)", doomedDead, doomed, len(doomedBadges))
+	}
+	for k := range doomedBadges {
+		if w.cf.Count(credlyOrg, templateID(k.b), doomed+"@example.org") != 0 {
+			t.Fatalf("%s holds a Credly badge %s though every call failed", doomed, k.b)
+		}
+	}
+
+	// Credly is healthy for the learner again: the operator re-queues.
+	w.proxy.setDoom("")
+	var requeued struct {
+		Requeued []int64 `json:"requeued"`
+	}
+	if err := json.Unmarshal(w.cli("deadletter", "retry", "--all"), &requeued); err != nil {
+		t.Fatal(err)
+	}
+	if len(requeued.Requeued) != len(dead) {
+		t.Errorf("re-queued %d items, %d were dead", len(requeued.Requeued), len(dead))
+	}
+	w.waitFor("the re-queued items delivered", func() (bool, string) {
+		ok, state := w.settled(0)
+		if st, err := w.st.Outbox().Stats(w.ctx); ok && (err != nil || st.Dead != 0) {
+			return false, fmt.Sprintf("%s; %d dead", state, st.Dead)
+		}
+		return ok, state
+	}, p)
+	_, dups, losses, problems := w.verify(nil)
+	w.mustBeExact(dups, losses, problems)
+	w.stop(p)
+	w.report(figures{Deliveries: len(w.wl.events), Dead: len(requeued.Requeued), Duplicates: dups, Losses: losses})
+	if chanceDead > 0 {
+		t.Logf("%d items died by chance (five failed attempts in a row) and were re-queued too", chanceDead)
+	}
+}
+
+func templateID(name string) string {
+	for _, t := range templates() {
+		if t.name == name {
+			return t.id
+		}
+	}
+	return ""
 }
