@@ -4,12 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/credshare/credshare/store/mysqlstore/mysqltest"
+	"github.com/go-sql-driver/mysql"
 )
 
 // TestReplayTwice: the LMS writes N events; every one is delivered a
@@ -252,4 +260,128 @@ func templateID(name string) string {
 		}
 	}
 	return ""
+}
+
+// mariadb is the MariaDB this test may restart: started by
+// scripts/mariadb-up.sh with CREDSHARE_MARIADB_DIR (and
+// CREDSHARE_MARIADB_PORT), the server CREDSHARE_MYSQL_DSN points at.
+type mariadb struct{ dir, port string }
+
+func restartableMariaDB(t *testing.T) mariadb {
+	t.Helper()
+	dir := os.Getenv(envMariaDir)
+	if dir == "" {
+		t.Skipf("MariaDB restart test skipped: set %s (and CREDSHARE_MARIADB_PORT) to the MariaDB scripts/mariadb-up.sh started for %s; the test stops and starts it", envMariaDir, mysqltest.EnvDSN)
+	}
+	cfg, err := mysql.ParseDSN(mysqltest.BaseDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	if p := os.Getenv("CREDSHARE_MARIADB_PORT"); p != "" && p != port {
+		t.Fatalf("CREDSHARE_MARIADB_PORT=%s but %s names port %s: they must be the same server", p, mysqltest.EnvDSN, port)
+	}
+	if !fileExists(filepath.Join(dir, "mariadbd.pid")) {
+		t.Fatalf("%s/mariadbd.pid does not exist: is that MariaDB running?", dir)
+	}
+	return mariadb{dir: dir, port: port}
+}
+
+// stop sends SIGTERM to the server named by its PID file and waits until
+// the process is gone.
+func (m mariadb) stop(t *testing.T) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(m.dir, "mariadbd.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("mariadbd.pid: %v", err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("stopping MariaDB (pid %d): %v", pid, err)
+	}
+	end := time.Now().Add(2 * time.Minute)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(end) {
+			t.Fatalf("MariaDB (pid %d) still running 2 minutes after SIGTERM", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// start starts it again with the same data directory and port.
+func (m mariadb) start(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "mariadb-up.sh"))
+	cmd.Env = append(os.Environ(), envMariaDir+"="+m.dir, "CREDSHARE_MARIADB_PORT="+m.port)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/mariadb-up.sh: %v\n%s", err, out)
+	}
+}
+
+// TestDatabaseRestart: MariaDB is stopped mid-run, stays down while the
+// program reports not-ready, and is started again with the same data
+// directory and port. The program keeps running — no restart — and
+// resumes without loss.
+func TestDatabaseRestart(t *testing.T) {
+	m := restartableMariaDB(t)
+	w := newWorld(t, 4, size(3000, 50000))
+	addr := freeAddr(t)
+	w.seed()
+	p := w.start("openedx-1", map[string]string{"CREDSHARE_HTTP_ADDR": addr})
+	w.untilProgress(0.3, p)
+	restarted := false
+	defer func() {
+		if !restarted { // leave the server as it was found
+			m.start(t)
+		}
+	}()
+	m.stop(t)
+	t.Logf("MariaDB stopped at %d of %d badges at Credly", w.progress(), len(w.wl.wantBadges))
+	w.waitFor("/readyz reporting the store down", func() (bool, string) {
+		code, body := readyz(addr)
+		return code == http.StatusServiceUnavailable && strings.Contains(body, `"store"`) && !strings.Contains(body, `"store":"ok"`), fmt.Sprintf("/readyz %d %s", code, body)
+	}, p)
+	time.Sleep(2 * time.Second) // down a little longer: consumer and outbox both fail meanwhile
+	m.start(t)
+	restarted = true
+	t.Logf("MariaDB started again")
+	w.waitFor("every event applied after the database came back", func() (bool, string) { return w.settled(0) }, p)
+	if code, body := readyz(addr); code != http.StatusOK {
+		t.Errorf("/readyz after the restart: %d %s", code, body)
+	}
+	_, dups, losses, problems := w.verify(nil)
+	w.mustBeExact(dups, losses, problems)
+	w.stop(p)
+	w.report(figures{Deliveries: len(w.wl.events), Faults: map[string]int{"mariadb restart": 1}, Duplicates: dups, Losses: losses})
+}
+
+// TestConsumerGroupKill: three processes in one consumer group share the
+// partitions and the outbox; one is killed with SIGKILL mid-run and not
+// restarted. The other two take its partitions (after the session
+// timeout) and its leased outbox items (after the lease): every event's
+// effects happen exactly once.
+func TestConsumerGroupKill(t *testing.T) {
+	w := newWorld(t, 5, size(3000, 50000))
+	ps := []*proc{w.start("openedx-a", nil), w.start("openedx-b", nil), w.start("openedx-c", nil)}
+	w.waitFor("three members in a stable group", func() (bool, string) {
+		gs, err := w.adm.DescribeGroups(w.ctx, w.group)
+		if err != nil {
+			return false, err.Error()
+		}
+		g := gs[w.group]
+		return g.State == "Stable" && len(g.Members) == 3, fmt.Sprintf("group %s, %d members", g.State, len(g.Members))
+	}, ps...)
+	w.seed()
+	w.untilProgress(0.3, ps...)
+	w.kill(ps[1])
+	t.Logf("killed %s at %d of %d badges at Credly", ps[1].name, w.progress(), len(w.wl.wantBadges))
+	w.waitFor("every event applied by the two survivors", func() (bool, string) { return w.settled(0) }, ps[0], ps[2])
+	_, dups, losses, problems := w.verify(nil)
+	w.mustBeExact(dups, losses, problems)
+	w.stop(ps[0])
+	w.stop(ps[2])
+	w.report(figures{Deliveries: len(w.wl.events), Faults: map[string]int{"SIGKILL": 1}, Duplicates: dups, Losses: losses})
 }
