@@ -2,7 +2,7 @@
 #   make quickstart   runs the main job (the quickstart example on the embedded default)
 #   make test         runs the whole test suite, provisioning MariaDB, Redis and
 #                     the npm verifiers when they are missing
-.PHONY: quickstart test test-short vet bench bench-report bench-report-short bench-render
+.PHONY: quickstart test test-short vet bench bench-report bench-report-short bench-render reliability reliability-short
 
 quickstart:
 	go run ./examples/quickstart
@@ -39,3 +39,13 @@ bench-report-short:
 # (after editing bench/performance.md.tmpl or bench/report).
 bench-render:
 	bash bench/run.sh -render
+
+# The reliability suite (issue 12, docs/reliability.md "Measured"): the real
+# examples/openedx program under kill -9, provider faults, a MariaDB restart
+# and a consumer-group member's death, on a MariaDB of its own. reliability
+# runs the issue's sizes (hours); reliability-short the default ones (minutes).
+reliability:
+	CREDSHARE_RELIABILITY_LONG=1 ./scripts/reliability.sh
+
+reliability-short:
+	CREDSHARE_RELIABILITY_LONG=0 ./scripts/reliability.sh

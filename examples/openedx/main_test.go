@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -740,4 +741,57 @@ func FuzzConfigFile(f *testing.F) {
 		}
 		_ = cfg.Validate() // must not panic
 	})
+}
+
+// TestTimingSettings: the settings the reliability suite turns
+// (internal/integration/reliability) are read, applied and validated.
+func TestTimingSettings(t *testing.T) {
+	base := map[string]string{
+		"CREDSHARE_KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+		"CREDSHARE_SCHEMA_REGISTRY_URL":     "http://registry:8081",
+		"CREDSHARE_STORE_DSN":               "u:pw@tcp(db:3306)/credshare",
+	}
+	def, err := LoadConfig("", envMap(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Kafka.SessionTimeout.Duration != 45*time.Second || def.Credly.Timeout.Duration != 10*time.Second ||
+		def.Outbox != (OutboxConfig{MaxAttempts: 12, MinBackoff: Duration{time.Second}, Lease: Duration{time.Minute}}) {
+		t.Errorf("defaults: session %s, credly %s, outbox %+v", def.Kafka.SessionTimeout, def.Credly.Timeout, def.Outbox)
+	}
+	env := maps.Clone(base)
+	maps.Copy(env, map[string]string{
+		"CREDSHARE_KAFKA_SESSION_TIMEOUT": "6s", "CREDSHARE_CREDLY_TIMEOUT": "1s",
+		"CREDSHARE_OUTBOX_MAX_ATTEMPTS": "5", "CREDSHARE_OUTBOX_MIN_BACKOFF": "200ms", "CREDSHARE_OUTBOX_LEASE": "5s",
+	})
+	cfg, err := LoadConfig("", envMap(env))
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kafka.SessionTimeout.Duration != 6*time.Second || cfg.Credly.Timeout.Duration != time.Second ||
+		cfg.Outbox != (OutboxConfig{MaxAttempts: 5, MinBackoff: Duration{200 * time.Millisecond}, Lease: Duration{5 * time.Second}}) {
+		t.Errorf("set: session %s, credly %s, outbox %+v", cfg.Kafka.SessionTimeout, cfg.Credly.Timeout, cfg.Outbox)
+	}
+	maps.Copy(env, map[string]string{
+		"CREDSHARE_KAFKA_SESSION_TIMEOUT": "0s", "CREDSHARE_CREDLY_TIMEOUT": "0",
+		"CREDSHARE_OUTBOX_MAX_ATTEMPTS": "0", "CREDSHARE_OUTBOX_MIN_BACKOFF": "1h", "CREDSHARE_OUTBOX_LEASE": "10ms",
+	})
+	cfg, err = LoadConfig("", envMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.Validate()
+	for _, want := range []string{"kafka.session_timeout (CREDSHARE_KAFKA_SESSION_TIMEOUT)", "credly.timeout (CREDSHARE_CREDLY_TIMEOUT)",
+		"outbox.max_attempts (CREDSHARE_OUTBOX_MAX_ATTEMPTS)", "outbox.min_backoff (CREDSHARE_OUTBOX_MIN_BACKOFF)", "outbox.lease (CREDSHARE_OUTBOX_LEASE)"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("validation error lacks %q: %v", want, err)
+		}
+	}
+	if _, err := LoadConfig("", envMap(map[string]string{"CREDSHARE_OUTBOX_MAX_ATTEMPTS": "many"})); err == nil ||
+		!strings.Contains(err.Error(), `outbox.max_attempts (CREDSHARE_OUTBOX_MAX_ATTEMPTS): "many": not a whole number`) {
+		t.Errorf("bad number: %v", err)
+	}
 }

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -44,7 +43,7 @@ import (
 const (
 	envLong     = "CREDSHARE_RELIABILITY_LONG"
 	envReport   = "CREDSHARE_RELIABILITY_REPORT"
-	envMariaDir = "CREDSHARE_MARIADB_DIR"
+	envMariaDir = "CREDSHARE_RELIABILITY_MARIADB_DIR"
 )
 
 // long reports whether the sizes were asked for.
@@ -85,14 +84,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// goTool is the go command: the one on PATH (go test runs with its own
+// directory first there).
 func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
 	return "go"
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // binaries builds examples/openedx and cmd/credshare (each in its own
 // module, so this works with and without go.work) into a temporary
@@ -1101,7 +1101,7 @@ func (w *world) mustBeExact(dups, losses int, problems []string) {
 	}
 }
 
-// listen returns a free 127.0.0.1 port's address (for a process whose HTTP
+// freeAddr returns a free 127.0.0.1 port's address (for a process whose HTTP
 // address the test wants to know).
 func freeAddr(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

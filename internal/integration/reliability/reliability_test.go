@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -262,27 +263,38 @@ func templateID(name string) string {
 	return ""
 }
 
-// mariadb is the MariaDB this test may restart: started by
-// scripts/mariadb-up.sh with CREDSHARE_MARIADB_DIR (and
-// CREDSHARE_MARIADB_PORT), the server CREDSHARE_MYSQL_DSN points at.
+// mariadb is the MariaDB this test may restart: one started by
+// scripts/mariadb-up.sh for this suite alone (make reliability does it),
+// its directory in CREDSHARE_RELIABILITY_MARIADB_DIR, the server
+// CREDSHARE_MYSQL_DSN points at. Not the one make test shares between
+// packages: stopping that would fail the tests running beside this one.
 type mariadb struct{ dir, port string }
 
 func restartableMariaDB(t *testing.T) mariadb {
 	t.Helper()
 	dir := os.Getenv(envMariaDir)
 	if dir == "" {
-		t.Skipf("MariaDB restart test skipped: set %s (and CREDSHARE_MARIADB_PORT) to the MariaDB scripts/mariadb-up.sh started for %s; the test stops and starts it", envMariaDir, mysqltest.EnvDSN)
+		t.Skipf("MariaDB restart test skipped: set %s to the directory of a MariaDB that scripts/mariadb-up.sh started for this suite alone "+
+			"(the one %s points at; the test stops and starts it) — make reliability does", envMariaDir, mysqltest.EnvDSN)
 	}
-	cfg, err := mysql.ParseDSN(mysqltest.BaseDSN(t))
+	dsn := mysqltest.BaseDSN(t)
+	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(cfg.Addr)
-	if p := os.Getenv("CREDSHARE_MARIADB_PORT"); p != "" && p != port {
-		t.Fatalf("CREDSHARE_MARIADB_PORT=%s but %s names port %s: they must be the same server", p, mysqltest.EnvDSN, port)
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !fileExists(filepath.Join(dir, "mariadbd.pid")) {
-		t.Fatalf("%s/mariadbd.pid does not exist: is that MariaDB running?", dir)
+	defer db.Close()
+	var datadir string
+	if err := db.QueryRow("SELECT @@datadir").Scan(&datadir); err != nil {
+		t.Fatalf("asking the server for its data directory: %v", err)
+	}
+	want, _ := filepath.Abs(filepath.Join(dir, "data"))
+	if filepath.Clean(datadir) != filepath.Clean(want) {
+		t.Fatalf("%s points at a server whose data directory is %s, not %s/data: refusing to restart it", mysqltest.EnvDSN, datadir, dir)
 	}
 	return mariadb{dir: dir, port: port}
 }
@@ -315,7 +327,7 @@ func (m mariadb) stop(t *testing.T) {
 func (m mariadb) start(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "mariadb-up.sh"))
-	cmd.Env = append(os.Environ(), envMariaDir+"="+m.dir, "CREDSHARE_MARIADB_PORT="+m.port)
+	cmd.Env = append(os.Environ(), "CREDSHARE_MARIADB_DIR="+m.dir, "CREDSHARE_MARIADB_PORT="+m.port)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("scripts/mariadb-up.sh: %v\n%s", err, out)
 	}
