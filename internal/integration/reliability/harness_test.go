@@ -882,6 +882,7 @@ type figures struct {
 	Certificates int            `json:"certificates"`    // course certificate awards it calls for
 	Faults       map[string]int `json:"faults_injected"` // by kind
 	Restarts     int            `json:"restarts"`
+	CredlyCalls  int            `json:"credly_calls"`         // every call to the Credly proxy
 	IssueCalls   int            `json:"credly_issue_calls"`   // issue calls that reached Credly
 	Refused      int            `json:"credly_duplicate_422"` // of them refused as duplicates (retries after lost answers)
 	Republished  int            `json:"republished_same_id"`  // badge.awarded records repeating a ce_id
@@ -905,7 +906,7 @@ func (w *world) report(f figures) {
 	for _, n := range w.proxy.issues {
 		f.IssueCalls += n
 	}
-	f.Refused = w.proxy.refused
+	f.Refused, f.CredlyCalls = w.proxy.refused, w.proxy.calls
 	w.proxy.mu.Unlock()
 	w.watch.mu.Lock()
 	f.Republished = w.watch.records - len(w.watch.byID)
