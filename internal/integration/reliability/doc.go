@@ -25,7 +25,9 @@
 //   - TestDatabaseRestart: MariaDB stopped (by its PID file) and started
 //     again mid-run.
 //   - TestConsumerGroupKill: three processes in one consumer group, one
-//     killed mid-run.
+//     killed mid-run. They start one after another: started together on a
+//     fresh database they can lose a template's rules (a bug this suite
+//     found; CREDSHARE_RELIABILITY_CONCURRENT_START=1 shows it).
 //
 // Each writes its figures (events, faults injected, restarts, duplicates,
 // losses, duration) to the test log and, as JSON lines, to the file
@@ -33,9 +35,11 @@
 // under a minute each; CREDSHARE_RELIABILITY_LONG=1 (make reliability)
 // runs the sizes. The tests need CREDSHARE_MYSQL_DSN (skipped
 // without it unless CREDSHARE_REQUIRE_MYSQL=1); TestDatabaseRestart also
-// needs CREDSHARE_MARIADB_DIR, the directory of a MariaDB started by
-// scripts/mariadb-up.sh that it may stop and start. docs/reliability.md
-// has the measured figures.
+// needs CREDSHARE_RELIABILITY_MARIADB_DIR, the directory of a MariaDB
+// started by scripts/mariadb-up.sh for this suite alone, that it may stop
+// and start (scripts/reliability.sh, behind make reliability and make
+// reliability-short, provides one). docs/reliability.md, "Measured", has
+// the figures and what the suite found.
 //
 // This package has no code.
 package reliability
