@@ -27,7 +27,8 @@
 //   - TestConsumerGroupKill: three processes in one consumer group, one
 //     killed mid-run. They start one after another: started together on a
 //     fresh database they can lose a template's rules (a bug this suite
-//     found; CREDSHARE_RELIABILITY_CONCURRENT_START=1 shows it).
+//     found; CREDSHARE_RELIABILITY_CONCURRENT_START=1 starts them together,
+//     and the test then fails when the race is lost).
 //
 // Each writes its figures (events, faults injected, restarts, duplicates,
 // losses, duration) to the test log and, as JSON lines, to the file

@@ -385,7 +385,8 @@ func TestConsumerGroupKill(t *testing.T) {
 	// and the events of the partitions it holds are applied (and marked
 	// processed) without that template's requirements — badges lost for
 	// good. CREDSHARE_RELIABILITY_CONCURRENT_START=1 starts them together
-	// and shows it (docs/reliability.md, "Measured").
+	// and the test fails when the race is lost (docs/reliability.md,
+	// "Measured").
 	var ps []*proc
 	for _, name := range []string{"openedx-a", "openedx-b", "openedx-c"} {
 		addr := freeAddr(t)
