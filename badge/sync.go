@@ -2,6 +2,7 @@ package badge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -171,9 +172,27 @@ func SyncTemplates(ctx context.Context, cfg store.Config, lister TemplateLister,
 	return syncFinish(rep), nil
 }
 
+// syncPut stores t, unless dryRun.
+//
+// It writes only what the provider owns (name, description, image, state
+// and the provider keys) onto the template as stored at that moment, never
+// the copy listed at the start of the sync: another process may have stored
+// the template's rules since (a rules file loaded by a replica starting at
+// the same time), and writing the old copy back would drop them — events
+// applied meanwhile would then miss the badge for good. A template created
+// by someone else since the listing is updated, not replaced.
 func syncPut(ctx context.Context, cfg store.Config, t store.Template, dryRun bool) (store.Template, error) {
 	if dryRun {
 		return t, nil
+	}
+	cur, err := cfg.GetTemplate(ctx, t.UUID)
+	switch {
+	case err == nil:
+		cur.Name, cur.Description, cur.ImageURL, cur.State = t.Name, t.Description, t.ImageURL, t.State
+		cur.Provider, cur.AccountID, cur.ExternalID = t.Provider, t.AccountID, t.ExternalID
+		t = cur
+	case !errors.Is(err, store.ErrNotFound):
+		return t, fmt.Errorf("badge sync: read template %s (%s): %w", t.ExternalID, t.UUID, err)
 	}
 	out, err := cfg.PutTemplate(ctx, t)
 	if err != nil {

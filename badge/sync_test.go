@@ -124,3 +124,67 @@ func TestTemplateUUIDStable(t *testing.T) {
 		t.Error("TemplateUUID not a stable function of provider, account and id")
 	}
 }
+
+// racingListing stores rules for each template it lists, just before
+// listing it, as a replica loading its rules file at the same moment does.
+type racingListing struct {
+	listing
+	cfg   store.Config
+	rules json.RawMessage
+}
+
+func (l racingListing) ListTemplates(ctx context.Context, acc string) iter.Seq2[badge.RemoteTemplate, error] {
+	return func(yield func(badge.RemoteTemplate, error) bool) {
+		for _, it := range l.items {
+			t, err := l.cfg.GetTemplate(ctx, badge.TemplateUUID("credly", acc, it.ExternalID))
+			if errors.Is(err, store.ErrNotFound) {
+				t = store.Template{UUID: badge.TemplateUUID("credly", acc, it.ExternalID), Name: "from the rules file",
+					Provider: "credly", AccountID: acc, ExternalID: it.ExternalID, State: store.TemplateActive}
+			} else if err != nil {
+				yield(badge.RemoteTemplate{}, err)
+				return
+			}
+			t.Rules = l.rules
+			if _, err := l.cfg.PutTemplate(ctx, t); err != nil {
+				yield(badge.RemoteTemplate{}, err)
+				return
+			}
+			if !yield(it, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestSyncKeepsRulesStoredMeanwhile: rules stored by another process after
+// the sync listed the stored templates survive the sync, both for a
+// template the sync updates and for one it would have created (the
+// reliability suite's concurrent-start loss).
+func TestSyncKeepsRulesStoredMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	defer st.Close()
+	// "old" exists without rules; "new" does not exist when the sync lists.
+	if _, err := badge.SyncTemplates(ctx, st.Config(), listing{items: []badge.RemoteTemplate{tpl("old", "Old")}, failAfter: -1},
+		badge.SyncOptions{Provider: "credly", AccountID: "acc"}); err != nil {
+		t.Fatal(err)
+	}
+	rules := json.RawMessage(`{"requirements":[{"id":"r","event_type":"x"}]}`)
+	l := racingListing{listing: listing{items: []badge.RemoteTemplate{tpl("old", "Old renamed"), tpl("new", "New")}, failAfter: -1},
+		cfg: st.Config(), rules: rules}
+	if _, err := badge.SyncTemplates(ctx, st.Config(), l, badge.SyncOptions{Provider: "credly", AccountID: "acc"}); err != nil {
+		t.Fatal(err)
+	}
+	for ext, name := range map[string]string{"old": "Old renamed", "new": "New"} {
+		got, err := st.Config().GetTemplate(ctx, badge.TemplateUUID("credly", "acc", ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.Rules) != string(rules) {
+			t.Errorf("%s: rules %s after the sync, want the ones stored meanwhile", ext, got.Rules)
+		}
+		if got.Name != name {
+			t.Errorf("%s: name %q, want the provider's %q", ext, got.Name, name)
+		}
+	}
+}
