@@ -350,6 +350,32 @@ func (a *App) handler() eventbus.Handler {
 	return eventbus.Chain(apply, logFailures, eventbus.Retry(eventbus.RetryPolicy{MaxAttempts: 3}))
 }
 
+// batchHandler applies a batch of one partition's events in one store
+// transaction (pipeline.HandleBatch), with handler's metric and log line
+// per event; a failed event is delivered again by the source (retryable)
+// or dead-lettered (permanent), the others of its batch are kept.
+func (a *App) batchHandler() eventbus.BatchHandler {
+	inner := a.pipe.BatchHandler()
+	return func(ctx context.Context, es []eventbus.Event) []error {
+		start := time.Now()
+		errs := inner(context.WithoutCancel(ctx), es)
+		per := time.Since(start).Seconds() / float64(max(len(es), 1))
+		for i, e := range es {
+			res := "ok"
+			if errs[i] != nil {
+				res = "error"
+				lvl, msg := slog.LevelWarn, "event failed; it will be delivered again"
+				if retry.IsPermanent(errs[i]) {
+					lvl, msg = slog.LevelError, "event cannot be applied; sent to the dead-letter topic"
+				}
+				a.log.Log(ctx, lvl, msg, "bus", a.bus, "event", e.ID, "type", e.Type, "err", errs[i])
+			}
+			a.handleDur.Record(ctx, per, metric.WithAttributeSet(attrSet(a.bus, e.Type, res)))
+		}
+		return errs
+	}
+}
+
 // readyz reports 200 when the store answers and the event bus answers (a
 // check named "kafka" or "redis"),
 // and 503 (with the failing checks) otherwise or while shutting down.
@@ -430,7 +456,12 @@ func (a *App) Run(ctx context.Context) error {
 		go func() {
 			defer close(cdone)
 			defer a.consuming.Store(false)
-			err := a.src.Receive(cctx, a.handler())
+			var err error
+			if bs, ok := a.src.(eventbus.BatchSource); ok && a.cfg.Bus.BatchSize > 1 {
+				err = bs.ReceiveBatch(cctx, a.batchHandler(), eventbus.BatchOptions{MaxEvents: a.cfg.Bus.BatchSize})
+			} else {
+				err = a.src.Receive(cctx, a.handler())
+			}
 			if cctx.Err() == nil {
 				if err == nil {
 					err = errors.New("stopped by itself")

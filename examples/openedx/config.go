@@ -45,15 +45,18 @@ type Config struct {
 // BusConfig holds the settings both event buses share: what is consumed
 // and published, and as which consumer group.
 type BusConfig struct {
-	TopicPrefix          string   `json:"topic_prefix" yaml:"topic_prefix"`
-	Topics               []string `json:"topics" yaml:"topics"`
-	ProgramCertificates  bool     `json:"program_certificates" yaml:"program_certificates"`
-	ConsumerGroup        string   `json:"consumer_group" yaml:"consumer_group"`
-	ConsumersEnabled     bool     `json:"consumers_enabled" yaml:"consumers_enabled"`
-	RetryBackoff         Duration `json:"retry_backoff" yaml:"retry_backoff"`
-	PublishBadgeEvents   bool     `json:"publish_badge_events" yaml:"publish_badge_events"`
-	PublishProgramEvents bool     `json:"publish_program_events" yaml:"publish_program_events"`
-	EventSource          string   `json:"event_source" yaml:"event_source"`
+	TopicPrefix         string   `json:"topic_prefix" yaml:"topic_prefix"`
+	Topics              []string `json:"topics" yaml:"topics"`
+	ProgramCertificates bool     `json:"program_certificates" yaml:"program_certificates"`
+	ConsumerGroup       string   `json:"consumer_group" yaml:"consumer_group"`
+	ConsumersEnabled    bool     `json:"consumers_enabled" yaml:"consumers_enabled"`
+	RetryBackoff        Duration `json:"retry_backoff" yaml:"retry_backoff"`
+	// BatchSize is the most events of one partition applied in one store
+	// transaction (Kafka); 1 applies each event in its own.
+	BatchSize            int    `json:"batch_size" yaml:"batch_size"`
+	PublishBadgeEvents   bool   `json:"publish_badge_events" yaml:"publish_badge_events"`
+	PublishProgramEvents bool   `json:"publish_program_events" yaml:"publish_program_events"`
+	EventSource          string `json:"event_source" yaml:"event_source"`
 }
 
 // KafkaConfig holds the settings of the Kafka bus (event-bus-kafka's).
@@ -185,6 +188,7 @@ func DefaultConfig() Config {
 			ConsumerGroup:      "credshare",
 			ConsumersEnabled:   true,
 			RetryBackoff:       Duration{time.Second},
+			BatchSize:          256,
 			PublishBadgeEvents: true,
 		},
 		Kafka:           KafkaConfig{SASLMechanism: "PLAIN", SessionTimeout: Duration{45 * time.Second}},
@@ -310,6 +314,16 @@ var settings = []setting{
 		set: func(c *Config, v string) (err error) {
 			c.Kafka.SessionTimeout.Duration, err = parseDuration(v)
 			return err
+		}},
+	{Env: "CREDSHARE_BATCH_SIZE", Key: "bus.batch_size", Default: "256",
+		OpenEdX: "(none: event-bus-kafka applies one event per transaction)", Doc: "Kafka only. The most events of one partition applied in one store transaction (1 to 10000; 1: one transaction per event). Events are committed only after their batch is stored.",
+		set: func(c *Config, v string) (err error) {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 10000 {
+				return errors.New("not a whole number from 1 to 10000")
+			}
+			c.Bus.BatchSize = n
+			return nil
 		}},
 	{Env: "CREDSHARE_RETRY_BACKOFF", Aliases: []string{"CREDSHARE_KAFKA_RETRY_BACKOFF"}, Key: "bus.retry_backoff", Default: "1s",
 		OpenEdX: "EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP (roughly)", Doc: "Pause before an event that failed for a transient reason is delivered again.",
