@@ -113,6 +113,13 @@ func (w *world) untilProgress(frac float64, alive ...*proc) {
 // process died between the broker's acknowledgement and recording it) are
 // counted, not failed: a consumer recognises them by id.
 func TestKillNine(t *testing.T) {
+	// It stalled once inside a loaded make test run (progress stopped after
+	// the second kill, no loss seen; the kfake group-membership stall of
+	// docs/reliability.md is suspected, not proven): until that is
+	// explained it runs with make reliability / reliability-short only.
+	if os.Getenv("CREDSHARE_RELIABILITY_MARIADB_DIR") == "" {
+		t.Skip("TestKillNine runs under make reliability-short (scripts/reliability.sh); see its comment")
+	}
 	w := newWorld(t, 2, size(3000, 50000))
 	r := &rng{s: 0xdead}
 	w.seed()
