@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/credshare/credshare/eventbus/kafkabus"
@@ -71,6 +72,12 @@ func (a *App) openKafka(ctx context.Context, opts appOptions, meter metric.Meter
 	sc := kafkabus.SourceConfig{Client: cc, Registry: reg, Group: cfg.Bus.ConsumerGroup, Topics: cfg.topics(),
 		DeadLetter: pub, RetryBackoff: cfg.Bus.RetryBackoff.Duration, Logger: a.log, Meter: meter,
 		TracerProvider: opts.tracerProvider}
+	if id := cfg.Kafka.GroupInstanceID; id != "" {
+		// Static membership, for the consumer's client only; the
+		// publisher's client is in no group. The options of cc (and of
+		// appOptions) come first: this appends, it does not share them.
+		sc.Client.Opts = append(slices.Clip(cc.Opts), kgo.InstanceID(id))
+	}
 	if cfg.Kafka.ReplayFrom != "" {
 		sc.ReplayFrom, _ = time.Parse(time.RFC3339, cfg.Kafka.ReplayFrom)
 	}

@@ -71,6 +71,10 @@ type KafkaConfig struct {
 	SchemaRegistryAPISecret string   `json:"schema_registry_api_secret" yaml:"schema_registry_api_secret"`
 	ReplayFrom              string   `json:"replay_from" yaml:"replay_from"`
 	SessionTimeout          Duration `json:"session_timeout" yaml:"session_timeout"`
+	// GroupInstanceID, when set, makes this process a static member of
+	// the consumer group (KIP-345): a restart with the same id takes
+	// over its former membership and partitions at once.
+	GroupInstanceID string `json:"group_instance_id" yaml:"group_instance_id"`
 }
 
 // RedisConfig holds the settings of the Redis Streams bus
@@ -315,6 +319,9 @@ var settings = []setting{
 			c.Kafka.SessionTimeout.Duration, err = parseDuration(v)
 			return err
 		}},
+	{Env: "CREDSHARE_KAFKA_GROUP_INSTANCE_ID", Key: "kafka.group_instance_id",
+		OpenEdX: "group.instance.id (confluent-kafka's consumer setting)", Doc: "Kafka only. Static group membership: a name unique to this process and kept across its restarts (e.g. a StatefulSet pod's name). A restarted process then takes over its former membership and partitions at once instead of waiting for the session timeout; a stopped one does not leave the group, so its partitions move only after the session timeout. Unset: a new member on every start, leaving the group on a graceful stop.",
+		set: func(c *Config, v string) error { c.Kafka.GroupInstanceID = strings.TrimSpace(v); return nil }},
 	{Env: "CREDSHARE_BATCH_SIZE", Key: "bus.batch_size", Default: "256",
 		OpenEdX: "(none: event-bus-kafka applies one event per transaction)", Doc: "Kafka only. The most events of one partition applied in one store transaction (1 to 10000; 1: one transaction per event). Events are committed only after their batch is stored.",
 		set: func(c *Config, v string) (err error) {
@@ -816,6 +823,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("kafka.api_key", secret(c.Kafka.APIKey)),
 		slog.Bool("kafka.tls", c.kafkaTLS()),
 		slog.Any("kafka.schema_registry_url", c.Kafka.SchemaRegistryURL),
+		slog.String("kafka.group_instance_id", c.Kafka.GroupInstanceID),
 		slog.String("redis.connection_url", secret(c.Redis.ConnectionURL)),
 		slog.String("redis.consumer_name", c.Redis.ConsumerName),
 		slog.String("bus.topic_prefix", c.Bus.TopicPrefix),

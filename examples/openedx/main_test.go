@@ -761,7 +761,7 @@ func TestTimingSettings(t *testing.T) {
 	}
 	env := maps.Clone(base)
 	maps.Copy(env, map[string]string{
-		"CREDSHARE_KAFKA_SESSION_TIMEOUT": "6s", "CREDSHARE_CREDLY_TIMEOUT": "1s",
+		"CREDSHARE_KAFKA_SESSION_TIMEOUT": "6s", "CREDSHARE_CREDLY_TIMEOUT": "1s", "CREDSHARE_KAFKA_GROUP_INSTANCE_ID": " pod-0 ",
 		"CREDSHARE_OUTBOX_MAX_ATTEMPTS": "5", "CREDSHARE_OUTBOX_MIN_BACKOFF": "200ms", "CREDSHARE_OUTBOX_LEASE": "5s",
 	})
 	cfg, err := LoadConfig("", envMap(env))
@@ -770,6 +770,9 @@ func TestTimingSettings(t *testing.T) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if def.Kafka.GroupInstanceID != "" || cfg.Kafka.GroupInstanceID != "pod-0" {
+		t.Errorf("group instance id: default %q, set %q", def.Kafka.GroupInstanceID, cfg.Kafka.GroupInstanceID)
 	}
 	if cfg.Kafka.SessionTimeout.Duration != 6*time.Second || cfg.Credly.Timeout.Duration != time.Second ||
 		cfg.Outbox != (OutboxConfig{MaxAttempts: 5, MinBackoff: Duration{200 * time.Millisecond}, Lease: Duration{5 * time.Second}}) {

@@ -866,10 +866,37 @@ func (w *world) waitFor(what string, cond func() (bool, string), alive ...*proc)
 			for _, p := range w.procs {
 				logs = append(logs, tail(p.log))
 			}
-			w.t.Fatalf("%s: not reached within %s; last state: %s\n%s", what, deadline(), last, strings.Join(logs, "\n"))
+			w.t.Fatalf("%s: not reached within %s; last state: %s; %s\n%s", what, deadline(), last, w.describeGroup(), strings.Join(logs, "\n"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// describeGroup tells the consumer group's state and members, for a
+// failed wait.
+func (w *world) describeGroup() string {
+	ctx, cancel := context.WithTimeout(w.ctx, 10*time.Second)
+	defer cancel()
+	gs, err := w.adm.DescribeGroups(ctx, w.group)
+	if err != nil {
+		return "group: " + err.Error()
+	}
+	g := gs[w.group]
+	var ms []string
+	for _, m := range g.Members {
+		parts := 0
+		if c, ok := m.Assigned.AsConsumer(); ok {
+			for _, t := range c.Topics {
+				parts += len(t.Partitions)
+			}
+		}
+		inst := ""
+		if m.InstanceID != nil {
+			inst = " instance " + *m.InstanceID
+		}
+		ms = append(ms, fmt.Sprintf("%s%s from %s with %d partitions", m.MemberID, inst, m.ClientHost, parts))
+	}
+	return fmt.Sprintf("group %s %s, %d members: %s", w.group, g.State, len(g.Members), strings.Join(ms, "; "))
 }
 
 // figures are what each test reports.
