@@ -250,6 +250,15 @@ type Config interface {
 	// version is recorded and the old one kept (see RulesAt). It returns
 	// the stored template with RulesVersion set.
 	PutTemplate(ctx context.Context, t Template) (Template, error)
+	// PutTemplateIf is PutTemplate as a compare-and-set: it stores t only
+	// if the stored template's RulesVersion is rulesVersion (0: only if no
+	// template with t.UUID is stored), in the same transaction as the
+	// write. Otherwise it writes nothing and returns a
+	// *RulesVersionConflict, which matches ErrConflict. A writer that read
+	// a template, changed some fields and writes it back passes the
+	// RulesVersion it read, so rules another writer stored in between are
+	// never overwritten with the ones it read.
+	PutTemplateIf(ctx context.Context, t Template, rulesVersion int) (Template, error)
 	// GetTemplate returns a template, or ErrNotFound.
 	GetTemplate(ctx context.Context, id uuid.UUID) (Template, error)
 	// FindTemplate returns the template a provider account knows by

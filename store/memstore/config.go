@@ -65,15 +65,29 @@ func (r config) ListAccounts(ctx context.Context, provider string) (out []store.
 	return out, err
 }
 
-func (r config) PutTemplate(ctx context.Context, tpl store.Template) (out store.Template, err error) {
+func (r config) PutTemplate(ctx context.Context, tpl store.Template) (store.Template, error) {
+	return r.putTemplate(ctx, tpl, -1)
+}
+
+func (r config) PutTemplateIf(ctx context.Context, tpl store.Template, rulesVersion int) (store.Template, error) {
+	if rulesVersion < 0 {
+		return store.Template{}, credential.Invalid("template.rules_version", "the expected rules version must not be negative")
+	}
+	return r.putTemplate(ctx, tpl, rulesVersion)
+}
+
+// putTemplate stores tpl; when expect is not negative, only if the stored
+// rules version is expect (0: none stored).
+func (r config) putTemplate(ctx context.Context, tpl store.Template, expect int) (out store.Template, err error) {
 	if err := store.PrepareTemplate(&tpl); err != nil {
 		return out, err
 	}
-	rules := tpl.Rules
-	tpl.Rules = rules
 	err = r.h.do(ctx, func(t *txn) error {
 		now := t.now()
 		old, ok := t.st.templates[tpl.UUID]
+		if expect >= 0 && old.RulesVersion != expect { // old is zero when !ok
+			return &store.RulesVersionConflict{Template: tpl.UUID, Want: expect, Have: old.RulesVersion}
+		}
 		switch {
 		case !ok:
 			tpl.RulesVersion = 1

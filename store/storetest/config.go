@@ -1,9 +1,13 @@
 package storetest
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/credshare/credshare/store"
@@ -13,6 +17,7 @@ import (
 func (s suite) config(t *testing.T) {
 	t.Run("Accounts", s.configAccounts)
 	t.Run("Templates", s.configTemplates)
+	t.Run("TemplateCompareAndSet", s.configTemplateCAS)
 }
 
 func (s suite) configAccounts(t *testing.T) {
@@ -186,4 +191,139 @@ func (s suite) configTemplates(t *testing.T) {
 
 	_, err = cf.PutTemplate(ctx, store.Template{Name: "no uuid", Provider: "credly", State: store.TemplateDraft})
 	wantInvalid(t, "PutTemplate(no uuid)", err, "uuid")
+}
+
+// wantVersionConflict checks that err is a *store.RulesVersionConflict
+// (matching ErrConflict) with the given versions.
+func wantVersionConflict(t *testing.T, what string, err error, id uuid.UUID, want, have int) {
+	t.Helper()
+	var c *store.RulesVersionConflict
+	if !errors.Is(err, store.ErrConflict) || !errors.As(err, &c) {
+		t.Fatalf("%s: err = %v, want a *store.RulesVersionConflict matching ErrConflict", what, err)
+	}
+	if c.Template != id || c.Want != want || c.Have != have {
+		t.Fatalf("%s: conflict %+v, want template %s, want %d, have %d", what, *c, id, want, have)
+	}
+}
+
+// configTemplateCAS: PutTemplateIf writes only over the rules version it
+// was given; of concurrent writers based on one version exactly one wins,
+// and the others get a RulesVersionConflict and wrote nothing.
+func (s suite) configTemplateCAS(t *testing.T) {
+	ctx := t.Context()
+	st := s.open(t)
+	cf := st.Config()
+	id := uuid.New()
+	base := store.Template{UUID: id, Name: "CAS", Provider: "credly", AccountID: "org-1", ExternalID: "cas", State: store.TemplateActive}
+
+	_, err := cf.PutTemplateIf(ctx, base, 1)
+	wantVersionConflict(t, "PutTemplateIf(missing, 1)", err, id, 1, 0)
+	_, err = cf.GetTemplate(ctx, id)
+	wantErr(t, "GetTemplate after a refused write", err, store.ErrNotFound)
+	_, err = cf.PutTemplateIf(ctx, base, -1)
+	wantInvalid(t, "PutTemplateIf(-1)", err, "rules_version")
+
+	got, err := cf.PutTemplateIf(ctx, base, 0)
+	must(t, "PutTemplateIf(missing, 0)", err)
+	if got.RulesVersion != 1 {
+		t.Fatalf("created with rules version %d, want 1", got.RulesVersion)
+	}
+	_, err = cf.PutTemplateIf(ctx, base, 0)
+	wantVersionConflict(t, "PutTemplateIf(stored, 0)", err, id, 0, 1)
+
+	// The version read: written; other fields with the same rules keep it.
+	renamed := base
+	renamed.Name = "CAS renamed"
+	got, err = cf.PutTemplateIf(ctx, renamed, 1)
+	must(t, "PutTemplateIf(rename, 1)", err)
+	if got.RulesVersion != 1 || got.Name != "CAS renamed" {
+		t.Fatalf("after the rename: version %d, name %q", got.RulesVersion, got.Name)
+	}
+	withRules := renamed
+	withRules.Rules = json.RawMessage(`{"requirements":[{"id":"first"}]}`)
+	got, err = cf.PutTemplateIf(ctx, withRules, 1)
+	must(t, "PutTemplateIf(rules, 1)", err)
+	if got.RulesVersion != 2 {
+		t.Fatalf("new rules stored as version %d, want 2", got.RulesVersion)
+	}
+	// A stale writer (it read version 1) changes nothing.
+	stale := base
+	stale.Name = "stale"
+	_, err = cf.PutTemplateIf(ctx, stale, 1)
+	wantVersionConflict(t, "PutTemplateIf(stale)", err, id, 1, 2)
+	if cur, _ := cf.GetTemplate(ctx, id); cur.Name != "CAS renamed" || cur.RulesVersion != 2 || !jsonEqual(cur.Rules, withRules.Rules) {
+		t.Fatalf("after a refused stale write: %+v", cur)
+	}
+
+	// Concurrent writers of different rules, all based on the current
+	// version: exactly one wins per version, round after round.
+	const writers, rounds = 8, 4
+	for round := range rounds {
+		version := 2 + round
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tp := base
+				tp.Rules = json.RawMessage(fmt.Sprintf(`{"requirements":[{"id":"round-%d-writer-%d"}]}`, round, w))
+				_, errs[w] = cf.PutTemplateIf(ctx, tp, version)
+			}()
+		}
+		wg.Wait()
+		winner := -1
+		for w, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: writers %d and %d both wrote over version %d", round, winner, w, version)
+			case err == nil:
+				winner = w
+			default:
+				wantVersionConflict(t, fmt.Sprintf("round %d, writer %d", round, w), err, id, version, version+1)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no writer won over version %d: %v", round, version, errs)
+		}
+		want := fmt.Sprintf(`{"requirements":[{"id":"round-%d-writer-%d"}]}`, round, winner)
+		cur, err := cf.GetTemplate(ctx, id)
+		must(t, "GetTemplate", err)
+		if cur.RulesVersion != version+1 || !jsonEqual(cur.Rules, []byte(want)) {
+			t.Fatalf("round %d: stored version %d rules %s, want %d with the winner's %s", round, cur.RulesVersion, cur.Rules, version+1, want)
+		}
+		kept, err := cf.RulesAt(ctx, id, version+1)
+		if err != nil || !jsonEqual(kept, []byte(want)) {
+			t.Fatalf("round %d: RulesAt(%d) = %s, %v; want the winner's", round, version+1, kept, err)
+		}
+	}
+
+	// Concurrent creators of one template: exactly one creates it.
+	fresh := uuid.New()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := 0
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tp := base
+			tp.UUID, tp.ExternalID = fresh, fmt.Sprint("fresh-", w)
+			_, err := cf.PutTemplateIf(ctx, tp, 0)
+			if err == nil {
+				mu.Lock()
+				created++
+				mu.Unlock()
+				return
+			}
+			var c *store.RulesVersionConflict
+			if !errors.As(err, &c) || c.Have != 1 {
+				t.Errorf("creator %d: %v, want a conflict with version 1 stored", w, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if created != 1 {
+		t.Fatalf("%d concurrent creators succeeded, want 1", created)
+	}
 }

@@ -89,7 +89,25 @@ func scanTemplate(row rowScanner) (t store.Template, err error) {
 	return t, err
 }
 
-func (r config) PutTemplate(ctx context.Context, t store.Template) (out store.Template, err error) {
+func (r config) PutTemplate(ctx context.Context, t store.Template) (store.Template, error) {
+	return r.putTemplate(ctx, t, -1)
+}
+
+func (r config) PutTemplateIf(ctx context.Context, t store.Template, rulesVersion int) (store.Template, error) {
+	if rulesVersion < 0 {
+		return store.Template{}, credential.Invalid("template.rules_version", "the expected rules version must not be negative")
+	}
+	return r.putTemplate(ctx, t, rulesVersion)
+}
+
+// putTemplate stores t; when expect is not negative, only if the stored
+// rules version is expect (0: none stored). The check and the write are
+// one transaction, and nothing is written before the check passes (a
+// caller's transaction that goes on after a conflict holds none of it):
+// expecting a version, the row is locked (FOR UPDATE; SQLite's write
+// transaction holds the database lock) and compared before the update;
+// expecting none, the insert that would create it is the check.
+func (r config) putTemplate(ctx context.Context, t store.Template, expect int) (out store.Template, err error) {
 	if err := store.PrepareTemplate(&t); err != nil {
 		return out, err
 	}
@@ -101,17 +119,34 @@ func (r config) PutTemplate(ctx context.Context, t store.Template) (out store.Te
 			"repeatable", "rules", "rules_version", "created_at", "updated_at"}
 		vals := []any{t.UUID, t.Name, t.Description, t.ImageURL, t.Provider, t.AccountID, t.ExternalID, t.State,
 			t.Repeatable, rawArg(t.Rules), 1, db.tv(now), db.tv(now)}
-		ins, err := db.insertIgnore(ctx, tx, "cs_templates", cols, vals...)
-		if err != nil {
-			return err
+		lockOld := func() (store.Template, error) {
+			return scanTemplate(tx.QueryRowContext(ctx, templateSelect+" WHERE uuid = ?"+db.d.ForUpdate, t.UUID))
 		}
-		if ins {
-			t.RulesVersion, t.CreatedAt = 1, now
-			return db.keepRules(ctx, tx, t)
-		}
-		old, err := scanTemplate(tx.QueryRowContext(ctx, templateSelect+" WHERE uuid = ?"+db.d.ForUpdate, t.UUID))
-		if err != nil {
-			return err
+		var old store.Template
+		if expect > 0 {
+			if old, err = lockOld(); err == sql.ErrNoRows {
+				return &store.RulesVersionConflict{Template: t.UUID, Want: expect}
+			} else if err != nil {
+				return err
+			}
+			if old.RulesVersion != expect {
+				return &store.RulesVersionConflict{Template: t.UUID, Want: expect, Have: old.RulesVersion}
+			}
+		} else {
+			ins, err := db.insertIgnore(ctx, tx, "cs_templates", cols, vals...)
+			if err != nil {
+				return err
+			}
+			if ins {
+				t.RulesVersion, t.CreatedAt = 1, now
+				return db.keepRules(ctx, tx, t)
+			}
+			if old, err = lockOld(); err != nil {
+				return err
+			}
+			if expect == 0 {
+				return &store.RulesVersionConflict{Template: t.UUID, Want: 0, Have: old.RulesVersion}
+			}
 		}
 		t.RulesVersion, t.CreatedAt = old.RulesVersion, old.CreatedAt
 		if !bytes.Equal(old.Rules, t.Rules) {
