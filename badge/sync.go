@@ -172,6 +172,10 @@ func SyncTemplates(ctx context.Context, cfg store.Config, lister TemplateLister,
 	return syncFinish(rep), nil
 }
 
+// syncPutAttempts bounds how often syncPut reads and writes a template
+// that other writers keep changing in between.
+const syncPutAttempts = 8
+
 // syncPut stores t, unless dryRun.
 //
 // It writes only what the provider owns (name, description, image, state
@@ -180,21 +184,37 @@ func SyncTemplates(ctx context.Context, cfg store.Config, lister TemplateLister,
 // the template's rules since (a rules file loaded by a replica starting at
 // the same time), and writing the old copy back would drop them — events
 // applied meanwhile would then miss the badge for good. A template created
-// by someone else since the listing is updated, not replaced.
+// by someone else since the listing is updated, not replaced. The write is
+// a compare-and-set on the rules version read (store.Config.PutTemplateIf),
+// so rules stored between the read and the write are not overwritten
+// either: on a store.RulesVersionConflict it reads the template again and
+// retries, up to syncPutAttempts times.
 func syncPut(ctx context.Context, cfg store.Config, t store.Template, dryRun bool) (store.Template, error) {
 	if dryRun {
 		return t, nil
 	}
+	var err error
+	for range syncPutAttempts {
+		var out store.Template
+		if out, err = syncPutOnce(ctx, cfg, t); !errors.Is(err, store.ErrConflict) {
+			return out, err
+		}
+	}
+	return t, err
+}
+
+func syncPutOnce(ctx context.Context, cfg store.Config, t store.Template) (store.Template, error) {
+	version := 0 // none stored
 	cur, err := cfg.GetTemplate(ctx, t.UUID)
 	switch {
 	case err == nil:
 		cur.Name, cur.Description, cur.ImageURL, cur.State = t.Name, t.Description, t.ImageURL, t.State
 		cur.Provider, cur.AccountID, cur.ExternalID = t.Provider, t.AccountID, t.ExternalID
-		t = cur
+		t, version = cur, cur.RulesVersion
 	case !errors.Is(err, store.ErrNotFound):
 		return t, fmt.Errorf("badge sync: read template %s (%s): %w", t.ExternalID, t.UUID, err)
 	}
-	out, err := cfg.PutTemplate(ctx, t)
+	out, err := cfg.PutTemplateIf(ctx, t, version)
 	if err != nil {
 		return t, fmt.Errorf("badge sync: store template %s (%s): %w", t.ExternalID, t.UUID, err)
 	}

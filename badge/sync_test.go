@@ -10,6 +10,7 @@ import (
 	"github.com/credshare/credshare/badge"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/store/memstore"
+	"github.com/google/uuid"
 )
 
 // listing is a TemplateLister over a fixed slice, failing after failAfter
@@ -186,5 +187,80 @@ func TestSyncKeepsRulesStoredMeanwhile(t *testing.T) {
 		if got.Name != name {
 			t.Errorf("%s: name %q, want the provider's %q", ext, got.Name, name)
 		}
+	}
+}
+
+// interleavingConfig is a real store's Config that, the first time the
+// sync reads a given template, stores rules for it through the same store
+// right after the read — another writer between the sync's read and its
+// write, which the compare-and-set must notice.
+type interleavingConfig struct {
+	store.Config
+	rules json.RawMessage
+	once  map[uuid.UUID]bool
+	reads map[uuid.UUID]int
+}
+
+func (c *interleavingConfig) GetTemplate(ctx context.Context, id uuid.UUID) (store.Template, error) {
+	got, err := c.Config.GetTemplate(ctx, id)
+	c.reads[id]++
+	if c.once[id] {
+		return got, err
+	}
+	c.once[id] = true
+	w := got
+	if errors.Is(err, store.ErrNotFound) {
+		w = store.Template{UUID: id, Name: "from the rules file", Provider: "credly", AccountID: "acc",
+			ExternalID: "new", State: store.TemplateActive}
+	}
+	w.Rules = c.rules
+	if _, perr := c.Config.PutTemplate(ctx, w); perr != nil {
+		return got, perr
+	}
+	return got, err
+}
+
+// TestSyncRetriesOnRulesVersionConflict: rules stored between the sync's
+// read of a template and its write make the write a conflict; the sync
+// reads again and writes the provider's fields onto those rules — for a
+// template it updates and for one it creates. The former read-then-write
+// stored the rules it had read (none) over them.
+func TestSyncRetriesOnRulesVersionConflict(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	defer st.Close()
+	if _, err := badge.SyncTemplates(ctx, st.Config(), listing{items: []badge.RemoteTemplate{tpl("old", "Old")}, failAfter: -1},
+		badge.SyncOptions{Provider: "credly", AccountID: "acc"}); err != nil {
+		t.Fatal(err)
+	}
+	rules := json.RawMessage(`{"requirements":[{"id":"r","event_type":"x"}]}`)
+	cfg := &interleavingConfig{Config: st.Config(), rules: rules, once: map[uuid.UUID]bool{}, reads: map[uuid.UUID]int{}}
+	rep, err := badge.SyncTemplates(ctx, cfg, listing{items: []badge.RemoteTemplate{tpl("old", "Old renamed"), tpl("new", "New")}, failAfter: -1},
+		badge.SyncOptions{Provider: "credly", AccountID: "acc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ext, name string
+		version   int // "new" was created, with the rules, by the other writer
+	}{{"old", "Old renamed", 2}, {"new", "New", 1}} {
+		ext, name := c.ext, c.name
+		id := badge.TemplateUUID("credly", "acc", ext)
+		got, err := st.Config().GetTemplate(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.Rules) != string(rules) || got.RulesVersion != c.version {
+			t.Errorf("%s: rules %s (version %d) after the sync, want the ones stored between its read and write, version %d", ext, got.Rules, got.RulesVersion, c.version)
+		}
+		if got.Name != name {
+			t.Errorf("%s: name %q, want the provider's %q", ext, got.Name, name)
+		}
+		if cfg.reads[id] != 2 {
+			t.Errorf("%s: read %d times, want 2 (the read, and the one after the conflict)", ext, cfg.reads[id])
+		}
+	}
+	if len(rep.Changes) != 2 {
+		t.Errorf("changes %+v, want an update and a create", rep.Changes)
 	}
 }
