@@ -18,6 +18,12 @@
 //   - TestReplayTwice: every event delivered twice, then the topics
 //     replayed from the start (CREDSHARE_REPLAY_FROM): one final state.
 //   - TestKillNine: SIGKILL at random moments, restart each time.
+//   - TestKillDuringJoin: SIGKILL, restart, and SIGKILL again as soon as
+//     the restarted process is in the consumer group, then a third start.
+//     Both kill tests run every incarnation as one static group member
+//     (CREDSHARE_KAFKA_GROUP_INSTANCE_ID): with dynamic members
+//     (CREDSHARE_RELIABILITY_DYNAMIC_MEMBERS=1) kfake can keep a member
+//     killed in its join for good (docs/reliability.md).
 //   - TestProviderFaults: Credly answers 5xx, 429 with Retry-After, or
 //     stalls past the client timeout; one learner's calls always fail, die
 //     after the maximum attempts with their reason, and are re-queued with
