@@ -56,7 +56,9 @@ type OfferRequest struct {
 	// let the wallet choose (OID4VCI) ignore it.
 	Format string `json:"format,omitempty"`
 	// DataModel is the credential data model ("obv3", "obv3-vc1", …); empty
-	// selects the protocol's default.
+	// selects the protocol's default. DataModelCLR or DataModelCLRVC1 offers
+	// a CLR 2.0 transcript anchored at AwardUUID instead: the server decides
+	// at issuance which of the learner's awards it bundles (Config.Transcript).
 	DataModel string `json:"data_model,omitempty"`
 }
 

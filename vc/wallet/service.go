@@ -128,6 +128,11 @@ type Config struct {
 	// behind the issue of the challenge it answers; default
 	// DefaultMaxClockSkew.
 	MaxClockSkew time.Duration
+	// Transcript decides what a CLR offer (DataModelCLR, DataModelCLRVC1)
+	// bundles, from the store, when the wallet completes it; default
+	// LearnerTranscript (every current award of the learner). CLR offers
+	// need an Issuer that implements CLRIssuer.
+	Transcript TranscriptFunc
 }
 
 // Service owns issuance records: it starts an issuance for an authenticated
@@ -181,6 +186,9 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Transcript == nil {
+		cfg.Transcript = LearnerTranscript()
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -212,6 +220,14 @@ func (s *Service) Store() store.Store { return s.cfg.Store }
 // Formats returns the formats the issuer produces.
 func (s *Service) Formats() []string { return slices.Clone(s.cfg.Formats) }
 
+// OffersCLR reports whether the service issues CLR transcripts: its
+// Issuer implements CLRIssuer and produces ldp_vc (the embedded
+// credentials' format).
+func (s *Service) OffersCLR() bool {
+	_, ok := s.cfg.Issuer.(CLRIssuer)
+	return ok && s.SupportsFormat(vc.FormatLDP)
+}
+
 // SupportsFormat reports whether f is one of Formats.
 func (s *Service) SupportsFormat(f string) bool { return slices.Contains(s.cfg.Formats, f) }
 
@@ -220,12 +236,19 @@ func (s *Service) SupportsFormat(f string) bool { return slices.Contains(s.cfg.F
 // issuance record with a fresh one-time challenge that expires after the
 // service's TTL. format "" leaves the choice to the wallet's request
 // (OID4VCI); otherwise it must be supported.
+//
+// With a CLR data model (DataModelCLR, DataModelCLRVC1) the award is the
+// anchor of a CLR 2.0 transcript; what the transcript bundles is decided
+// by Config.Transcript when the wallet completes the offer.
 func (s *Service) Begin(ctx context.Context, walletID string, req OfferRequest) (store.IssuanceRecord, error) {
 	if req.LearnerID <= 0 {
 		return store.IssuanceRecord{}, Fail(ErrUnauthenticated, "no authenticated learner")
 	}
 	if req.Format != "" && !s.SupportsFormat(req.Format) {
 		return store.IssuanceRecord{}, Fail(ErrUnsupported, "format %q is not offered (offered: %v)", clip(req.Format), s.cfg.Formats)
+	}
+	if IsCLR(req.DataModel) && !s.OffersCLR() {
+		return store.IssuanceRecord{}, Fail(ErrUnsupported, "this issuer does not issue CLR transcripts")
 	}
 	aw, err := s.cfg.Store.Awards().GetByUUID(ctx, req.AwardUUID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -397,8 +420,26 @@ type Issued struct {
 	// Credential is the signed credential.
 	Credential IssuedCredential
 	// ReusedStatus is true when the status entries of an earlier credential
-	// for the same award and holder were reused.
+	// for the same award and holder were reused (never for a CLR, whose
+	// entries are always fresh).
 	ReusedStatus bool
+	// Bundled lists, for a CLR, the embedded credentials in the order
+	// they are embedded, the anchor's first; nil otherwise.
+	Bundled []BundledCredential
+}
+
+// BundledCredential is one credential embedded in an issued CLR.
+type BundledCredential struct {
+	// Award is the award it attests.
+	Award uuid.UUID
+	// IssuanceID is the issuance record that holds it (and its status
+	// entries, so revoking the award revokes it).
+	IssuanceID uuid.UUID
+	// CredentialID is its id.
+	CredentialID string
+	// Reused is true when an earlier credential issued to the same holder
+	// was embedded as it was; false when it was issued for the CLR.
+	Reused bool
 }
 
 // Complete issues the credential, once: in one store transaction it
@@ -407,6 +448,15 @@ type Issued struct {
 // entries of an earlier credential for the same award, issuer and holder
 // (or allocates new ones), signs, and records the outcome. On any error
 // nothing is kept: the challenge stays usable until it expires.
+//
+// A CLR offer (IsCLR of the record's data model) gets a CLR 2.0 transcript
+// for the anchor award instead: Config.Transcript names the awards, each
+// is re-read and must be the anchor learner's own and still awarded; each
+// one's ldp_vc OBv3 credential for the holder is reused when one was issued
+// since the award was last granted, or issued (and recorded, with its
+// status entries, as an issuance record of its award); the CLR gets fresh
+// status entries of its own and is signed through the CLRIssuer in the
+// requested format.
 func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, error) {
 	if req.HolderDID == "" {
 		return Issued{}, Fail(ErrProof, "no authenticated holder")
@@ -432,10 +482,6 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 		if err != nil {
 			return fmt.Errorf("wallet: loading learner %d: %w", aw.LearnerID, err)
 		}
-		status, reused, err := s.status(ctx, tx, rec, aw, req.HolderDID)
-		if err != nil {
-			return err
-		}
 		format := req.Format
 		if format == "" {
 			format = rec.Format
@@ -446,27 +492,35 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 		if !s.SupportsFormat(format) {
 			return Fail(ErrUnsupported, "format %q is not offered", clip(format))
 		}
-		cred, err := s.cfg.Issuer.Issue(ctx, IssueRequest{
-			Repos: tx, Award: aw, Learner: learner, IssuerID: rec.IssuerID, HolderDID: req.HolderDID,
-			CredentialID: "urn:uuid:" + rec.ID.String(), Status: status, Format: format,
-			DataModel: rec.DataModel, IssuedAt: now,
-		})
+		var (
+			status  []store.StatusRef
+			reused  bool
+			cred    IssuedCredential
+			bundled []BundledCredential
+		)
+		if IsCLR(rec.DataModel) {
+			status, cred, bundled, err = s.issueCLR(ctx, tx, rec, aw, learner, req.HolderDID, format, now)
+		} else {
+			status, reused, err = s.status(ctx, tx, rec, aw, req.HolderDID)
+			if err != nil {
+				return err
+			}
+			cred, err = s.cfg.Issuer.Issue(ctx, IssueRequest{
+				Repos: tx, Award: aw, Learner: learner, IssuerID: rec.IssuerID, HolderDID: req.HolderDID,
+				CredentialID: "urn:uuid:" + rec.ID.String(), Status: status, Format: format,
+				DataModel: rec.DataModel, IssuedAt: now,
+			})
+			err = issueError(err, aw)
+		}
 		if err != nil {
-			var we *Error
-			if errors.As(err, &we) {
-				return we
-			}
-			if errors.Is(err, ErrUnsupported) {
-				return Fail(ErrUnsupported, "the requested format or data model is not produced").WithCause(err)
-			}
-			return fmt.Errorf("wallet: issuing the credential of award %s: %w", aw.UUID, err)
+			return err
 		}
 		if err := tx.Issuance().MarkIssued(ctx, rec.ID, req.HolderDID, status, cred.ID, cred.Credential, now); err != nil {
 			return fmt.Errorf("wallet: recording issuance %s: %w", rec.ID, err)
 		}
 		rec.State, rec.HolderDID, rec.Status = store.IssuanceIssued, req.HolderDID, status
 		rec.CredentialID, rec.Credential, rec.IssuedAt = cred.ID, cred.Credential, now
-		out = Issued{Record: rec, Credential: cred, ReusedStatus: reused}
+		out = Issued{Record: rec, Credential: cred, ReusedStatus: reused, Bundled: bundled}
 		if req.InTx != nil {
 			return req.InTx(ctx, tx, out)
 		}
@@ -476,8 +530,25 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (Issued, er
 		return Issued{}, s.classify(ctx, req.ID, err)
 	}
 	s.logger(ctx).InfoContext(ctx, "credential issued", "issuance", out.Record.ID, "award", out.Record.AwardUUID,
-		"wallet", out.Record.Wallet, "format", out.Credential.Format, "holder", out.Record.HolderDID, "reused_status", out.ReusedStatus)
+		"wallet", out.Record.Wallet, "format", out.Credential.Format, "holder", out.Record.HolderDID, "reused_status", out.ReusedStatus,
+		"data_model", out.Record.DataModel, "bundled", len(out.Bundled))
 	return out, nil
+}
+
+// issueError maps an Issuer's error: refusals pass, ErrUnsupported is the
+// request's fault, anything else is internal.
+func issueError(err error, aw credential.Award) error {
+	if err == nil {
+		return nil
+	}
+	var we *Error
+	if errors.As(err, &we) {
+		return we
+	}
+	if errors.Is(err, ErrUnsupported) {
+		return Fail(ErrUnsupported, "the requested format or data model is not produced").WithCause(err)
+	}
+	return fmt.Errorf("wallet: issuing the credential of award %s: %w", aw.UUID, err)
 }
 
 // status returns the entries of an earlier credential issued for the same
@@ -492,7 +563,9 @@ func (s *Service) status(ctx context.Context, tx store.Repos, rec store.Issuance
 	}
 	for i := len(earlier) - 1; i >= 0; i-- {
 		e := earlier[i]
-		if e.ID != rec.ID && e.State == store.IssuanceIssued && e.HolderDID == holder && e.IssuerID == rec.IssuerID &&
+		// A CLR's entries are its own: revoking the transcript must not
+		// revoke the award's credential, nor the other way round.
+		if e.ID != rec.ID && !IsCLR(e.DataModel) && e.State == store.IssuanceIssued && e.HolderDID == holder && e.IssuerID == rec.IssuerID &&
 			len(e.Status) > 0 && !e.IssuedAt.Before(aw.AwardedAt) {
 			return slices.Clone(e.Status), true, nil
 		}

@@ -51,6 +51,8 @@ const (
 	DefaultNonceTTL = 5 * time.Minute
 	DefaultTokenTTL = 10 * time.Minute
 	DefaultProofAge = 5 * time.Minute
+	// CLRConfigurationID is the default configuration of CLR transcripts.
+	CLRConfigurationID = "ClrCredential_ldp_vc"
 	// DefaultOfferScheme is the custom scheme of credential offers.
 	DefaultOfferScheme = "openid-credential-offer://"
 )
@@ -102,7 +104,10 @@ type Config struct {
 	// IssuerName is the issuer's display name in metadata.
 	IssuerName string
 	// Configurations lists what is offered; default an OpenBadgeCredential
-	// as ldp_vc and as jwt_vc_json.
+	// as ldp_vc and as jwt_vc_json, and, when the Service issues CLR
+	// transcripts, a ClrCredential as ldp_vc. An offer of a CLR data model
+	// (wallet.IsCLR) lists the configurations whose Types include
+	// ClrCredential, any other offer the rest.
 	Configurations []Configuration
 	// DataModel is the data model used when the offer names none.
 	DataModel string
@@ -170,6 +175,11 @@ func New(cfg Config) (*Wallet, error) {
 				DisplayName: "Open Badge", SigningAlgs: []string{"eddsa-rdfc-2022", "Ed25519Signature2020"}},
 			{ID: "OpenBadgeCredential_jwt_vc_json", Format: vc.FormatJWT, Types: defaultTypes(), Contexts: defaultContexts(),
 				DisplayName: "Open Badge", SigningAlgs: []string{"EdDSA"}},
+		}
+		if cfg.Service.OffersCLR() {
+			cfg.Configurations = append(cfg.Configurations, Configuration{ID: CLRConfigurationID, Format: vc.FormatLDP,
+				Types: []string{"VerifiableCredential", vc.TypeClrCredential}, Contexts: []string{vc.ContextV2, vc.ContextCLR, vc.ContextOBv3},
+				DisplayName: "Comprehensive Learner Record", SigningAlgs: []string{"eddsa-rdfc-2022", "Ed25519Signature2020"}})
 		}
 	}
 	seen := map[string]bool{}
@@ -240,17 +250,22 @@ type offerData struct {
 // learner's own award and stores a one-time offer with a pre-authorized
 // code. A non-empty req.Format restricts the offer to that format.
 func (w *Wallet) Offer(ctx context.Context, req wallet.OfferRequest) (wallet.Offer, error) {
+	if req.DataModel == "" {
+		req.DataModel = w.cfg.DataModel
+	}
+	clr := wallet.IsCLR(req.DataModel)
 	var configs []string
 	for _, c := range w.cfg.Configurations {
-		if req.Format == "" || c.Format == req.Format {
+		if (req.Format == "" || c.Format == req.Format) && slices.Contains(c.Types, vc.TypeClrCredential) == clr {
 			configs = append(configs, c.ID)
 		}
 	}
 	if len(configs) == 0 {
-		return wallet.Offer{}, wallet.Fail(wallet.ErrUnsupported, "no credential configuration has format %q", req.Format)
-	}
-	if req.DataModel == "" {
-		req.DataModel = w.cfg.DataModel
+		what := "an Open Badge"
+		if clr {
+			what = "a CLR"
+		}
+		return wallet.Offer{}, wallet.Fail(wallet.ErrUnsupported, "no credential configuration offers %s in format %q", what, clip(req.Format))
 	}
 	svc := w.cfg.Service
 	rec, err := svc.Begin(ctx, w.cfg.ID, req)
