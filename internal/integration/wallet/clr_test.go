@@ -237,6 +237,16 @@ func testCLR(t *testing.T, e *env, proto string) {
 		t.Fatalf("after a second CLR: %d CLRs, %d program records, %d course B records", len(clrs), len(e.issued(prog.UUID)), len(e.issued(b.UUID)))
 	}
 
+	// The program certificate delivered alone reuses the entries of the one
+	// the CLR embeds, never the CLR's own.
+	if _, err := h.LCW(ctx, e.mustInit(learner, prog.UUID, lcw.ID, "").DeepLink); err != nil {
+		t.Fatal(err)
+	}
+	recs := e.issued(prog.UUID)
+	if last := recs[len(recs)-1]; wallet.IsCLR(last.DataModel) || !sameStatus(last.Status, cert.Status) {
+		t.Fatalf("program certificate after CLRs: %+v, want the status of %+v", last, cert)
+	}
+
 	// Revoking a course revokes its embedded credential: the CLR is
 	// revoked, and says which one.
 	revoke(t, e, b.UUID)
