@@ -57,6 +57,24 @@
 // through the StatusAllocator, signs through the Issuer, and records the
 // credential, all in one store transaction: on failure nothing is kept.
 //
+// # CLR transcripts
+//
+// An offer whose DataModel is DataModelCLR (or DataModelCLRVC1) delivers a
+// Comprehensive Learner Record 2.0 transcript through the same protocols
+// and endpoints: init with "data_model": "clr" and the UUID of an award of
+// the learner (the program certificate), and the wallet gets a signed
+// ClrCredential (vc.ComposeCLR). What it bundles is decided at Complete,
+// from the store, by Config.Transcript (LearnerTranscript, every current
+// award of the learner, by default; ProgramTranscript, the program's
+// courses, from the host's catalogue): each award is re-read and must be
+// the anchor learner's and awarded; its ldp_vc OBv3 credential for the
+// holder is reused when one was issued since the award was last granted,
+// or issued and recorded under its award like any credential. The CLR's
+// record is under the anchor award with status entries of its own, so
+// revoking the anchor revokes the transcript, and revoking a bundled
+// award revokes the credential it embeds. The Issuer must implement
+// CLRIssuer (VCIssuer does); oid4vci offers it as ClrCredential_ldp_vc.
+//
 // # State
 //
 // Nothing lives in memory between requests: issuance records are in
