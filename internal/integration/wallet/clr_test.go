@@ -123,6 +123,7 @@ func TestCLRFlows(t *testing.T) {
 					testCLR(t, newEnvConfig(t, mk(t), nil, withCatalogue), proto)
 				})
 			}
+			t.Run("VC1", func(t *testing.T) { testCLRVC1(t, newEnvConfig(t, mk(t), nil, withCatalogue)) })
 			t.Run("OtherLearners", func(t *testing.T) { testCLROtherLearners(t, mk) })
 		})
 	}
@@ -261,6 +262,39 @@ func testCLR(t *testing.T, e *env, proto string) {
 	// And no CLR is offered for a revoked program.
 	if _, code, body := e.initModel(learner, prog.UUID, proto, wallet.DataModelCLR); code != http.StatusGone && code/100 != 4 {
 		t.Fatalf("CLR of a revoked program: %d %s", code, body)
+	}
+}
+
+// testCLRVC1 delivers a CLR on VC 1.1 (DataModelCLRVC1), which embeds
+// OBv3 credentials on VC 1.1: a course credential delivered before on
+// VC 2.0 is not reused, a VC 1.1 one is issued for the record.
+func testCLRVC1(t *testing.T, e *env) {
+	ctx := context.Background()
+	a := e.award(50, courseA)
+	prog := e.program(50)
+	h := e.holder()
+	if _, err := h.LCW(ctx, e.mustInit(50, a.UUID, lcw.ID, "").DeepLink); err != nil {
+		t.Fatal(err)
+	}
+	in, code, body := e.initModel(50, prog.UUID, lcw.ID, wallet.DataModelCLRVC1)
+	if code != http.StatusOK {
+		t.Fatalf("init: %d %s", code, body)
+	}
+	doc, err := h.LCW(ctx, in.DeepLink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.verifier().VerifyCredential(ctx, doc)
+	if !r.Valid() || len(r.Embedded) != 2 || r.Credential.Context[0] != vc.ContextV1 {
+		t.Fatalf("VC 1.1 CLR: %s %+v (%d embedded)", r.Verdict, r.Reasons, len(r.Embedded))
+	}
+	for i, em := range r.Embedded {
+		if !em.Valid() || em.Credential.Context[0] != vc.ContextV1 {
+			t.Errorf("embedded %d: %s %v", i, em.Verdict, em.Credential.Context)
+		}
+	}
+	if recs := e.issued(a.UUID); len(recs) != 2 || recs[1].DataModel != vc.DataModelOBv3VC1 || !sameStatus(recs[0].Status, recs[1].Status) {
+		t.Fatalf("course records %+v: want a VC 1.1 one sharing the status of the VC 2.0 one", recs)
 	}
 }
 
