@@ -20,7 +20,7 @@ func BenchmarkPage(b *testing.B) {
 	}{{"uncached", -1}, {"cached", 0}} {
 		b.Run(bc.name, func(b *testing.B) {
 			h, err := verifypage.New(verifypage.Config{Store: f.st, Verifier: f.ver, Status: f.checker, BaseURL: "https://x.example/c",
-				CacheTTL: time.Duration(bc.ttl), Logger: slogTo(f.logs)})
+				CacheTTL: time.Duration(bc.ttl), Logger: slogTo(f.logs), RateLimit: verifypage.RateLimit{Rate: -1}})
 			if err != nil {
 				b.Fatal(err)
 			}

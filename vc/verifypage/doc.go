@@ -21,6 +21,7 @@
 // Suspended, Expired, Invalid (a proof, issuer or structure failure) or
 // Unknown (a status entry could not be read; never shown as valid). The
 // outcome is kept for CacheTTL (default DefaultCacheTTL) per credential,
+// at most DefaultCacheEntries of them (least recently used dropped first),
 // so a burst of visits costs one verification. When Config.Status is set,
 // each credentialStatus entry is also read on its own and listed with its
 // purpose. Reason codes (vc.Reason.Code) are shown; reason messages, which
@@ -33,6 +34,15 @@
 // e-mail address, nor the hashed identifier of one. Images are shown only
 // from https URLs or raster data: URIs (PNG, JPEG, GIF, WebP); links only
 // to https URLs; anything else is dropped.
+//
+// Rate limit. Each client may make Config.RateLimit.Rate requests per
+// second (default DefaultRate) with bursts of Burst (default DefaultBurst),
+// whatever the request answers; over that it gets 429 Too Many Requests
+// with Retry-After and a generic body. A client is its peer address (an
+// IPv6 address by its /64); budgets are kept for at most Clients
+// (default DefaultClients) clients, the least recently seen dropped first.
+// Behind a reverse proxy, list it in RateLimit.TrustedProxies: then, and
+// only for requests from it, the client is read from X-Forwarded-For.
 //
 // Security. Pages are rendered with html/template (contextual escaping),
 // carry no script, and are served with Content-Security-Policy

@@ -1,6 +1,9 @@
 package verifypage_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -48,6 +51,31 @@ func FuzzPrefersJSON(f *testing.F) {
 		_ = verifypage.PrefersJSON([]string{s})
 		if verifypage.PrefersJSON([]string{"text/html", s}) {
 			t.Fatalf("text/html first lost to %q", s)
+		}
+	})
+}
+
+// FuzzClientKey: any X-Forwarded-For and peer address give a key without
+// panicking; from an untrusted peer the header never changes the key, and
+// the key is never longer than the peer text plus a fixed prefix or an
+// address.
+func FuzzClientKey(f *testing.F) {
+	for _, s := range [][2]string{{"10.0.0.2:1", "198.51.100.1"}, {"10.0.0.2:1", "1.2.3.4, junk, 10.0.0.3"},
+		{"[fe80::1%eth0]:1", "::ffff:1.2.3.4"}, {"garbage", ","}, {"10.0.0.2:1", strings.Repeat("10.0.0.1,", 200)}} {
+		f.Add(s[0], s[1])
+	}
+	proxy := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fe80::/10")}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = remote
+		plain := verifypage.ClientKey(r, nil)
+		r.Header.Set("X-Forwarded-For", xff)
+		if got := verifypage.ClientKey(r, nil); got != plain {
+			t.Fatalf("untrusted peer %q: header changed the key %q to %q", remote, plain, got)
+		}
+		k := verifypage.ClientKey(r, proxy)
+		if len(k) > len(remote)+len("peer:") && len(k) > 64 {
+			t.Fatalf("key %q", k)
 		}
 	})
 }

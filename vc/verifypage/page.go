@@ -9,6 +9,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -68,8 +69,17 @@ type Config struct {
 	// Logger receives store failures and the reasons of non-valid
 	// outcomes; default slog.Default().
 	Logger *slog.Logger
-	// Now is the clock of CheckedAt and the cache; default time.Now. The
-	// Verifier keeps its own clock.
+	// RateLimit limits the requests of each client (DefaultRate per
+	// second, DefaultBurst at once, by default); Rate < 0 turns it off.
+	RateLimit RateLimit
+	// Public, when set, reports whether the page of a record may be
+	// served; a record it refuses gets the same 404 as an unknown id, so
+	// the answer tells nothing about which ids exist. The native OBv3
+	// provider's obv3.PublicRecord refuses the records whose ids were
+	// derived from award ids, which anyone can compute.
+	Public func(store.IssuanceRecord) bool
+	// Now is the clock of CheckedAt, the cache and the rate limit; default
+	// time.Now. The Verifier keeps its own clock.
 	Now func() time.Time
 }
 
@@ -79,8 +89,10 @@ type Handler struct {
 	base string
 	tpl  *template.Template
 
+	limit *limiter // nil: no rate limit
+
 	mu    sync.Mutex
-	cache map[uuid.UUID]cached
+	cache *lru[uuid.UUID, cached]
 }
 
 type cached struct {
@@ -116,7 +128,16 @@ func New(cfg Config) (*Handler, error) {
 	if tpl == nil {
 		tpl = defaultTemplate
 	}
-	return &Handler{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), tpl: tpl, cache: map[uuid.UUID]cached{}}, nil
+	if rl := cfg.RateLimit; rl.Rate != rl.Rate || math.IsInf(rl.Rate, 0) || rl.Burst < 0 || rl.Clients < 0 {
+		return nil, vc.Errorf(vc.ErrInvalid, "verifypage: Config.RateLimit %+v is out of range", rl)
+	}
+	for _, p := range cfg.RateLimit.TrustedProxies {
+		if !p.IsValid() {
+			return nil, vc.Errorf(vc.ErrInvalid, "verifypage: Config.RateLimit.TrustedProxies holds an invalid prefix")
+		}
+	}
+	return &Handler{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), tpl: tpl, limit: newLimiter(cfg.RateLimit),
+		cache: newLRU[uuid.UUID, cached](DefaultCacheEntries)}, nil
 }
 
 // URL returns the public URL of the page of the credential of issuance
@@ -152,6 +173,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("Allow", "GET, HEAD")
 		plain(w, http.StatusMethodNotAllowed, "method not allowed")
 		return
+	}
+	if h.limit != nil {
+		key := clientKey(r, h.cfg.RateLimit.TrustedProxies)
+		if ok, wait := h.limit.allow(key, h.cfg.Now()); !ok {
+			hdr.Set("Retry-After", retryAfterSeconds(wait))
+			plain(w, http.StatusTooManyRequests, "too many requests; try again later")
+			return
+		}
 	}
 	seg, ok := strings.CutPrefix(r.URL.Path, "/")
 	if !ok || strings.Contains(seg, "/") {
@@ -229,7 +258,7 @@ func (h *Handler) view(ctx context.Context, id uuid.UUID) (View, error) {
 	now := h.cfg.Now()
 	if h.cfg.CacheTTL > 0 {
 		h.mu.Lock()
-		c, ok := h.cache[id]
+		c, ok := h.cache.get(id)
 		h.mu.Unlock()
 		if ok && now.Before(c.expires) {
 			return c.view, nil
@@ -239,7 +268,7 @@ func (h *Handler) view(ctx context.Context, id uuid.UUID) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	if rec.State != store.IssuanceIssued || len(rec.Credential) == 0 {
+	if rec.State != store.IssuanceIssued || len(rec.Credential) == 0 || (h.cfg.Public != nil && !h.cfg.Public(rec)) {
 		return View{}, store.ErrNotFound
 	}
 	vctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
@@ -255,36 +284,23 @@ func (h *Handler) view(ctx context.Context, id uuid.UUID) (View, error) {
 			"state", string(v.Result.State), "reasons", reasons)
 	}
 	if h.cfg.CacheTTL > 0 && ctx.Err() == nil {
-		h.store(id, cached{view: v, expires: now.Add(h.cfg.CacheTTL)}, now)
+		h.store(id, cached{view: v, expires: now.Add(h.cfg.CacheTTL)})
 	}
 	return v, nil
 }
 
-// store keeps an outcome, dropping expired ones (and, when the cache is
-// still full, an arbitrary one) to stay within DefaultCacheEntries.
-func (h *Handler) store(id uuid.UUID, c cached, now time.Time) {
+// store keeps an outcome; the cache holds at most DefaultCacheEntries,
+// the least recently used dropped first.
+func (h *Handler) store(id uuid.UUID, c cached) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.cache) >= DefaultCacheEntries {
-		for k, e := range h.cache {
-			if !now.Before(e.expires) {
-				delete(h.cache, k)
-			}
-		}
-		for k := range h.cache {
-			if len(h.cache) < DefaultCacheEntries {
-				break
-			}
-			delete(h.cache, k)
-		}
-	}
-	h.cache[id] = c
+	h.cache.put(id, c)
 }
 
 // Flush forgets the cached outcomes, so the next request of every page
 // verifies again (after a revocation, say).
 func (h *Handler) Flush() {
 	h.mu.Lock()
-	clear(h.cache)
+	h.cache.clear()
 	h.mu.Unlock()
 }
