@@ -25,6 +25,10 @@
 //	-shutdown-grace D  [CREDSHARE_SHUTDOWN_GRACE] how long SIGINT/SIGTERM wait for in-flight requests (default 15s)
 //	-page-cache D      [CREDSHARE_PAGE_CACHE]    how long a verification page's result (and a status list it
 //	                                             read) is reused; 0 verifies on every request (default 10s)
+//	-page-rate R       [CREDSHARE_PAGE_RATE]     verification page requests per second per client; 0 turns the
+//	                                             limit off (default 2, bursts of 60; 429 with Retry-After over it)
+//	-trusted-proxies L [CREDSHARE_TRUSTED_PROXIES] comma-separated CIDRs of reverse proxies whose X-Forwarded-For
+//	                                             names the client for the page's rate limit (default: none)
 //	-fetch-allow LIST  [CREDSHARE_FETCH_ALLOW]   hosts (*.example.edu) and CIDRs holders' did:web documents may be
 //	                                             fetched from although internal (default: public addresses only)
 //	-fetch-ca FILE     [CREDSHARE_FETCH_CA]      PEM file of extra CA certificates for such an internal https host

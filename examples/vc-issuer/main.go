@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -65,6 +67,11 @@ type config struct {
 	// pageCache is how long a verification page's outcome, and a status
 	// list it read, are reused (0: verified on every request).
 	pageCache time.Duration
+	// pageRate is the verification page's per-client request rate (0:
+	// no limit); trustedProxies are the proxies whose X-Forwarded-For it
+	// reads.
+	pageRate       float64
+	trustedProxies []netip.Prefix
 	// fetchAllow lists hosts and CIDRs holders' did:web documents may be
 	// fetched from although the default policy refuses them; fetchCA is a
 	// PEM file of extra roots for such an internal https host.
@@ -120,6 +127,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.fetchCA, "fetch-ca", env("CREDSHARE_FETCH_CA", ""), "PEM file of extra CA certificates for fetching holders' did:web documents (an internal host)")
 	requestTimeout := fs.String("request-timeout", env("CREDSHARE_REQUEST_TIMEOUT", wallet.DefaultRequestTimeout.String()), "deadline of one wallet request (503 after it)")
 	pageCache := fs.String("page-cache", env("CREDSHARE_PAGE_CACHE", verifypage.DefaultCacheTTL.String()), "how long a verification page's result is reused (0: verify on every request)")
+	pageRate := fs.String("page-rate", env("CREDSHARE_PAGE_RATE", strconv.Itoa(verifypage.DefaultRate)), "verification page requests per second per client (0: no limit)")
+	trustedProxies := fs.String("trusted-proxies", env("CREDSHARE_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the page's client")
 	shutdownGrace := fs.String("shutdown-grace", env("CREDSHARE_SHUTDOWN_GRACE", "15s"), "how long SIGINT/SIGTERM wait for in-flight requests before cancelling them")
 	// -help prints each default; one taken from CREDSHARE_DB may hold a
 	// password, so the help shows it redacted.
@@ -157,6 +166,24 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.pageCache, err = time.ParseDuration(*pageCache); err != nil || c.pageCache < 0 {
 		problems = append(problems, fmt.Sprintf("-page-cache / CREDSHARE_PAGE_CACHE: %q is not a duration", *pageCache))
+	}
+	if c.pageRate, err = strconv.ParseFloat(*pageRate, 64); err != nil || c.pageRate < 0 || math.IsInf(c.pageRate, 0) {
+		problems = append(problems, fmt.Sprintf("-page-rate / CREDSHARE_PAGE_RATE: %q is not a rate (requests per second, 0 for none)", *pageRate))
+	}
+	for _, p := range strings.Split(*trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, fmt.Sprintf("-trusted-proxies / CREDSHARE_TRUSTED_PROXIES: %q is not a CIDR or address", p))
+				continue
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.trustedProxies = append(c.trustedProxies, pfx.Masked())
 	}
 	var fetchProblems []string
 	c.fetch, fetchProblems = fetchConfig(c.fetchAllow, c.fetchCA, c.demo)
@@ -434,8 +461,12 @@ func verificationPage(st store.Store, c config, public string, resolver vc.Resol
 	if err != nil {
 		return nil, err
 	}
+	rl := verifypage.RateLimit{Rate: c.pageRate, TrustedProxies: c.trustedProxies}
+	if rl.Rate == 0 {
+		rl.Rate = -1 // verifypage: negative turns the limit off
+	}
 	return verifypage.New(verifypage.Config{Store: st, Verifier: ver, Status: checker, BaseURL: public + "/credentials",
-		CacheTTL: ttl, Logger: log})
+		CacheTTL: ttl, RateLimit: rl, Logger: log})
 }
 
 // tokenAuth is the demo learner authentication: a bearer token per learner

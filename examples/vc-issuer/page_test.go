@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
@@ -95,5 +98,44 @@ func TestVerificationPage(t *testing.T) {
 	}
 	if code, b := get(t, page); code != http.StatusOK || !strings.Contains(string(b), `<h1 id="verdict">Revoked</h1>`) {
 		t.Fatalf("HTML page after revocation: %d %s", code, b)
+	}
+}
+
+// TestPageRateLimit: the verification pages are rate limited per client by
+// default (-page-rate), 429 with Retry-After once the burst is spent, and
+// -page-rate 0 turns the limit off; malformed flags are refused.
+func TestPageRateLimit(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, "-listen", "127.0.0.1:0", "-db", "sqlite:"+filepath.Join(dir, "rl.db"), "-page-rate", "0.01")
+	page := r.public + "/credentials/" + uuid.NewString()
+	for i := range verifypage.DefaultBurst {
+		if code, _ := get(t, page); code != http.StatusNotFound {
+			t.Fatalf("request %d: %d", i, code)
+		}
+	}
+	resp, err := http.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "100" {
+		t.Fatalf("over the burst: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+
+	off := start(t, "-listen", "127.0.0.1:0", "-db", "sqlite:"+filepath.Join(dir, "off.db"), "-page-rate", "0")
+	for i := range verifypage.DefaultBurst + 5 {
+		if code, _ := get(t, off.public+"/credentials/"+uuid.NewString()); code != http.StatusNotFound {
+			t.Fatalf("no limit, request %d: %d", i, code)
+		}
+	}
+
+	for _, args := range [][]string{{"-page-rate", "-1"}, {"-page-rate", "fast"}, {"-trusted-proxies", "10.0.0.0/8,proxy.internal"}} {
+		if _, err := parse(args, io.Discard); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("parse(%q) = %v", args, err)
+		}
+	}
+	c, err := parse([]string{"-trusted-proxies", "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"}, io.Discard)
+	if err != nil || len(c.trustedProxies) != 3 || c.trustedProxies[1].String() != "192.0.2.7/32" {
+		t.Fatalf("trusted proxies %v, %v", c.trustedProxies, err)
 	}
 }
