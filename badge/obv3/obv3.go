@@ -16,6 +16,32 @@
 // outside it (signing is the slow part), and recorded in a second one; a
 // retry after a failure in between reuses the reserved entries.
 //
+// # Record ids
+//
+// The issuance record's id is also the credential's id (urn:uuid:…) and
+// the id of its public verification page (vc/verifypage), so it must not be
+// computable by whoever knows the award. It is an HMAC-SHA256 of the
+// idempotency key under Config.IDKey, a server secret, cut to a version 8
+// UUID (122 bits that cannot be predicted without the key, even from the
+// ids of the neighbouring awards). Deriving the id, rather than drawing it
+// at random, keeps Issue idempotent with no stored mapping: every process
+// holding the key finds the record a retry must return.
+//
+// Keep IDKey like a signing key. To rotate it, put the old key in
+// Config.PreviousIDKeys: a retry of an issue begun under an old key still
+// finds its record, and ids of new issues use the new key. Rotation does
+// not change the ids of credentials already issued (they are written in the
+// credentials); it only stops a leaked key from predicting new ones. An old
+// key may be dropped once no issue begun under it can still be retried.
+//
+// Records written before record ids were keyed have ids derived from the
+// idempotency key alone (name-based UUIDs, version 5), which anyone who
+// knows an award's UUID can compute. Issue still finds them (a retry does
+// not issue twice), and PublicRecord reports them as not public, so a
+// verification page configured with it answers their ids with the same 404
+// as an unknown id. Issue such a credential again under a new idempotency
+// key to give it a page.
+//
 // # Revocation
 //
 // Revoke sets the revocation bit of every credential issued for the award.
@@ -27,6 +53,8 @@ package obv3
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -69,9 +97,20 @@ type Config struct {
 	Format string
 	// DataModel selects the data model; empty means the issuer's default.
 	DataModel string
+	// IDKey is the secret the record ids are derived with (see Record
+	// ids): at least MinIDKeySize random bytes, the same in every process
+	// issuing for this store. Required.
+	IDKey []byte
+	// PreviousIDKeys are keys IDKey replaced, newest first: Issue also
+	// looks for a record under each, so a retry across a rotation returns
+	// the credential already issued.
+	PreviousIDKeys [][]byte
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
+
+// MinIDKeySize is the smallest Config.IDKey accepted, in bytes.
+const MinIDKeySize = 32
 
 // Provider issues badges as Open Badges 3.0 credentials.
 type Provider struct {
@@ -93,7 +132,15 @@ func New(cfg Config) (*Provider, error) {
 		return nil, errors.New("obv3: Config.Status is required")
 	case cfg.Revoker == nil:
 		return nil, errors.New("obv3: Config.Revoker is required")
+	case len(cfg.IDKey) < MinIDKeySize:
+		return nil, fmt.Errorf("obv3: Config.IDKey must hold at least %d secret bytes", MinIDKeySize)
 	}
+	for _, k := range cfg.PreviousIDKeys {
+		if len(k) < MinIDKeySize {
+			return nil, fmt.Errorf("obv3: every Config.PreviousIDKeys key must hold at least %d bytes", MinIDKeySize)
+		}
+	}
+	cfg.IDKey = append([]byte(nil), cfg.IDKey...)
 	if cfg.Format == "" {
 		cfg.Format = vc.FormatLDP
 	}
@@ -106,13 +153,46 @@ func New(cfg Config) (*Provider, error) {
 // ID returns "obv3".
 func (p *Provider) ID() string { return ID }
 
-// recordNamespace derives issuance record ids from idempotency keys.
-var recordNamespace = uuid.MustParse("0b3c5e1a-7d44-4e2b-a1f0-93c6d2e8b417")
+// legacyNamespace is the namespace of the name-based record ids written
+// before they were keyed.
+var legacyNamespace = uuid.MustParse("0b3c5e1a-7d44-4e2b-a1f0-93c6d2e8b417")
 
 // RecordID returns the id of the issuance record Issue writes for an
-// idempotency key.
-func RecordID(idempotencyKey string) uuid.UUID {
-	return uuid.NewSHA1(recordNamespace, []byte(idempotencyKey))
+// idempotency key under the current Config.IDKey.
+func (p *Provider) RecordID(idempotencyKey string) uuid.UUID {
+	return keyedID(p.cfg.IDKey, idempotencyKey)
+}
+
+// keyedID is HMAC-SHA256(key, label || idempotencyKey) cut to 128 bits,
+// with the version (8) and variant bits of RFC 9562 set.
+func keyedID(key []byte, idempotencyKey string) uuid.UUID {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("credshare/badge/obv3 record id\x00"))
+	m.Write([]byte(idempotencyKey))
+	var id uuid.UUID
+	copy(id[:], m.Sum(nil))
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // variant 10
+	return id
+}
+
+// candidates are the ids a record for idempotencyKey may have, the
+// current one first.
+func (p *Provider) candidates(idempotencyKey string) []uuid.UUID {
+	ids := []uuid.UUID{p.RecordID(idempotencyKey)}
+	for _, k := range p.cfg.PreviousIDKeys {
+		ids = append(ids, keyedID(k, idempotencyKey))
+	}
+	return append(ids, uuid.NewSHA1(legacyNamespace, []byte(idempotencyKey)))
+}
+
+// PublicRecord reports whether the page of rec may be public: false for a
+// record of this provider whose id was derived from its idempotency key
+// alone (written before ids were keyed), which whoever knows the award can
+// compute. Records of other wallets are public. Use it as
+// vc/verifypage.Config.Public.
+func PublicRecord(rec store.IssuanceRecord) bool {
+	return rec.Wallet != WalletID || rec.ID.Version() != 5
 }
 
 // Issue composes, signs and records the credential for the award. Called
@@ -121,21 +201,23 @@ func (p *Provider) Issue(ctx context.Context, req badge.IssueRequest) (badge.Res
 	if err := validate(req.IdempotencyKey, req.AwardUUID); err != nil {
 		return badge.Result{}, err
 	}
-	id := RecordID(req.IdempotencyKey)
-	credID := "urn:uuid:" + id.String()
-	done := badge.Result{ExternalID: credID, State: "issued"}
+	ids := p.candidates(req.IdempotencyKey)
 
 	// 1. Reserve: the record and its status entries, in one transaction.
 	var rec store.IssuanceRecord
 	err := p.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Repos) error {
-		r, err := tx.Issuance().Get(ctx, id)
-		if err == nil {
-			rec = r // an earlier attempt got this far
-			return nil
+		for _, id := range ids {
+			r, err := tx.Issuance().Get(ctx, id)
+			if err == nil {
+				rec = r // an earlier attempt got this far
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+		id := ids[0]
+		credID := "urn:uuid:" + id.String()
 		aw, err := tx.Awards().GetByUUID(ctx, req.AwardUUID)
 		if err != nil {
 			return notFound(err, "award %s", req.AwardUUID)
@@ -157,6 +239,8 @@ func (p *Provider) Issue(ctx context.Context, req badge.IssueRequest) (badge.Res
 	if err != nil {
 		return badge.Result{}, err
 	}
+	id, credID := rec.ID, rec.CredentialID
+	done := badge.Result{ExternalID: credID, State: "issued"}
 	if rec.State == store.IssuanceIssued {
 		return done, nil
 	}

@@ -23,6 +23,7 @@ import (
 type env struct {
 	st     store.Store
 	p      *obv3.Provider
+	cfg    obv3.Config // p's configuration
 	status *status.Service
 	award  credential.Award
 }
@@ -52,7 +53,8 @@ func newEnv(t *testing.T) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := obv3.New(obv3.Config{Store: st, Issuer: vci, IssuerID: didKey, Status: ss, Revoker: ss})
+	cfg := obv3.Config{Store: st, Issuer: vci, IssuerID: didKey, Status: ss, Revoker: ss, IDKey: testKey(1)}
+	p, err := obv3.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func newEnv(t *testing.T) env {
 	if a, _, err = st.Awards().Put(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	return env{st: st, p: p, status: ss, award: a}
+	return env{st: st, p: p, cfg: cfg, status: ss, award: a}
 }
 
 func revokedBits(t *testing.T, e env) int {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -193,8 +194,11 @@ func (a *app) assemble(ctx context.Context) error {
 	}
 	// Every issued credential's public verification page, verified on
 	// each request against the served status list.
+	// Pages of records whose ids anyone could compute (the native
+	// provider's before ids were keyed) are 404 like unknown ones; each
+	// client gets the default rate limit.
 	if a.page, err = verifypage.New(verifypage.Config{Store: a.st, Verifier: a.verify, Status: checker,
-		BaseURL: a.base + "/credentials", Logger: a.log}); err != nil {
+		BaseURL: a.base + "/credentials", Logger: a.log, Public: obv3.PublicRecord}); err != nil {
 		return err
 	}
 
@@ -205,7 +209,14 @@ func (a *app) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	native, err := obv3.New(obv3.Config{Store: a.st, Issuer: vci, IssuerID: didKey, Status: a.status, Revoker: a.status})
+	// The record (and page) ids are keyed with a secret. The quickstart's
+	// issuer key lives for one run, and so does this one; a deployment
+	// keeps both (obv3.Config.IDKey, PreviousIDKeys when rotating).
+	idKey := make([]byte, obv3.MinIDKeySize)
+	if _, err := rand.Read(idKey); err != nil {
+		return err
+	}
+	native, err := obv3.New(obv3.Config{Store: a.st, Issuer: vci, IssuerID: didKey, Status: a.status, Revoker: a.status, IDKey: idKey})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/credshare/credshare/badge/obv3"
 	"github.com/credshare/credshare/internal/keyfile"
 	"github.com/credshare/credshare/internal/storeurl"
 	"github.com/credshare/credshare/status"
@@ -466,7 +467,7 @@ func verificationPage(st store.Store, c config, public string, resolver vc.Resol
 		rl.Rate = -1 // verifypage: negative turns the limit off
 	}
 	return verifypage.New(verifypage.Config{Store: st, Verifier: ver, Status: checker, BaseURL: public + "/credentials",
-		CacheTTL: ttl, RateLimit: rl, Logger: log})
+		CacheTTL: ttl, RateLimit: rl, Logger: log, Public: obv3.PublicRecord})
 }
 
 // tokenAuth is the demo learner authentication: a bearer token per learner

@@ -119,11 +119,12 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.p, err = obv3.New(obv3.Config{Store: f.st, Issuer: vci, IssuerID: didKey, Status: f.status, Revoker: f.status}); err != nil {
+	if f.p, err = obv3.New(obv3.Config{Store: f.st, Issuer: vci, IssuerID: didKey, Status: f.status, Revoker: f.status,
+		IDKey: bytes.Repeat([]byte{7}, obv3.MinIDKeySize)}); err != nil {
 		t.Fatal(err)
 	}
 	if f.page, err = verifypage.New(verifypage.Config{Store: f.st, Verifier: ver, Status: checker,
-		BaseURL: f.srv.URL + "/credentials", CacheTTL: -1, Logger: log}); err != nil {
+		BaseURL: f.srv.URL + "/credentials", CacheTTL: -1, Logger: log, Public: obv3.PublicRecord}); err != nil {
 		t.Fatal(err)
 	}
 	mux.Handle("/credentials/", http.StripPrefix("/credentials", f.page))
@@ -156,7 +157,7 @@ func (f *fixture) issue(t testing.TB, name, imageURL string) (credential.Award, 
 	if _, err := f.p.Issue(ctx, badge.IssueRequest{IdempotencyKey: key, AwardUUID: a.UUID}); err != nil {
 		t.Fatal(err)
 	}
-	return a, obv3.RecordID(key)
+	return a, f.p.RecordID(key)
 }
 
 // put stores a signed credential as an issued record of its own.

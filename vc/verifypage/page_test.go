@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
@@ -16,10 +17,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/credshare/credshare/badge"
+	"github.com/credshare/credshare/badge/obv3"
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/verifypage"
+	"github.com/credshare/credshare/vc/wallet"
 )
 
 const badgeImage = "https://academy.example.org/badges/interpreter.png"
@@ -509,6 +512,59 @@ func TestImgFuncRechecks(t *testing.T) {
 	} {
 		if got := img(in); got != want {
 			t.Errorf("img(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestComputableOBv3IDsAre404LikeUnknown: with Config.Public set to
+// obv3.PublicRecord (the fixture's page), a stored, issued, valid
+// credential whose record id was derived from its award's UUID (the OBv3
+// provider's ids before they were keyed) answers exactly what an unknown
+// id does: the same status, headers and body. The id a key-less
+// derivation gives for a keyed record's award is unknown too.
+func TestComputableOBv3IDsAre404LikeUnknown(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a, keyed := f.issue(t, "Python Pioneer", badgeImage)
+	cred := f.record(t, keyed).Credential
+	legacyNS := uuid.MustParse("0b3c5e1a-7d44-4e2b-a1f0-93c6d2e8b417")
+	guess := uuid.NewSHA1(legacyNS, []byte("issue-"+a.UUID.String())) // what anyone knowing the award computes
+	if resp, _ := f.get(t, http.MethodGet, "/credentials/"+guess.String(), ""); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the computable id of a keyed record: %d", resp.StatusCode)
+	}
+
+	// A record written under the computable id, as before keyed ids.
+	legacy := uuid.NewSHA1(legacyNS, []byte("issue:"+uuid.NewString()))
+	now := time.Now().UTC()
+	rec := store.IssuanceRecord{ID: legacy, AwardUUID: a.UUID, IssuerID: f.profile.ID, Wallet: obv3.WalletID, Format: vc.FormatLDP,
+		Challenge: wallet.NewToken(), ChallengeExpires: now, State: store.IssuancePending, CreatedAt: now}
+	if err := f.st.Issuance().Create(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.Issuance().MarkIssued(ctx, legacy, "", nil, "urn:uuid:"+legacy.String(), cred, now); err != nil {
+		t.Fatal(err)
+	}
+	// Without Public the page would show it.
+	open, err := verifypage.New(verifypage.Config{Store: f.st, Verifier: f.ver, BaseURL: "https://x.example/c", Logger: slogTo(f.logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := httptest.NewRecorder()
+	open.ServeHTTP(rr, httptest.NewRequest(http.MethodGet, "/"+legacy.String()+".json", nil))
+	if rr.Code != http.StatusOK {
+		t.Fatalf("the legacy record without Public: %d", rr.Code)
+	}
+	for _, suffix := range []string{"", ".json"} {
+		hidden, hb := f.get(t, http.MethodGet, "/credentials/"+legacy.String()+suffix, "")
+		unknown, ub := f.get(t, http.MethodGet, "/credentials/"+uuid.NewString()+suffix, "")
+		if hidden.StatusCode != http.StatusNotFound || hb != ub || hidden.StatusCode != unknown.StatusCode {
+			t.Errorf("%q: hidden %d %q, unknown %d %q", suffix, hidden.StatusCode, hb, unknown.StatusCode, ub)
+		}
+		for _, h := range []http.Header{hidden.Header, unknown.Header} {
+			h.Del("Date")
+		}
+		if fmt.Sprint(hidden.Header) != fmt.Sprint(unknown.Header) {
+			t.Errorf("%q: headers differ:\n%v\n%v", suffix, hidden.Header, unknown.Header)
 		}
 	}
 }
