@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the node verifiers used by the interop tests (interop/node):
-# Digital Bazaar's VC stack, DIDKit (WASM), jose and the status list
-# packages, exactly as pinned in interop/node/package-lock.json.
+# Digital Bazaar's VC stack, DIDKit (WASM), jose, the status list packages,
+# and the PNG chunk reader and XML parser the baking test unbakes with
+# (png-chunks-extract, sax), exactly as pinned in
+# interop/node/package-lock.json.
 # Idempotent: does nothing when node_modules matches the lock file.
 # Fails loudly (non-zero exit, message on stderr) when it cannot install.
 set -euo pipefail
@@ -20,4 +22,4 @@ if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2); then
   rm -rf "$dir/node_modules"
   exit 1
 fi
-cd "$dir" && node --input-type=module -e 'await import("@digitalbazaar/vc"); await import("@spruceid/didkit-wasm-node"); await import("jose");' || { echo "interop-up: installed packages do not load" >&2; exit 1; }
+cd "$dir" && node --input-type=module -e 'await import("@digitalbazaar/vc"); await import("@spruceid/didkit-wasm-node"); await import("jose"); await import("png-chunks-extract"); await import("sax");' || { echo "interop-up: installed packages do not load" >&2; exit 1; }
