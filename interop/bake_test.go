@@ -137,7 +137,6 @@ func TestPeersUnbakeOurs(t *testing.T) {
 	}
 	got := runUnbake(t, append(files, filepath.Join(dir, "altered.png"))...)
 
-
 	v, _ := verify.New(verify.Config{})
 	v, _ = verify.New(verify.Config{Status: &fileStatus{lists: lists, v: v}})
 	for file, exp := range want {
