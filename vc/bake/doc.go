@@ -25,6 +25,11 @@
 // existing one, and reading an image with two is an error rather than a
 // choice between them.
 //
+// An independent reader finds what Bake writes: the interop tests extract
+// baked credentials with npm packages (png-chunks-extract, sax) that share
+// no code with this one and verify them with Digital Bazaar
+// (interop TestPeersUnbakeOurs).
+//
 // # What is baked
 //
 // A credential with an embedded proof (Data Integrity, a JSON object) is
