@@ -128,7 +128,7 @@ func New(cfg Config) (*Handler, error) {
 	if tpl == nil {
 		tpl = defaultTemplate
 	}
-	if rl := cfg.RateLimit; rl.Rate != rl.Rate || math.IsInf(rl.Rate, 0) || rl.Burst < 0 || rl.Clients < 0 {
+	if rl := cfg.RateLimit; math.IsNaN(rl.Rate) || math.IsInf(rl.Rate, 0) || rl.Burst < 0 || rl.Clients < 0 {
 		return nil, vc.Errorf(vc.ErrInvalid, "verifypage: Config.RateLimit %+v is out of range", rl)
 	}
 	for _, p := range cfg.RateLimit.TrustedProxies {
