@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/credshare/credshare/credential"
@@ -290,4 +291,43 @@ type BatchWriter interface {
 	// an earlier item's, change nothing. It returns how many were enqueued.
 	// An invalid item gives ErrInvalid and enqueues nothing.
 	EnqueueBatch(ctx context.Context, items []OutboxItem) (enqueued int, err error)
+	// FulfillBatch is Progress.Fulfill for fulfilments the caller knows
+	// are new (store/txcache's write-behind cache, which holds the
+	// progress rows' locks and knows their fulfilments), with the fields
+	// the store would set given by the caller: each row is stored with
+	// its Fulfillment.CreatedAt, and each progress row's UpdatedAt becomes
+	// the latest CreatedAt of its fulfilments in fs. A (progress,
+	// requirement) that is already fulfilled, or repeated in fs, gives
+	// ErrConflict; a progress that does not exist gives ErrNotFound; an
+	// empty requirement id, invalid Matched JSON or a zero CreatedAt gives
+	// ErrInvalid. On error nothing of fs may be kept: the caller rolls the
+	// transaction back.
+	FulfillBatch(ctx context.Context, fs []ProgressFulfillment) error
+	// CreateAwardsBatch is Awards.Put for awards that do not exist yet, with
+	// the fields the store would set given: each award is stored with its
+	// UUID, UpdatedAt (which must not be zero) and Generation (a.Gen()),
+	// times in stored form (UTC, microseconds). An award whose (learner,
+	// achievement, generation) or UUID is taken, or repeated in as, gives
+	// ErrConflict; an invalid award gives ErrInvalid. On error nothing of
+	// as may be kept: the caller rolls the transaction back.
+	CreateAwardsBatch(ctx context.Context, as []credential.Award) error
+}
+
+// ProgressFulfillment is one row of BatchWriter.FulfillBatch: a fulfilment
+// of the progress row ProgressID.
+type ProgressFulfillment struct {
+	ProgressID  int64
+	Fulfillment Fulfillment
+}
+
+// CheckBatchFulfillment reports the ErrInvalid Progress.Fulfill would give
+// for f, or that its CreatedAt is missing; adapters' FulfillBatch call it.
+func CheckBatchFulfillment(f Fulfillment) error {
+	if strings.TrimSpace(f.RequirementID) == "" {
+		return credential.Invalid("fulfillment.requirement_id", "must not be empty")
+	}
+	if f.CreatedAt.IsZero() {
+		return credential.Invalid("fulfillment.created_at", "must be set in a batch")
+	}
+	return ValidJSON("fulfillment.matched", f.Matched)
 }

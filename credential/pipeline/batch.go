@@ -142,7 +142,7 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 			return err
 		}
 		col := &outboxBatch{learners: map[int64]credential.Learner{}, templates: map[uuid.UUID]store.Template{}}
-		cache := txcache.New(tx)
+		cache := txcache.NewWriteBehind(tctx, tx, p.cfg.Now)
 		for k, i := range valid {
 			if !first[k] {
 				res[i].outcome = "duplicate"
@@ -154,6 +154,11 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 			if res[i], err = p.apply(ectx, cache, es[i]); err != nil {
 				return fmt.Errorf("event %s: %w", es[i].ID, err)
 			}
+		}
+		// The rules' held-back writes (fulfilments, new awards), then the
+		// outbox rows, before the commit.
+		if err := cache.Flush(tctx); err != nil {
+			return err
 		}
 		if len(col.items) > 0 {
 			if _, err := bw.EnqueueBatch(tctx, col.items); err != nil {

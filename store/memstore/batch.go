@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
 )
@@ -50,4 +52,87 @@ func (r repos) EnqueueBatch(ctx context.Context, items []store.OutboxItem) (int,
 		}
 	}
 	return n, nil
+}
+
+// FulfillBatch implements store.BatchWriter: every row is checked first,
+// then stored with the CreatedAt given.
+func (r repos) FulfillBatch(ctx context.Context, fs []store.ProgressFulfillment) error {
+	for _, pf := range fs {
+		if err := store.CheckBatchFulfillment(pf.Fulfillment); err != nil {
+			return err
+		}
+	}
+	return r.h.do(ctx, func(t *txn) error {
+		seen := map[progressReq]bool{}
+		for _, pf := range fs {
+			if _, ok := t.st.progress[pf.ProgressID]; !ok {
+				return store.NotFound("badge progress", pf.ProgressID)
+			}
+			k := progressReq{pf.ProgressID, pf.Fulfillment.RequirementID}
+			if _, ok := t.st.fulfilled[pf.ProgressID][k.req]; ok || seen[k] {
+				return store.Conflict("requirement %s of progress %d is already fulfilled", k.req, k.progress)
+			}
+			seen[k] = true
+		}
+		for _, pf := range fs {
+			f := copyFulfillment(pf.Fulfillment)
+			f.EventTime, f.CreatedAt = norm(f.EventTime), norm(f.CreatedAt)
+			m := t.st.fulfilled[pf.ProgressID]
+			if m == nil {
+				m = map[string]store.Fulfillment{}
+				put(t, t.st.fulfilled, pf.ProgressID, m)
+			}
+			put(t, m, f.RequirementID, f)
+			if p := t.st.progress[pf.ProgressID]; f.CreatedAt.After(p.UpdatedAt) || !seen[progressReq{progress: pf.ProgressID}] {
+				p.UpdatedAt = f.CreatedAt
+				put(t, t.st.progress, pf.ProgressID, p)
+			}
+			seen[progressReq{progress: pf.ProgressID}] = true
+		}
+		return nil
+	})
+}
+
+type progressReq struct {
+	progress int64
+	req      string
+}
+
+// CreateAwardsBatch implements store.BatchWriter: every award is checked
+// first, then stored as given.
+func (r repos) CreateAwardsBatch(ctx context.Context, as []credential.Award) error {
+	norm := make([]credential.Award, len(as))
+	for i, a := range as {
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if a.UpdatedAt.IsZero() {
+			return credential.Invalid("award.updated_at", "must be set in a batch")
+		}
+		norm[i] = normAward(a)
+		norm[i].Generation = a.Gen()
+	}
+	return r.h.do(ctx, func(t *txn) error {
+		gens := map[awardGenKey]bool{}
+		ids := map[uuid.UUID]bool{}
+		for _, a := range norm {
+			gk := awardGenKey{keyOf(a.LearnerID, a.Achievement), a.Generation}
+			if _, ok := t.st.awardByGen[gk]; ok || gens[gk] {
+				return store.Conflict("award %s of learner %d (generation %d) exists", a.Achievement, a.LearnerID, a.Generation)
+			}
+			if _, ok := t.st.awards[a.UUID]; ok || ids[a.UUID] {
+				return store.Conflict("award uuid %s is already used by another (learner, achievement, generation)", a.UUID)
+			}
+			gens[gk], ids[a.UUID] = true, true
+		}
+		for _, a := range norm {
+			k := keyOf(a.LearnerID, a.Achievement)
+			put(t, t.st.awards, a.UUID, a)
+			put(t, t.st.awardByGen, awardGenKey{k, a.Generation}, a.UUID)
+			if cur, ok := t.st.awardByKey[k]; !ok || t.st.awards[cur].Gen() < a.Generation {
+				put(t, t.st.awardByKey, k, a.UUID)
+			}
+		}
+		return nil
+	})
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -50,6 +52,141 @@ type txCache struct {
 	aw   map[awardKey]awardEntry
 	prog map[progKey]*progEntry
 	byID map[int64]*progEntry
+
+	// Write-behind (NewWriteBehind): bw is nil for New's cache.
+	bw       store.BatchWriter
+	now      func() time.Time
+	pendF    []store.ProgressFulfillment
+	pendA    []credential.Award
+	flushErr error
+	ctx      context.Context // the transaction's, for the accessors' flushes
+}
+
+// WriteBehind is NewWriteBehind's cache: the Repos of New's cache, whose
+// most frequent writes are held back until Flush.
+type WriteBehind struct {
+	*txCache
+}
+
+// NewWriteBehind returns New's cache of tx (the Repos an InTx function
+// was given, with ctx the context it was given) that also holds back the writes a
+// batch of events makes most, when tx implements store.BatchWriter: a
+// fulfilment of a progress row the transaction holds locked and whose
+// fulfilments the cache knows (so it knows the fulfilment is new), and an
+// award Put whose key the cache knows is absent (a creation). The cache
+// sets what the store would set — the fulfilment's CreatedAt and the
+// progress row's UpdatedAt, the award's UpdatedAt and Generation — from
+// now (time.Now when nil), answers later reads of them itself, and writes
+// them together, with those fields, in Flush (store.BatchWriter's
+// FulfillBatch and CreateAwardsBatch). Without BatchWriter it is New's
+// write-through cache.
+//
+// Any other call that reaches the store through the cache's awards and
+// progress, or through its Issuance, StatusLists and Exchanges, flushes
+// first, so the store never sees a write out of order; Learners, Events,
+// Outbox and Config do not touch the held-back records and do not flush.
+// The caller must call Flush before the transaction commits and return its
+// error from the InTx function: a held-back write that fails (a concurrent
+// transaction created the same award first) fails the transaction, which
+// then keeps nothing. A flush that fails inside another call is reported
+// by the next Flush.
+func NewWriteBehind(ctx context.Context, tx store.Repos, now func() time.Time) *WriteBehind {
+	c := New(tx).(*txCache)
+	c.ctx = ctx
+	if bw, ok := tx.(store.BatchWriter); ok {
+		c.bw = bw
+	}
+	if now == nil {
+		now = time.Now
+	}
+	c.now = now
+	return &WriteBehind{c}
+}
+
+// Flush writes the held-back fulfilments and awards, and returns the first
+// error of a flush so far.
+func (w *WriteBehind) Flush(ctx context.Context) error {
+	w.flush(ctx)
+	return w.flushErr
+}
+
+// flush writes what is held back; an error sticks in flushErr.
+func (c *txCache) flush(ctx context.Context) {
+	if c.flushErr != nil || (len(c.pendF) == 0 && len(c.pendA) == 0) {
+		return
+	}
+	if len(c.pendF) > 0 {
+		if err := c.bw.FulfillBatch(ctx, c.pendF); err != nil {
+			c.flushErr = err
+			return
+		}
+		for _, pf := range c.pendF {
+			if e := c.byID[pf.ProgressID]; e != nil {
+				e.pending = false
+			}
+		}
+		c.pendF = c.pendF[:0]
+	}
+	if len(c.pendA) > 0 {
+		if err := c.bw.CreateAwardsBatch(ctx, c.pendA); err != nil {
+			c.flushErr = err
+			return
+		}
+		for _, a := range c.pendA {
+			k := awardKey{a.LearnerID, a.Achievement}
+			if e, ok := c.aw[k]; ok {
+				e.pending = false
+				c.aw[k] = e
+			}
+		}
+		c.pendA = c.pendA[:0]
+	}
+}
+
+// sync flushes before a call that reaches the store, and returns the
+// flush's error.
+func (c *txCache) sync(ctx context.Context) error {
+	if c.bw == nil {
+		return nil
+	}
+	c.flush(ctx)
+	return c.flushErr
+}
+
+// syncRow flushes before a call about one progress row (or award key)
+// when writes of it are held back; calls about other rows need not wait.
+func (c *txCache) syncRow(ctx context.Context, pending bool) error {
+	if !pending {
+		return c.flushErr
+	}
+	return c.sync(ctx)
+}
+
+// syncID is syncRow for the progress row id.
+func (c *txCache) syncID(ctx context.Context, id int64) error {
+	e := c.byID[id]
+	return c.syncRow(ctx, e != nil && e.pending)
+}
+
+// stamp is the cache's store-set time, in stored form.
+func (c *txCache) stamp() time.Time { return c.now().UTC().Truncate(time.Microsecond) }
+
+// Issuance flushes held-back writes first.
+func (c *txCache) Issuance() store.Issuance {
+	c.flush(c.ctx)
+	return c.Repos.Issuance()
+}
+
+// StatusLists flushes held-back writes first.
+func (c *txCache) StatusLists() store.StatusLists {
+	c.flush(c.ctx)
+	return c.Repos.StatusLists()
+}
+
+// Exchanges flushes held-back writes first.
+func (c *txCache) Exchanges() store.Exchanges {
+	c.flush(c.ctx)
+	return c.Repos.Exchanges()
 }
 
 type awardKey struct {
@@ -58,8 +195,9 @@ type awardKey struct {
 }
 
 type awardEntry struct {
-	a   credential.Award
-	err error // the store's ErrNotFound, or nil
+	a       credential.Award
+	err     error // the store's ErrNotFound, or nil
+	pending bool  // a is held back, not written yet
 }
 
 type progKey struct {
@@ -77,6 +215,8 @@ type progEntry struct {
 	fsKnown bool
 	// obs holds the observations of the requirements read (or known empty).
 	obs map[string][]store.Observation
+	// pending: fulfilments of the row are held back.
+	pending bool
 }
 
 // Awards returns the cached awards.
@@ -95,7 +235,7 @@ func (a cachedAwards) Get(ctx context.Context, learnerID int64, ref credential.A
 	if e, ok := a.c.aw[k]; ok {
 		return cloneAward(e.a), e.err
 	}
-	aw, err := a.Awards.Get(ctx, learnerID, ref)
+	aw, err := a.Awards.Get(ctx, learnerID, ref) // held-back awards are all cached
 	switch {
 	case err == nil:
 		a.c.aw[k] = awardEntry{a: cloneAward(aw)}
@@ -106,8 +246,70 @@ func (a cachedAwards) Get(ctx context.Context, learnerID int64, ref credential.A
 }
 
 func (a cachedAwards) Put(ctx context.Context, aw credential.Award) (credential.Award, bool, error) {
-	delete(a.c.aw, awardKey{aw.LearnerID, aw.Achievement})
+	k := awardKey{aw.LearnerID, aw.Achievement}
+	if e, ok := a.c.aw[k]; ok && e.err != nil && a.c.bw != nil && a.c.flushErr == nil {
+		// Known absent: the Put creates the award. Hold it back.
+		if err := aw.Validate(); err != nil {
+			return credential.Award{}, false, err
+		}
+		stored := normAward(aw)
+		stored.Generation = stored.Gen()
+		stored.UpdatedAt = a.c.stamp()
+		a.c.pendA = append(a.c.pendA, cloneAward(stored))
+		a.c.aw[k] = awardEntry{a: cloneAward(stored), pending: true}
+		return stored, true, nil
+	}
+	if err := a.c.syncRow(ctx, a.c.aw[k].pending); err != nil {
+		return credential.Award{}, false, err
+	}
+	delete(a.c.aw, k)
 	return a.Awards.Put(ctx, aw)
+}
+
+func (a cachedAwards) GetByUUID(ctx context.Context, id uuid.UUID) (credential.Award, error) {
+	if err := a.c.sync(ctx); err != nil {
+		return credential.Award{}, err
+	}
+	return a.Awards.GetByUUID(ctx, id)
+}
+
+func (a cachedAwards) FindByProviderRef(ctx context.Context, provider, externalID string) (credential.Award, error) {
+	if err := a.c.sync(ctx); err != nil {
+		return credential.Award{}, err
+	}
+	return a.Awards.FindByProviderRef(ctx, provider, externalID)
+}
+
+func (a cachedAwards) List(ctx context.Context, f store.AwardFilter) ([]credential.Award, error) {
+	if err := a.c.sync(ctx); err != nil {
+		return nil, err
+	}
+	return a.Awards.List(ctx, f)
+}
+
+// normAward is the award as a store keeps it: times in UTC with
+// microseconds, no empty evidence or provider list.
+func normAward(a credential.Award) credential.Award {
+	a = cloneAward(a)
+	if len(a.Evidence) == 0 {
+		a.Evidence = nil
+	}
+	if len(a.Providers) == 0 {
+		a.Providers = nil
+	}
+	a.AwardedAt, a.RevokedAt = norm(a.AwardedAt), norm(a.RevokedAt)
+	a.Awarded.EventTime, a.Revoked.EventTime = norm(a.Awarded.EventTime), norm(a.Revoked.EventTime)
+	for i := range a.Providers {
+		a.Providers[i].UpdatedAt = norm(a.Providers[i].UpdatedAt)
+	}
+	return a
+}
+
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }
 
 // cloneAward copies the parts of an award a caller may change in place.
@@ -147,8 +349,12 @@ func (c *txCache) written(id int64) *progEntry {
 }
 
 func (p cachedProgress) Get(ctx context.Context, learnerID int64, template uuid.UUID) (store.BadgeProgress, error) {
-	if e := p.c.prog[progKey{learnerID, template}]; e != nil && e.locked && e.fresh {
+	e := p.c.prog[progKey{learnerID, template}]
+	if e != nil && e.locked && e.fresh {
 		return e.p, nil
+	}
+	if err := p.c.syncRow(ctx, e != nil && e.pending); err != nil {
+		return store.BadgeProgress{}, err
 	}
 	got, err := p.Progress.Get(ctx, learnerID, template)
 	if err == nil {
@@ -162,6 +368,11 @@ func (p cachedProgress) GetOrCreate(ctx context.Context, learnerID int64, templa
 		// It exists: GetOrCreate would return the stored row.
 		got, err := p.Get(ctx, learnerID, template)
 		return got, false, err
+	}
+	if e := p.c.prog[progKey{learnerID, template}]; e != nil && e.pending {
+		if err := p.c.sync(ctx); err != nil {
+			return store.BadgeProgress{}, false, err
+		}
 	}
 	got, created, err := p.Progress.GetOrCreate(ctx, learnerID, template, rulesVersion)
 	if err == nil {
@@ -177,12 +388,35 @@ func (p cachedProgress) GetOrCreate(ctx context.Context, learnerID int64, templa
 }
 
 func (p cachedProgress) SetRulesVersion(ctx context.Context, progressID int64, version int) error {
+	if err := p.c.syncID(ctx, progressID); err != nil {
+		return err
+	}
 	err := p.Progress.SetRulesVersion(ctx, progressID, version)
 	p.c.written(progressID)
 	return err
 }
 
 func (p cachedProgress) Fulfill(ctx context.Context, progressID int64, f store.Fulfillment) (bool, error) {
+	if e := p.c.byID[progressID]; e != nil && e.locked && e.fsKnown && e.fresh && p.c.bw != nil && p.c.flushErr == nil {
+		// The row is locked and its fulfilments known: hold the write back.
+		i, found := slices.BinarySearchFunc(e.fs, f.RequirementID, func(x store.Fulfillment, id string) int { return strings.Compare(x.RequirementID, id) })
+		if found {
+			return false, nil
+		}
+		f.Matched = slices.Clone(f.Matched)
+		f.EventTime, f.CreatedAt = norm(f.EventTime), p.c.stamp()
+		if err := store.CheckBatchFulfillment(f); err != nil {
+			return false, err
+		}
+		p.c.pendF = append(p.c.pendF, store.ProgressFulfillment{ProgressID: progressID, Fulfillment: f})
+		e.fs = slices.Insert(e.fs, i, f)
+		e.p.UpdatedAt = f.CreatedAt
+		e.pending = true
+		return true, nil
+	}
+	if err := p.c.syncID(ctx, progressID); err != nil {
+		return false, err
+	}
 	added, err := p.Progress.Fulfill(ctx, progressID, f)
 	if e := p.c.written(progressID); e != nil && (added || err != nil) {
 		e.fs, e.fsKnown = nil, false
@@ -191,6 +425,9 @@ func (p cachedProgress) Fulfill(ctx context.Context, progressID int64, f store.F
 }
 
 func (p cachedProgress) Unfulfill(ctx context.Context, progressID int64, requirementIDs []string) (int, error) {
+	if err := p.c.syncID(ctx, progressID); err != nil {
+		return 0, err
+	}
 	n, err := p.Progress.Unfulfill(ctx, progressID, requirementIDs)
 	e := p.c.byID[progressID]
 	switch {
@@ -220,6 +457,9 @@ func (p cachedProgress) Fulfillments(ctx context.Context, progressID int64) ([]s
 	if e != nil && e.locked && e.fsKnown {
 		return cloneFulfillments(e.fs), nil
 	}
+	if err := p.c.syncID(ctx, progressID); err != nil {
+		return nil, err
+	}
 	fs, err := p.Progress.Fulfillments(ctx, progressID)
 	if err == nil && e != nil && e.locked {
 		e.fs, e.fsKnown = cloneFulfillments(fs), true
@@ -237,6 +477,9 @@ func cloneFulfillments(fs []store.Fulfillment) []store.Fulfillment {
 }
 
 func (p cachedProgress) Observe(ctx context.Context, progressID int64, o store.Observation) (bool, error) {
+	if err := p.c.syncID(ctx, progressID); err != nil {
+		return false, err
+	}
 	added, err := p.Progress.Observe(ctx, progressID, o)
 	if e := p.c.written(progressID); e != nil && (added || err != nil) {
 		delete(e.obs, o.RequirementID)
@@ -250,6 +493,9 @@ func (p cachedProgress) Observations(ctx context.Context, progressID int64, requ
 		if obs, ok := e.obs[requirementID]; ok {
 			return slices.Clone(obs), nil
 		}
+	}
+	if err := p.c.syncID(ctx, progressID); err != nil {
+		return nil, err
 	}
 	obs, err := p.Progress.Observations(ctx, progressID, requirementID)
 	if err == nil && e != nil && e.locked {

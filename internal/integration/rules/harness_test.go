@@ -142,7 +142,7 @@ func (h *rulesHarness) applyBatch(evs []rules.Event, check func(ev rules.Event, 
 	var got []res
 	err := h.st.InTx(context.Background(), func(ctx context.Context, raw store.Repos) error {
 		got = got[:0]
-		tx := txcache.New(raw)
+		tx := txcache.NewWriteBehind(ctx, raw, nil)
 		for _, ev := range evs {
 			var r res
 			first, err := tx.Events().MarkProcessed(ctx, "rules-test", ev.ID, ev.Time)
@@ -159,7 +159,7 @@ func (h *rulesHarness) applyBatch(evs []rules.Event, check func(ev rules.Event, 
 			}
 			got = append(got, r)
 		}
-		return nil
+		return tx.Flush(ctx)
 	})
 	if err != nil {
 		h.t.Fatalf("batch of %d: %v", len(evs), err)

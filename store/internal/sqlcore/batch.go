@@ -191,3 +191,158 @@ func (r repos) EnqueueBatch(ctx context.Context, items []store.OutboxItem) (enqu
 	}
 	return enqueued, nil
 }
+
+// FulfillBatch implements store.BatchWriter: per chunk of at most 256
+// rows, one locking SELECT checks the progress rows exist, one multi-row
+// INSERT stores the fulfilments (a plain one: an existing fulfilment
+// fails it as a conflict) and one UPDATE sets the rows' updated_at.
+func (r repos) FulfillBatch(ctx context.Context, fs []store.ProgressFulfillment) error {
+	for _, pf := range fs {
+		if err := store.CheckBatchFulfillment(pf.Fulfillment); err != nil {
+			return err
+		}
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	db := r.h.base()
+	// The latest CreatedAt of each progress row, in first-seen order.
+	var ids []int64
+	touched := map[int64]time.Time{}
+	for _, pf := range fs {
+		at, ok := touched[pf.ProgressID]
+		if !ok {
+			ids = append(ids, pf.ProgressID)
+		}
+		if !ok || pf.Fulfillment.CreatedAt.After(at) {
+			touched[pf.ProgressID] = pf.Fulfillment.CreatedAt
+		}
+	}
+	err := r.h.run(ctx, write, func(tx q) error {
+		rest := ids
+		for _, n := range db.chunks(len(ids)) {
+			part := rest[:n]
+			rest = rest[n:]
+			args := make([]any, 0, 3*n)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			found := 0
+			rows, err := tx.QueryContext(ctx, "SELECT id FROM cs_progress WHERE id IN ("+placeholders(n)+")"+db.d.ForUpdate, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				found++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if found != n {
+				return db.notFound("badge progress", fmt.Sprintf("of %d ids", n))
+			}
+		}
+		rest2 := fs
+		for _, n := range db.chunks(len(fs)) {
+			part := rest2[:n]
+			rest2 = rest2[n:]
+			args := make([]any, 0, 7*n)
+			for _, pf := range part {
+				f := pf.Fulfillment
+				args = append(args, pf.ProgressID, f.RequirementID, f.Group, f.EventID, db.tv(f.EventTime), rawArg(f.Matched), db.tv(f.CreatedAt))
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO cs_fulfillments (progress_id, requirement_id, group_name, event_id, event_time, matched, created_at) VALUES "+
+				rowsSQL(n, 7), args...); err != nil {
+				if db.d.Classify(err) == store.ErrConflict {
+					return db.conflict("a requirement of the batch is already fulfilled: %v", err)
+				}
+				return err
+			}
+		}
+		rest = ids
+		for _, n := range db.chunks(len(ids)) {
+			part := rest[:n]
+			rest = rest[n:]
+			args := make([]any, 0, 3*n)
+			var b strings.Builder
+			b.WriteString("UPDATE cs_progress SET updated_at = CASE id")
+			for _, id := range part {
+				b.WriteString(" WHEN ? THEN ?")
+				args = append(args, id, db.tv(touched[id]))
+			}
+			b.WriteString(" END WHERE id IN (" + placeholders(n) + ")")
+			for _, id := range part {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return db.wrap("progress.fulfill_batch", fmt.Sprintf("%d fulfilments", len(fs)), err)
+}
+
+// CreateAwardsBatch implements store.BatchWriter: multi-row INSERTs (at
+// most 256 rows each; a plain one, so a taken key or UUID fails it as a
+// conflict), then the provider references of the awards that have some.
+func (r repos) CreateAwardsBatch(ctx context.Context, as []credential.Award) error {
+	rowsOf := make([][]any, len(as))
+	norm := make([]credential.Award, len(as))
+	db := r.h.base()
+	for i, a := range as {
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if a.UpdatedAt.IsZero() {
+			return credential.Invalid("award.updated_at", "must be set in a batch")
+		}
+		a = normAward(a)
+		a.Generation = a.Gen()
+		a.UpdatedAt = Norm(a.UpdatedAt)
+		ev, err := jsonArg(a.Evidence, len(a.Evidence) == 0)
+		if err != nil {
+			return credential.Invalid("award.evidence", err.Error())
+		}
+		prov, err := jsonArg(a.Providers, len(a.Providers) == 0)
+		if err != nil {
+			return credential.Invalid("award.providers", err.Error())
+		}
+		rowsOf[i] = []any{a.UUID, a.LearnerID, a.Achievement.Kind, a.Achievement.ID, a.Status,
+			db.tv(a.AwardedAt), a.Awarded.EventID, db.tv(a.Awarded.EventTime), a.Awarded.Reason,
+			db.tv(a.RevokedAt), a.Revoked.EventID, db.tv(a.Revoked.EventTime), a.Revoked.Reason,
+			ev, prov, a.Times, db.tv(a.UpdatedAt), a.RevokedBy, a.Generation}
+		norm[i] = a
+	}
+	if len(as) == 0 {
+		return nil
+	}
+	cols := len(awardCols)
+	err := r.h.run(ctx, write, func(tx q) error {
+		rest := rowsOf
+		for _, n := range db.chunks(len(rowsOf)) {
+			part := rest[:n]
+			rest = rest[n:]
+			args := make([]any, 0, cols*n)
+			for _, row := range part {
+				args = append(args, row...)
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO cs_awards ("+strings.Join(awardCols, ", ")+") VALUES "+rowsSQL(n, cols), args...); err != nil {
+				if db.d.Classify(err) == store.ErrConflict {
+					return db.conflict("an award of the batch exists: %v", err)
+				}
+				return err
+			}
+		}
+		for _, a := range norm {
+			if len(a.Providers) > 0 {
+				if err := db.setProviderRefs(ctx, tx, a, false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return db.wrap("awards.create_batch", fmt.Sprintf("%d awards", len(as)), err)
+}
