@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
+	"github.com/google/uuid"
 )
 
 // batch checks store.BatchWriter, when the adapter's InTx Repos have it:
@@ -248,6 +250,144 @@ func (s suite) batch(t *testing.T) {
 		}
 		if s, err := st.Outbox().Stats(ctx); err != nil || s.Pending != 603 {
 			t.Fatalf("Stats = %+v, %v; want 603 pending", s, err)
+		}
+	})
+
+	t.Run("FulfillBatch", func(t *testing.T) {
+		tpl := uuid.MustParse("8d9c3a4e-1b2f-4c5d-9e6f-7a8b9c0d1e2f")
+		p1, _, err := st.Progress().GetOrCreate(ctx, 501, tpl, 1)
+		must(t, "GetOrCreate", err)
+		p2, _, err := st.Progress().GetOrCreate(ctx, 502, tpl, 1)
+		must(t, "GetOrCreate", err)
+		_, err = st.Progress().Fulfill(ctx, p2.ID, store.Fulfillment{RequirementID: "old", Group: "A", EventID: "e0", EventTime: t0})
+		must(t, "Fulfill", err)
+		at1, at2 := t0.Add(time.Hour+time.Microsecond), t0.Add(2*time.Hour)
+		fs := []store.ProgressFulfillment{
+			{ProgressID: p1.ID, Fulfillment: store.Fulfillment{RequirementID: "b", Group: "B", EventID: "e1", EventTime: t0, Matched: []byte(`{"m":1}`), CreatedAt: at2}},
+			{ProgressID: p1.ID, Fulfillment: store.Fulfillment{RequirementID: "a", Group: "A", EventID: "e2", EventTime: t0.Add(time.Second), CreatedAt: at1}},
+			{ProgressID: p2.ID, Fulfillment: store.Fulfillment{RequirementID: "new", Group: "B", EventID: "e3", EventTime: t0, CreatedAt: at1}},
+		}
+		must(t, "FulfillBatch", inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			if err := bw.FulfillBatch(ctx, nil); err != nil {
+				return fmt.Errorf("empty batch: %w", err)
+			}
+			return bw.FulfillBatch(ctx, fs)
+		}))
+		got, err := st.Progress().Fulfillments(ctx, p1.ID)
+		must(t, "Fulfillments", err)
+		if len(got) != 2 || got[0].RequirementID != "a" || got[1].RequirementID != "b" {
+			t.Fatalf("fulfilments of p1 = %+v, want a, b", got)
+		}
+		if got[1].Group != "B" || got[1].EventID != "e1" {
+			t.Errorf("b = %+v", got[1])
+		}
+		checkJSON(t, "b matched", got[1].Matched, []byte(`{"m":1}`))
+		checkTime(t, "a created_at", got[0].CreatedAt, at1)
+		checkTime(t, "b created_at", got[1].CreatedAt, at2)
+		checkTime(t, "a event_time", got[0].EventTime, t0.Add(time.Second))
+		// The progress rows' UpdatedAt is the latest CreatedAt given.
+		for _, c := range []struct {
+			learner int64
+			want    time.Time
+		}{{501, at2}, {502, at1}} {
+			p, err := st.Progress().Get(ctx, c.learner, tpl)
+			must(t, "Get", err)
+			checkTime(t, fmt.Sprintf("progress %d updated_at", c.learner), p.UpdatedAt, c.want)
+		}
+		if got, err := st.Progress().Fulfillments(ctx, p2.ID); err != nil || len(got) != 2 {
+			t.Fatalf("fulfilments of p2 = %+v, %v; want old and new", got, err)
+		}
+		// Fulfilled already, repeated, no progress, invalid: nothing is kept.
+		one := func(pf ...store.ProgressFulfillment) error {
+			return inTx(func(ctx context.Context, bw store.BatchWriter) error { return bw.FulfillBatch(ctx, pf) })
+		}
+		c := store.Fulfillment{RequirementID: "c", Group: "C", EventID: "e4", EventTime: t0, CreatedAt: at1}
+		wantErr(t, "FulfillBatch(fulfilled)", one(store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: c}, store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: fs[0].Fulfillment}), store.ErrConflict)
+		wantErr(t, "FulfillBatch(repeated)", one(store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: c}, store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: c}), store.ErrConflict)
+		wantErr(t, "FulfillBatch(no progress)", one(store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: c}, store.ProgressFulfillment{ProgressID: p1.ID + p2.ID + 1000, Fulfillment: c}), store.ErrNotFound)
+		noTime := c
+		noTime.CreatedAt = time.Time{}
+		wantInvalid(t, "FulfillBatch(no created_at)", one(store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: noTime}), "created_at")
+		noID := c
+		noID.RequirementID = " "
+		wantInvalid(t, "FulfillBatch(no requirement)", one(store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: noID}), "requirement_id")
+		badJSON := c
+		badJSON.Matched = []byte(`{`)
+		wantInvalid(t, "FulfillBatch(bad matched)", one(store.ProgressFulfillment{ProgressID: p1.ID, Fulfillment: badJSON}), "matched")
+		if got, err := st.Progress().Fulfillments(ctx, p1.ID); err != nil || len(got) != 2 {
+			t.Fatalf("after the failed batches: %+v, %v; want a and b only", got, err)
+		}
+		// More rows than one statement holds.
+		many := make([]store.ProgressFulfillment, 600)
+		for i := range many {
+			many[i] = store.ProgressFulfillment{ProgressID: p2.ID, Fulfillment: store.Fulfillment{RequirementID: fmt.Sprintf("m%03d", i), EventID: "e5", EventTime: t0, CreatedAt: at1}}
+		}
+		must(t, "FulfillBatch(600)", one(many...))
+		if got, err := st.Progress().Fulfillments(ctx, p2.ID); err != nil || len(got) != 602 {
+			t.Fatalf("after 600: %d fulfilments, %v; want 602", len(got), err)
+		}
+	})
+
+	t.Run("CreateAwardsBatch", func(t *testing.T) {
+		at := t0.Add(time.Minute + time.Microsecond)
+		a1 := newAward(t, 601, credential.Badge("b1"), "e1")
+		a1.UpdatedAt, a1.AwardedAt = at, at
+		a2 := newAward(t, 601, credential.CourseCertificate("course-v1:X+Y+Z"), "e2")
+		a2.UpdatedAt, a2.AwardedAt = at, at
+		a2.Evidence = map[string]string{"grade": "0.9"}
+		a2.Providers = []credential.ProviderRef{{Provider: "p", ExternalID: "x-601"}}
+		must(t, "CreateAwardsBatch", inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			if err := bw.CreateAwardsBatch(ctx, nil); err != nil {
+				return fmt.Errorf("empty batch: %w", err)
+			}
+			return bw.CreateAwardsBatch(ctx, []credential.Award{a1, a2})
+		}))
+		for _, want := range []credential.Award{a1, a2} {
+			got, err := st.Awards().Get(ctx, want.LearnerID, want.Achievement)
+			must(t, "Get", err)
+			checkAward(t, "created award", got, want)
+			checkTime(t, "updated_at", got.UpdatedAt, at)
+			if got.Generation != want.Gen() {
+				t.Errorf("generation = %d, want %d", got.Generation, want.Gen())
+			}
+		}
+		got, err := st.Awards().FindByProviderRef(ctx, "p", "x-601")
+		must(t, "FindByProviderRef", err)
+		if got.UUID != a2.UUID || got.Evidence["grade"] != "0.9" {
+			t.Errorf("by provider ref = %+v", got)
+		}
+		// A taken key or UUID, or an invalid award: nothing is kept.
+		one := func(as ...credential.Award) error {
+			return inTx(func(ctx context.Context, bw store.BatchWriter) error { return bw.CreateAwardsBatch(ctx, as) })
+		}
+		a3 := newAward(t, 602, credential.Badge("b1"), "e3")
+		a3.UpdatedAt = at
+		again := newAward(t, 601, credential.Badge("b1"), "e4")
+		again.UpdatedAt = at
+		wantErr(t, "CreateAwardsBatch(taken key)", one(a3, again), store.ErrConflict)
+		sameUUID := newAward(t, 603, credential.Badge("b1"), "e5")
+		sameUUID.UUID, sameUUID.UpdatedAt = a1.UUID, at
+		wantErr(t, "CreateAwardsBatch(taken uuid)", one(a3, sameUUID), store.ErrConflict)
+		wantErr(t, "CreateAwardsBatch(repeated)", one(a3, a3), store.ErrConflict)
+		noTime := a3
+		noTime.UpdatedAt = time.Time{}
+		wantInvalid(t, "CreateAwardsBatch(no updated_at)", one(noTime), "updated_at")
+		if _, err := st.Awards().Get(ctx, 602, credential.Badge("b1")); !isNotFound(err) {
+			t.Fatalf("a failed batch kept an award: %v", err)
+		}
+		// The next generation of a revoked award is a creation too.
+		rev := a1
+		if !rev.Revoke(credential.Cause{EventID: "e6", EventTime: t0}) {
+			t.Fatal("Revoke changed nothing")
+		}
+		_, _, err = st.Awards().Put(ctx, rev)
+		must(t, "Put(revoked)", err)
+		next, err := rev.Reissue(credential.Cause{EventID: "e7", EventTime: t0.Add(time.Second)}, false)
+		must(t, "Reissue", err)
+		next.UpdatedAt = at
+		must(t, "CreateAwardsBatch(next generation)", one(next))
+		if got, err := st.Awards().Get(ctx, 601, credential.Badge("b1")); err != nil || got.UUID != next.UUID || got.Gen() != rev.Gen()+1 {
+			t.Fatalf("current award = %+v, %v; want the reissued one", got, err)
 		}
 	})
 }
