@@ -47,3 +47,38 @@ func ExampleNew() {
 	// created: true
 	// created again: false same row: true fulfilled: pass-py
 }
+
+// A batch's fulfilments are held back until Flush: the transaction reads
+// them from the cache, and Flush writes them in one multi-row statement
+// set (store.BatchWriter) before the commit.
+func ExampleNewWriteBehind() {
+	ctx := context.Background()
+	st := memstore.New()
+	tpl := uuid.MustParse("8d9c3a4e-1b2f-4c5d-9e6f-7a8b9c0d1e2f")
+	var id int64
+	err := st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, nil)
+		p, _, err := tx.Progress().GetOrCreate(ctx, 42, tpl, 1)
+		if err != nil {
+			return err
+		}
+		id = p.ID
+		for _, req := range []string{"pass-py", "pass-data"} {
+			if _, err := tx.Progress().Fulfill(ctx, p.ID, store.Fulfillment{RequirementID: req, Group: req, EventID: "e-" + req}); err != nil {
+				return err
+			}
+		}
+		held, _ := raw.Progress().Fulfillments(ctx, p.ID)
+		seen, _ := tx.Progress().Fulfillments(ctx, p.ID)
+		fmt.Println("in the store:", len(held), "in the cache:", len(seen))
+		return tx.Flush(ctx)
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	fs, _ := st.Progress().Fulfillments(ctx, id)
+	fmt.Println("committed:", len(fs))
+	// Output:
+	// in the store: 0 in the cache: 2
+	// committed: 2
+}

@@ -1,0 +1,160 @@
+package txcache_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/credshare/credshare/credential"
+	"github.com/credshare/credshare/store"
+	"github.com/credshare/credshare/store/memstore"
+	"github.com/credshare/credshare/store/txcache"
+)
+
+var tpl = uuid.MustParse("8d9c3a4e-1b2f-4c5d-9e6f-7a8b9c0d1e2f")
+
+// clock is a fake clock moving one second per call.
+func clock() func() time.Time {
+	t := time.Date(2026, 12, 7, 10, 0, 0, 123456789, time.UTC)
+	return func() time.Time { t = t.Add(time.Second); return t }
+}
+
+// TestWriteBehindReadsItsWrites: what the cache held back is what later
+// reads in the transaction return, and what the store holds after Flush
+// and the commit, with the store-set fields the cache chose.
+func TestWriteBehindReadsItsWrites(t *testing.T) {
+	ctx := t.Context()
+	st := memstore.New()
+	ref := credential.Badge(tpl.String())
+	var (
+		prog  store.BadgeProgress
+		fs    []store.Fulfillment
+		award credential.Award
+	)
+	err := st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, clock())
+		p, created, err := tx.Progress().GetOrCreate(ctx, 7, tpl, 1)
+		if err != nil || !created {
+			return fmt.Errorf("GetOrCreate = %v, %v", created, err)
+		}
+		for _, req := range []string{"b", "a", "b"} {
+			if _, err := tx.Progress().Fulfill(ctx, p.ID, store.Fulfillment{RequirementID: req, Group: "G", EventID: "e-" + req, EventTime: time.Now()}); err != nil {
+				return err
+			}
+		}
+		if added, err := tx.Progress().Fulfill(ctx, p.ID, store.Fulfillment{RequirementID: "a", EventID: "e9"}); err != nil || added {
+			return fmt.Errorf("second Fulfill of a = %v, %v; want false", added, err)
+		}
+		// Held back: the store has nothing yet.
+		if got, err := raw.Progress().Fulfillments(ctx, p.ID); err != nil || len(got) != 0 {
+			return fmt.Errorf("store before Flush: %v, %v", got, err)
+		}
+		if fs, err = tx.Progress().Fulfillments(ctx, p.ID); err != nil {
+			return err
+		}
+		if prog, err = tx.Progress().Get(ctx, 7, tpl); err != nil {
+			return err
+		}
+		if _, err := tx.Awards().Get(ctx, 7, ref); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("Get before Put: %v", err)
+		}
+		a, err := credential.NewAward(7, ref, credential.Cause{EventID: "e-b", EventTime: time.Now()})
+		if err != nil {
+			return err
+		}
+		stored, created, err := tx.Awards().Put(ctx, a)
+		if err != nil || !created {
+			return fmt.Errorf("Put = %v, %v", created, err)
+		}
+		if award, err = tx.Awards().Get(ctx, 7, ref); err != nil || award.UUID != stored.UUID || !award.UpdatedAt.Equal(stored.UpdatedAt) {
+			return fmt.Errorf("Get after Put = %+v, %v; want %+v", award, err, stored)
+		}
+		// A call the cache does not answer flushes first.
+		if got, err := tx.Awards().GetByUUID(ctx, stored.UUID); err != nil || got.UUID != stored.UUID {
+			return fmt.Errorf("GetByUUID = %+v, %v", got, err)
+		}
+		return tx.Flush(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].RequirementID != "a" || fs[1].RequirementID != "b" {
+		t.Fatalf("cached fulfilments = %+v, want a, b", fs)
+	}
+	got, err := st.Progress().Fulfillments(ctx, prog.ID)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("stored fulfilments = %+v, %v", got, err)
+	}
+	for i := range got {
+		if got[i].RequirementID != fs[i].RequirementID || !got[i].CreatedAt.Equal(fs[i].CreatedAt) || !got[i].EventTime.Equal(fs[i].EventTime) {
+			t.Errorf("stored %+v, cache said %+v", got[i], fs[i])
+		}
+	}
+	p, err := st.Progress().Get(ctx, 7, tpl)
+	if err != nil || !p.UpdatedAt.Equal(prog.UpdatedAt) || !p.UpdatedAt.Equal(fs[0].CreatedAt) {
+		t.Fatalf("stored progress = %+v, %v; cache said %+v (last fulfilment %v)", p, err, prog, fs[0].CreatedAt)
+	}
+	a, err := st.Awards().Get(ctx, 7, ref)
+	if err != nil || a.UUID != award.UUID || !a.UpdatedAt.Equal(award.UpdatedAt) || a.Generation != award.Generation {
+		t.Fatalf("stored award = %+v, %v; cache said %+v", a, err, award)
+	}
+}
+
+// TestWriteBehindFlushFails: a held-back creation whose key another writer
+// took first fails Flush with ErrConflict (and the caller's transaction
+// with it), so nothing is kept.
+func TestWriteBehindFlushFails(t *testing.T) {
+	ctx := t.Context()
+	st := memstore.New()
+	ref := credential.Badge(tpl.String())
+	err := st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, nil)
+		if _, err := tx.Awards().Get(ctx, 8, ref); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		mine, _ := credential.NewAward(8, ref, credential.Cause{EventID: "mine", EventTime: time.Now()})
+		if _, _, err := tx.Awards().Put(ctx, mine); err != nil {
+			return err
+		}
+		// The other writer (in a SQL store: a concurrent transaction).
+		theirs, _ := credential.NewAward(8, ref, credential.Cause{EventID: "theirs", EventTime: time.Now()})
+		if _, _, err := raw.Awards().Put(ctx, theirs); err != nil {
+			return err
+		}
+		return tx.Flush(ctx)
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("InTx = %v, want ErrConflict", err)
+	}
+	if _, err := st.Awards().Get(ctx, 8, ref); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the failed transaction kept an award: %v", err)
+	}
+}
+
+// TestWriteBehindWithoutBatchWriter: over Repos without store.BatchWriter
+// the cache writes through.
+func TestWriteBehindWithoutBatchWriter(t *testing.T) {
+	ctx := t.Context()
+	st := memstore.New()
+	err := st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, struct{ store.Repos }{raw}, nil)
+		p, _, err := tx.Progress().GetOrCreate(ctx, 9, tpl, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Progress().Fulfill(ctx, p.ID, store.Fulfillment{RequirementID: "a", EventID: "e"}); err != nil {
+			return err
+		}
+		if got, err := raw.Progress().Fulfillments(ctx, p.ID); err != nil || len(got) != 1 {
+			return fmt.Errorf("written through: %v, %v", got, err)
+		}
+		return tx.Flush(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
