@@ -35,12 +35,24 @@ func (r progress) GetOrCreate(ctx context.Context, learnerID int64, template uui
 	}
 	db := r.h.base()
 	err = r.h.run(ctx, write, func(tx q) error {
-		now := db.tv(db.now())
-		created, err = db.insertIgnore(ctx, tx, "cs_progress",
-			[]string{"learner_id", "template_uuid", "rules_version", "created_at", "updated_at"},
-			learnerID, template, rulesVersion, now, now)
+		at := db.now()
+		now := db.tv(at)
+		cols := []string{"learner_id", "template_uuid", "rules_version", "created_at", "updated_at"}
+		res, err := tx.ExecContext(ctx, insertSQL("cs_progress", cols...)+db.d.OnConflictIgnore(cols[0]), learnerID, template, rulesVersion, now, now)
 		if err != nil {
 			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if created = n > 0; created {
+			// The row is the one just written: no need to read it back.
+			id, err := res.LastInsertId()
+			if err == nil && id > 0 {
+				p = store.BadgeProgress{ID: id, LearnerID: learnerID, TemplateUUID: template, RulesVersion: rulesVersion, CreatedAt: at, UpdatedAt: at}
+				return nil
+			}
 		}
 		p, err = scanProgress(tx.QueryRowContext(ctx, progressSelect+" WHERE learner_id = ? AND template_uuid = ?", learnerID, template))
 		return err
