@@ -311,6 +311,12 @@ type BatchWriter interface {
 	// ErrConflict; an invalid award gives ErrInvalid. On error nothing of
 	// as may be kept: the caller rolls the transaction back.
 	CreateAwardsBatch(ctx context.Context, as []credential.Award) error
+	// CurrentAwardsBatch returns the current award (the highest generation)
+	// of every achievement any of the learners has one of — what
+	// Awards.Get returns for each — in no particular order. Inside InTx
+	// they stay locked until commit, as Get's do. A learner without awards
+	// (or unknown) adds nothing.
+	CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]credential.Award, error)
 }
 
 // ProgressFulfillment is one row of BatchWriter.FulfillBatch: a fulfilment

@@ -143,6 +143,17 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 		}
 		col := &outboxBatch{learners: map[int64]credential.Learner{}, templates: map[uuid.UUID]store.Template{}}
 		cache := txcache.NewWriteBehind(tctx, tx, p.cfg.Now)
+		// The awards of the batch's learners, in one statement: the rules
+		// and certificates read them (and find most of them absent).
+		var learners []int64
+		for k, i := range valid {
+			if l, ok := es[i].Learner(); ok && first[k] && l.UserID > 0 {
+				learners = append(learners, l.UserID)
+			}
+		}
+		if err := cache.PreloadAwards(tctx, learners); err != nil {
+			return err
+		}
 		for k, i := range valid {
 			if !first[k] {
 				res[i].outcome = "duplicate"

@@ -136,3 +136,22 @@ func (r repos) CreateAwardsBatch(ctx context.Context, as []credential.Award) err
 		return nil
 	})
 }
+
+// CurrentAwardsBatch implements store.BatchWriter.
+func (r repos) CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]credential.Award, error) {
+	want := make(map[int64]bool, len(learnerIDs))
+	for _, id := range learnerIDs {
+		want[id] = true
+	}
+	var out []credential.Award
+	err := r.h.do(ctx, func(t *txn) error {
+		out = out[:0]
+		for k, id := range t.st.awardByKey {
+			if want[k.learner] {
+				out = append(out, copyAward(t.st.awards[id]))
+			}
+		}
+		return nil
+	})
+	return out, err
+}

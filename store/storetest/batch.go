@@ -390,6 +390,53 @@ func (s suite) batch(t *testing.T) {
 			t.Fatalf("current award = %+v, %v; want the reissued one", got, err)
 		}
 	})
+
+	t.Run("CurrentAwardsBatch", func(t *testing.T) {
+		put := func(a credential.Award) credential.Award {
+			t.Helper()
+			stored, _, err := st.Awards().Put(ctx, a)
+			must(t, "Put", err)
+			return stored
+		}
+		b1 := put(newAward(t, 701, credential.Badge("cb1"), "e1"))
+		c1 := put(newAward(t, 701, credential.CourseCertificate("course-v1:A+B+C"), "e2"))
+		other := put(newAward(t, 703, credential.Badge("cb1"), "e3"))
+		put(newAward(t, 704, credential.Badge("cb1"), "e4")) // not asked for
+		// A revoked award and its next generation: only the latter is current.
+		rev := other
+		if !rev.Revoke(credential.Cause{EventID: "e5", EventTime: t0}) {
+			t.Fatal("Revoke changed nothing")
+		}
+		put(rev)
+		next, err := rev.Reissue(credential.Cause{EventID: "e6", EventTime: t0.Add(time.Second)}, false)
+		must(t, "Reissue", err)
+		next = put(next)
+		var got []credential.Award
+		must(t, "CurrentAwardsBatch", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			if none, err := bw.CurrentAwardsBatch(ctx, nil); err != nil || len(none) != 0 {
+				return fmt.Errorf("no learners: %v, %w", none, err)
+			}
+			got, err = bw.CurrentAwardsBatch(ctx, []int64{703, 701, 702, 701})
+			return err
+		}))
+		byUUID := map[uuid.UUID]credential.Award{}
+		for _, a := range got {
+			byUUID[a.UUID] = a
+		}
+		if len(got) != 3 || len(byUUID) != 3 {
+			t.Fatalf("CurrentAwardsBatch = %d awards %+v, want 3", len(got), got)
+		}
+		for _, want := range []credential.Award{b1, c1, next} {
+			a, ok := byUUID[want.UUID]
+			if !ok {
+				t.Errorf("award %s (%s of %d) missing", want.UUID, want.Achievement, want.LearnerID)
+				continue
+			}
+			cur, err := st.Awards().Get(ctx, want.LearnerID, want.Achievement)
+			must(t, "Get", err)
+			checkAward(t, "current award", a, cur)
+		}
+	})
 }
 
 var errNoBatch = errors.New("no BatchWriter")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,11 @@ type txCache struct {
 	pendA    []credential.Award
 	flushErr error
 	ctx      context.Context // the transaction's, for the accessors' flushes
+	// awLearners: learners whose awards are all cached (PreloadAwards).
+	awLearners map[int64]bool
+	// awWritten: keys a write-through Put changed; a Get of them asks the
+	// store even for a preloaded learner.
+	awWritten map[awardKey]bool
 }
 
 // WriteBehind is NewWriteBehind's cache: the Repos of New's cache, whose
@@ -101,6 +107,37 @@ func NewWriteBehind(ctx context.Context, tx store.Repos, now func() time.Time) *
 	}
 	c.now = now
 	return &WriteBehind{c}
+}
+
+// PreloadAwards reads the current awards of the learners into the cache
+// with one store.BatchWriter.CurrentAwardsBatch call (which locks them
+// like Get), so later Gets of their awards are answered without the store:
+// an award it did not return is absent, and a Put of it is a creation the
+// cache holds back. Without BatchWriter it does nothing.
+func (w *WriteBehind) PreloadAwards(ctx context.Context, learnerIDs []int64) error {
+	if w.bw == nil || len(learnerIDs) == 0 {
+		return nil
+	}
+	if err := w.sync(ctx); err != nil {
+		return err
+	}
+	as, err := w.bw.CurrentAwardsBatch(ctx, learnerIDs)
+	if err != nil {
+		return err
+	}
+	if w.awLearners == nil {
+		w.awLearners = map[int64]bool{}
+	}
+	for _, id := range learnerIDs {
+		w.awLearners[id] = true
+	}
+	for _, a := range as {
+		k := awardKey{a.LearnerID, a.Achievement}
+		if _, ok := w.aw[k]; !ok {
+			w.aw[k] = awardEntry{a: cloneAward(a)}
+		}
+	}
+	return nil
 }
 
 // Flush writes the held-back fulfilments and awards, and returns the first
@@ -235,6 +272,12 @@ func (a cachedAwards) Get(ctx context.Context, learnerID int64, ref credential.A
 	if e, ok := a.c.aw[k]; ok {
 		return cloneAward(e.a), e.err
 	}
+	if a.c.awLearners[learnerID] && !a.c.awWritten[k] {
+		// Preloaded: every award of the learner is cached; this one is absent.
+		err := store.NotFound("award", ref.String()+" of learner "+strconv.FormatInt(learnerID, 10))
+		a.c.aw[k] = awardEntry{err: err}
+		return credential.Award{}, err
+	}
 	aw, err := a.Awards.Get(ctx, learnerID, ref) // held-back awards are all cached
 	switch {
 	case err == nil:
@@ -263,6 +306,12 @@ func (a cachedAwards) Put(ctx context.Context, aw credential.Award) (credential.
 		return credential.Award{}, false, err
 	}
 	delete(a.c.aw, k)
+	if a.c.awLearners[aw.LearnerID] {
+		if a.c.awWritten == nil {
+			a.c.awWritten = map[awardKey]bool{}
+		}
+		a.c.awWritten[k] = true
+	}
 	return a.Awards.Put(ctx, aw)
 }
 

@@ -158,3 +158,51 @@ func TestWriteBehindWithoutBatchWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriteBehindPreloadAwards: after PreloadAwards a learner's awards
+// are answered from the cache, absent ones too; an award changed through
+// the store (a write-through Put) is read from the store again.
+func TestWriteBehindPreloadAwards(t *testing.T) {
+	ctx := t.Context()
+	st := memstore.New()
+	have := credential.Badge("have")
+	a, err := credential.NewAward(5, have, credential.Cause{EventID: "e1", EventTime: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Awards().Put(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, nil)
+		if err := tx.PreloadAwards(ctx, []int64{5, 6}); err != nil {
+			return err
+		}
+		// Changed behind the cache's back: the preloaded copy is what it returns.
+		sneaky, _ := credential.NewAward(6, have, credential.Cause{EventID: "e2", EventTime: time.Now()})
+		if _, _, err := raw.Awards().Put(ctx, sneaky); err != nil {
+			return err
+		}
+		if _, err := tx.Awards().Get(ctx, 6, have); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("Get(6) = %v, want the preloaded absence", err)
+		}
+		got, err := tx.Awards().Get(ctx, 5, have)
+		if err != nil || got.UUID != a.UUID {
+			return fmt.Errorf("Get(5) = %+v, %v", got, err)
+		}
+		// A write-through Put (an existing award): the next Get asks the store.
+		if !got.Revoke(credential.Cause{EventID: "e3", EventTime: time.Now()}) {
+			return errors.New("Revoke changed nothing")
+		}
+		if _, _, err := tx.Awards().Put(ctx, got); err != nil {
+			return err
+		}
+		if again, err := tx.Awards().Get(ctx, 5, have); err != nil || again.Status != credential.StatusRevoked {
+			return fmt.Errorf("Get(5) after Put = %+v, %v; want it revoked", again, err)
+		}
+		return tx.Flush(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,7 @@ package sqlcore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -345,4 +346,57 @@ func (r repos) CreateAwardsBatch(ctx context.Context, as []credential.Award) err
 		return nil
 	})
 	return db.wrap("awards.create_batch", fmt.Sprintf("%d awards", len(as)), err)
+}
+
+// CurrentAwardsBatch implements store.BatchWriter: one SELECT per chunk of
+// at most 256 learners (locking inside InTx), keeping the highest
+// generation of each achievement.
+func (r repos) CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]credential.Award, error) {
+	ids := slices.Clone(learnerIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	db := r.h.base()
+	lock := ""
+	if _, inTx := r.h.(*scope); inTx {
+		lock = db.d.ForUpdate
+	}
+	type key struct {
+		learner int64
+		ref     credential.AchievementRef
+	}
+	cur := map[key]int{}
+	var out []credential.Award
+	err := r.h.run(ctx, read, func(tx q) error {
+		cur, out = map[key]int{}, out[:0]
+		rest := ids
+		for _, n := range db.chunks(len(ids)) {
+			part := rest[:n]
+			rest = rest[n:]
+			args := make([]any, 0, n)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			got, err := collect(ctx, tx, scanAward, awardSelect+" WHERE learner_id IN ("+placeholders(n)+")"+lock, args...)
+			if err != nil {
+				return err
+			}
+			for _, a := range got {
+				k := key{a.LearnerID, a.Achievement}
+				if i, ok := cur[k]; !ok {
+					cur[k] = len(out)
+					out = append(out, a)
+				} else if a.Gen() > out[i].Gen() {
+					out[i] = a
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.wrap("awards.current_batch", fmt.Sprintf("%d learners", len(ids)), err)
+	}
+	return out, nil
 }
