@@ -317,6 +317,13 @@ type BatchWriter interface {
 	// they stay locked until commit, as Get's do. A learner without awards
 	// (or unknown) adds nothing.
 	CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]credential.Award, error)
+	// UpsertLearnersBatch is Learners.Upsert for every learner of ls, in
+	// order: out[i] is what Upsert(ls[i]) would return after the earlier
+	// ones (a user id may repeat). An invalid learner gives ErrInvalid and
+	// stores nothing. Where a concurrent transaction inserts one of the
+	// learners at the same time, it returns an error (ErrConflict, or a
+	// retryable one) rather than losing either's data.
+	UpsertLearnersBatch(ctx context.Context, ls []credential.Learner) (out []credential.Learner, err error)
 }
 
 // ProgressFulfillment is one row of BatchWriter.FulfillBatch: a fulfilment

@@ -145,14 +145,32 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 		cache := txcache.NewWriteBehind(tctx, tx, p.cfg.Now)
 		// The awards of the batch's learners, in one statement: the rules
 		// and certificates read them (and find most of them absent).
-		var learners []int64
+		// And their learner upserts, in one statement set: each event then
+		// uses the learner as its own Upsert would have returned it. An
+		// invalid learner is left to the event, whose Upsert fails.
+		var (
+			learners []int64
+			ls       []credential.Learner
+			lEvent   []int
+		)
 		for k, i := range valid {
-			if l, ok := es[i].Learner(); ok && first[k] && l.UserID > 0 {
+			if l, ok := es[i].Learner(); ok && first[k] && l.Validate() == nil {
 				learners = append(learners, l.UserID)
+				ls, lEvent = append(ls, l), append(lEvent, i)
 			}
 		}
 		if err := cache.PreloadAwards(tctx, learners); err != nil {
 			return err
+		}
+		upserted := make(map[int]credential.Learner, len(ls))
+		if len(ls) > 0 {
+			out, err := bw.UpsertLearnersBatch(tctx, ls)
+			if err != nil {
+				return err
+			}
+			for j, l := range out {
+				upserted[lEvent[j]] = l
+			}
 		}
 		for k, i := range valid {
 			if !first[k] {
@@ -162,6 +180,9 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 			// The event's span, in the transaction's context.
 			ectx := trace.ContextWithSpan(tctx, trace.SpanFromContext(ctxs[i]))
 			ectx = withOutboxBatch(withApplyTime(ectx, p.cfg.Now().UTC()), col)
+			if l, ok := upserted[i]; ok {
+				ectx = context.WithValue(ectx, upsertedKey{}, l)
+			}
 			if res[i], err = p.apply(ectx, cache, es[i]); err != nil {
 				return fmt.Errorf("event %s: %w", es[i].ID, err)
 			}
@@ -220,9 +241,16 @@ func batchOf(ctx context.Context) *outboxBatch {
 	return b
 }
 
-// upsertLearner is tx.Learners().Upsert, skipped inside a batch when an
-// earlier event of the batch stored the learner and l changes nothing.
+// upsertedKey carries the event's learner as UpsertLearnersBatch stored it.
+type upsertedKey struct{}
+
+// upsertLearner is tx.Learners().Upsert, skipped inside a batch when the
+// batch upserted the event's learner already, or an earlier event of the
+// batch stored the learner and l changes nothing.
 func upsertLearner(ctx context.Context, tx store.Repos, l credential.Learner) (credential.Learner, error) {
+	if done, ok := ctx.Value(upsertedKey{}).(credential.Learner); ok && done.UserID == l.UserID {
+		return done, nil // upserted with the batch's others
+	}
 	b := batchOf(ctx)
 	if b != nil {
 		if old, ok := b.learners[l.UserID]; ok {

@@ -155,3 +155,21 @@ func (r repos) CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]cr
 	})
 	return out, err
 }
+
+// UpsertLearnersBatch implements store.BatchWriter: Learners.Upsert for
+// each, after checking them all.
+func (r repos) UpsertLearnersBatch(ctx context.Context, ls []credential.Learner) ([]credential.Learner, error) {
+	for _, l := range ls {
+		if err := l.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]credential.Learner, len(ls))
+	for i, l := range ls {
+		var err error
+		if out[i], _, err = r.Learners().Upsert(ctx, l); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -437,6 +437,65 @@ func (s suite) batch(t *testing.T) {
 			checkAward(t, "current award", a, cur)
 		}
 	})
+
+	t.Run("UpsertLearnersBatch", func(t *testing.T) {
+		_, _, err := st.Learners().Upsert(ctx, credential.Learner{UserID: 801, Username: "old", Email: "old@example.org", IsActive: true})
+		must(t, "Upsert", err)
+		_, _, err = st.Learners().Upsert(ctx, credential.Learner{UserID: 803, Username: "same", IsActive: true})
+		must(t, "Upsert", err)
+		ls := []credential.Learner{
+			{UserID: 801, FullName: "Ada", IsActive: true},
+			{UserID: 802, Username: "new", IsActive: true},
+			{UserID: 801, Email: "ada@example.org", IsActive: false},
+			{UserID: 803, Username: "same", IsActive: true},
+			{UserID: 802, FullName: "Bo", IsActive: true},
+		}
+		var out []credential.Learner
+		must(t, "UpsertLearnersBatch", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			if none, err := bw.UpsertLearnersBatch(ctx, nil); err != nil || len(none) != 0 {
+				return fmt.Errorf("empty batch: %v, %w", none, err)
+			}
+			out, err = bw.UpsertLearnersBatch(ctx, ls)
+			return err
+		}))
+		want := []credential.Learner{
+			{UserID: 801, Username: "old", Email: "old@example.org", FullName: "Ada", IsActive: true},
+			{UserID: 802, Username: "new", IsActive: true},
+			{UserID: 801, Username: "old", Email: "ada@example.org", FullName: "Ada", IsActive: false},
+			{UserID: 803, Username: "same", IsActive: true},
+			{UserID: 802, Username: "new", FullName: "Bo", IsActive: true},
+		}
+		if !slices.Equal(out, want) {
+			t.Fatalf("UpsertLearnersBatch =\n%+v\nwant\n%+v", out, want)
+		}
+		for _, w := range []credential.Learner{want[2], want[3], want[4]} {
+			got, err := st.Learners().Get(ctx, w.UserID)
+			if err != nil || got != w {
+				t.Errorf("stored learner = %+v, %v; want %+v", got, err, w)
+			}
+		}
+		// Invalid: nothing stored.
+		err = inTx(func(ctx context.Context, bw store.BatchWriter) error {
+			_, err := bw.UpsertLearnersBatch(ctx, []credential.Learner{{UserID: 804, Username: "x"}, {UserID: 0}})
+			return err
+		})
+		wantInvalid(t, "UpsertLearnersBatch(user 0)", err, "user_id")
+		if _, err := st.Learners().Get(ctx, 804); !isNotFound(err) {
+			t.Fatalf("an invalid batch stored a learner: %v", err)
+		}
+		// More learners than one statement holds.
+		many := make([]credential.Learner, 600)
+		for i := range many {
+			many[i] = credential.Learner{UserID: int64(10000 + i), Username: fmt.Sprintf("u%d", i), IsActive: true}
+		}
+		must(t, "UpsertLearnersBatch(600)", inTx(func(ctx context.Context, bw store.BatchWriter) (err error) {
+			out, err = bw.UpsertLearnersBatch(ctx, many)
+			return err
+		}))
+		if got, err := st.Learners().Get(ctx, 10599); err != nil || got.Username != "u599" || len(out) != 600 {
+			t.Fatalf("600 learners: last = %+v, %v (%d returned)", got, err, len(out))
+		}
+	})
 }
 
 var errNoBatch = errors.New("no BatchWriter")

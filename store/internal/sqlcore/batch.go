@@ -400,3 +400,103 @@ func (r repos) CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]cr
 	}
 	return out, nil
 }
+
+// UpsertLearnersBatch implements store.BatchWriter: one locking SELECT
+// reads the stored learners (per chunk of at most 256), the merges are
+// made in memory, then one multi-row INSERT (a plain one: a learner a
+// concurrent transaction inserted fails it as a conflict) adds the new
+// learners and one UPDATE per changed stored learner refreshes it.
+func (r repos) UpsertLearnersBatch(ctx context.Context, ls []credential.Learner) ([]credential.Learner, error) {
+	for _, l := range ls {
+		if err := l.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if len(ls) == 0 {
+		return []credential.Learner{}, nil
+	}
+	db := r.h.base()
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, l := range ls {
+		if !seen[l.UserID] {
+			seen[l.UserID] = true
+			ids = append(ids, l.UserID)
+		}
+	}
+	out := make([]credential.Learner, len(ls))
+	err := r.h.run(ctx, write, func(tx q) error {
+		stored := make(map[int64]credential.Learner, len(ids))
+		rest := ids
+		for _, n := range db.chunks(len(ids)) {
+			part := rest[:n]
+			rest = rest[n:]
+			args := make([]any, 0, n)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			got, err := collect(ctx, tx, scanLearner, "SELECT "+learnerCols+" FROM cs_learners WHERE user_id IN ("+placeholders(n)+")"+db.d.ForUpdate, args...)
+			if err != nil {
+				return err
+			}
+			for _, l := range got {
+				stored[l.UserID] = l
+			}
+		}
+		cur := make(map[int64]credential.Learner, len(ids))
+		changed := map[int64]bool{}
+		for i, l := range ls {
+			old, ok := cur[l.UserID]
+			if !ok {
+				old, ok = stored[l.UserID]
+			}
+			if !ok {
+				out[i] = l
+			} else {
+				var c bool
+				if out[i], c = old.Merge(l); c {
+					changed[l.UserID] = true
+				}
+			}
+			cur[l.UserID] = out[i]
+		}
+		now := db.tv(db.now())
+		var fresh []credential.Learner
+		for _, id := range ids {
+			if _, ok := stored[id]; !ok {
+				fresh = append(fresh, cur[id])
+			}
+		}
+		rest2 := fresh
+		for _, n := range db.chunks(len(fresh)) {
+			part := rest2[:n]
+			rest2 = rest2[n:]
+			args := make([]any, 0, 7*n)
+			for _, l := range part {
+				args = append(args, l.UserID, l.Username, l.Email, l.FullName, l.IsActive, now, now)
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO cs_learners (user_id, username, email, full_name, is_active, created_at, updated_at) VALUES "+
+				rowsSQL(n, 7), args...); err != nil {
+				if db.d.Classify(err) == store.ErrConflict {
+					return db.conflict("a learner of the batch was inserted concurrently: %v", err)
+				}
+				return err
+			}
+		}
+		for _, id := range ids {
+			if _, ok := stored[id]; !ok || !changed[id] {
+				continue
+			}
+			l := cur[id]
+			if _, err := tx.ExecContext(ctx, "UPDATE cs_learners SET username = ?, email = ?, full_name = ?, is_active = ?, updated_at = ? WHERE user_id = ?",
+				l.Username, l.Email, l.FullName, l.IsActive, now, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.wrap("learners.upsert_batch", fmt.Sprintf("%d learners", len(ls)), err)
+	}
+	return out, nil
+}
