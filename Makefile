@@ -2,7 +2,7 @@
 #   make quickstart   runs the main job (the quickstart example on the embedded default)
 #   make test         runs the whole test suite, provisioning MariaDB, Redis and
 #                     the npm verifiers when they are missing
-.PHONY: quickstart test test-short vet bench bench-report bench-report-short bench-render reliability reliability-short
+.PHONY: quickstart test test-short vet bench bench-report bench-report-short bench-render reliability reliability-short fuzz
 
 quickstart:
 	go run ./examples/quickstart
@@ -43,9 +43,17 @@ bench-render:
 # The reliability suite (issue 12, docs/reliability.md "Measured"): the real
 # examples/openedx program under kill -9, provider faults, a MariaDB restart
 # and a consumer-group member's death, on a MariaDB of its own. reliability
-# runs the issue's sizes (hours); reliability-short the default ones (minutes).
+# runs the issue's sizes (hours) and then every fuzz target for its budget
+# (make fuzz); reliability-short the default ones (minutes), without fuzzing.
 reliability:
 	CREDSHARE_RELIABILITY_LONG=1 ./scripts/reliability.sh
+	./scripts/fuzz.sh
+
+# Every fuzz target of every module for CREDSHARE_FUZZTIME (default 30s) each
+# (issue 12): pass/fail per target, non-zero on any failure, crashers left in
+# the package's testdata/fuzz, where go test replays them.
+fuzz:
+	./scripts/fuzz.sh
 
 reliability-short:
 	CREDSHARE_RELIABILITY_LONG=0 ./scripts/reliability.sh
