@@ -342,8 +342,18 @@ type applied struct {
 // apply applies an event whose processed mark tx has just recorded: the
 // learner's personal data, certificates, badge rules and the effects of
 // every transition.
-func (p *Pipeline) apply(ctx context.Context, tx store.Repos, e eventbus.Event) (applied, error) {
-	res := applied{outcome: "applied"}
+//
+// An error matching credential.ErrInvalid (a value of the event the store
+// refuses, such as evidence over its size limit) is made permanent: the
+// same event fails the same way every time, so retrying it would stop its
+// partition or stream for good instead of dead-lettering it.
+func (p *Pipeline) apply(ctx context.Context, tx store.Repos, e eventbus.Event) (res applied, err error) {
+	defer func() {
+		if err != nil && !retry.IsPermanent(err) && errors.Is(err, credential.ErrInvalid) {
+			err = retry.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
+		}
+	}()
+	res = applied{outcome: "applied"}
 	learner, hasLearner := e.Learner()
 	if hasLearner {
 		var err error
