@@ -181,11 +181,13 @@ func testWire(t *testing.T, rdb redis.UniversalClient) {
 		"p-unknown": "no schema for event type",
 		"p-time":    `bad "time"`,
 		"p-big":     "exceeds",
+		"p-huge":    "exceeds",
 	}
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-trunc", "event_data", body[:len(body)/2]}}).Err())
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", "org.example.mystery.v1", "id", "p-unknown", "event_data", body}}).Err())
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-time", "time", "yesterday", "event_data", body}}).Err())
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-big", "event_data", strings.Repeat("x", 2<<20)}}).Err())
+	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-huge", "event_data", strings.Repeat("x", 10<<20)}}).Err()) // 10 MB
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "event_data", body}}).Err()) // no id
 	// 3. Good events after the poison, published through the Publisher.
 	pub, err := redisbus.NewPublisher(redisbus.PublisherConfig{Client: rdb, TopicPrefix: prefix})
