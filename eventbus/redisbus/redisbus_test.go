@@ -187,8 +187,9 @@ func testWire(t *testing.T, rdb redis.UniversalClient) {
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", "org.example.mystery.v1", "id", "p-unknown", "event_data", body}}).Err())
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-time", "time", "yesterday", "event_data", body}}).Err())
 	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-big", "event_data", strings.Repeat("x", 2<<20)}}).Err())
-	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-huge", "event_data", strings.Repeat("x", 10<<20)}}).Err()) // 10 MB
-	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "event_data", body}}).Err())                                        // no id
+	// 10 MB, the size.
+	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "id", "p-huge", "event_data", strings.Repeat("x", 10<<20)}}).Err())
+	must(rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"type", pass.Type, "event_data", body}}).Err()) // no id
 	// 3. Good events after the poison, published through the Publisher.
 	pub, err := redisbus.NewPublisher(redisbus.PublisherConfig{Client: rdb, TopicPrefix: prefix})
 	must(err)
