@@ -100,11 +100,12 @@ func newSite(t *testing.T, st store.Store) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.p, err = obv3.New(obv3.Config{Store: st, Issuer: vci, IssuerID: didKey, Status: lists, Revoker: lists}); err != nil {
+	if s.p, err = obv3.New(obv3.Config{Store: st, Issuer: vci, IssuerID: didKey, Status: lists, Revoker: lists,
+		IDKey: []byte("0123456789abcdef0123456789abcdef-hostile-ids")}); err != nil {
 		t.Fatal(err)
 	}
 	page, err := verifypage.New(verifypage.Config{Store: st, Verifier: ver, Status: checker,
-		BaseURL: s.srv.URL + "/credentials", CacheTTL: -1, Logger: log})
+		BaseURL: s.srv.URL + "/credentials", CacheTTL: -1, Logger: log, Public: obv3.PublicRecord})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestHostileNamesRoundTripAndRenderEscaped(t *testing.T) {
 				if _, err := s.p.Issue(ctx, badge.IssueRequest{IdempotencyKey: key, AwardUUID: a.UUID}); err != nil {
 					t.Fatalf("%q: issue: %v", name, err)
 				}
-				id := obv3.RecordID(key)
+				id := s.p.RecordID(key)
 				page := s.get(t, s.srv.URL+"/credentials/"+id.String())
 				if !strings.Contains(page, html.EscapeString(name)) || !strings.Contains(page, `data-state="valid"`) {
 					t.Errorf("%q: page does not show it escaped (or is not valid):\n%s", name, page)
