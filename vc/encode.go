@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
+
+	"github.com/credshare/credshare/vc/internal/jsonenc"
 )
 
 // The credential's encoder: one pass over the model into one buffer.
@@ -605,62 +606,9 @@ func (c *Credential) AppendJSON(dst []byte) ([]byte, error) {
 	return e.b, nil
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendString appends s as a JSON string escaped exactly as encoding/json
-// escapes it (HTML-safe): <, > and & as \u003c, \u003e, \u0026; control
-// characters as \b, \f, \n, \r, \t or \u00XX; invalid UTF-8 as \ufffd;
-// U+2028 and U+2029 as \u2028 and \u2029.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// escapes it (see jsonenc.AppendString).
+func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s) }
 
 // encodeWith runs f on a fresh encoder and returns its bytes.
 func encodeWith(f func(e *encoder) error) ([]byte, error) {
