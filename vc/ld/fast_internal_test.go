@@ -55,7 +55,7 @@ func TestFastWorkBudget(t *testing.T) {
 	ctx := context.Background()
 	l := Default()
 	d := fastDoc(vc.ContextV2, vc.ContextOBv3)
-	if _, err := l.fastQuadsWithin(ctx, d, 50); !errors.Is(err, errSlow) {
+	if _, err := l.fastQuadsWithin(ctx, d, 50, nil); !errors.Is(err, errSlow) {
 		t.Fatalf("over budget: got %v, want errSlow", err)
 	}
 	want, err := l.slowCanonicalize(ctx, d)

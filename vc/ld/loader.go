@@ -355,7 +355,19 @@ func (l *Loader) Canonicalize(ctx context.Context, doc any) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("ld: canonicalising: %w", err)
 	}
-	switch quads, err := l.fastQuads(ctx, doc); {
+	qp := quadBufs.Get().(*[]rdfc.Quad)
+	quads, err := l.fastQuadsWithin(ctx, doc, fastWork, *qp)
+	if kept := quads; cap(kept) <= maxPooledQuads {
+		if kept == nil {
+			kept = *qp
+		}
+		defer func() {
+			clear(kept[:cap(kept)]) // drop the strings
+			*qp = kept[:0]
+			quadBufs.Put(qp)
+		}()
+	}
+	switch {
 	case err == nil:
 		return l.canonical(ctx, quads)
 	case !errors.Is(err, errSlow):
