@@ -26,8 +26,9 @@ import (
 
 // decoder walks a valid JSON document.
 type decoder struct {
-	b []byte // a private copy of the document: raw members are slices of it
-	i int
+	b     []byte // a private copy of the document: raw members are slices of it
+	i     int
+	stack []any // generic's array elements being collected
 }
 
 // decode checks that b is one JSON value, copies it and runs f at its
@@ -838,19 +839,34 @@ func (d *decoder) generic() any {
 	case '{':
 		m := map[string]any{}
 		_ = d.object(func(key []byte) error {
-			m[string(key)] = d.generic()
+			k, ok := internedKeys[string(key)]
+			if !ok {
+				k = string(key)
+			}
+			m[k] = d.generic()
 			return nil
 		})
 		return m
 	case '[':
-		a := []any{}
+		// The elements go onto d.stack, then into a slice of the right
+		// size: one allocation per array, not one per doubling.
+		base := len(d.stack)
 		_ = d.array(func() error {
-			a = append(a, d.generic())
+			v := d.generic()
+			d.stack = append(d.stack, v)
 			return nil
 		})
+		a := make([]any, len(d.stack)-base)
+		copy(a, d.stack[base:])
+		clear(d.stack[base:])
+		d.stack = d.stack[:base]
 		return a
 	case '"':
-		return string(d.quoted())
+		q := d.quoted()
+		if v, ok := internedValues[string(q)]; ok {
+			return v
+		}
+		return string(q)
 	case 't':
 		d.i += 4
 		return true
