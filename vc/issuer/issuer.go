@@ -114,14 +114,12 @@ func (i *Issuer) IssueWith(ctx context.Context, c *vc.Credential, format, suite 
 		}
 		return proof.Sign(ctx, b, i.cfg.Signer, proof.Options{Suite: suite, Created: i.cfg.Now(), Loader: i.cfg.Loader})
 	case vc.FormatJWT:
-		tok, err := i.jwt.SignCredential(ctx, c)
+		// A compact JWS is base64url and dots: quoting needs no escapes.
+		// AppendCredential leaves room for the closing quote.
+		out, err := i.jwt.AppendCredential(ctx, []byte{'"'}, c)
 		if err != nil {
 			return nil, err
 		}
-		// A compact JWS is base64url and dots: quoting needs no escapes.
-		out := make([]byte, 0, len(tok)+2)
-		out = append(out, '"')
-		out = append(out, tok...)
 		return append(out, '"'), nil
 	}
 	return nil, vc.Errorf(vc.ErrUnsupported, "issuer: format %q", format)

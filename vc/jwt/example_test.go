@@ -39,3 +39,22 @@ func ExampleSigner_SignCredential() {
 	fmt.Println(err, t.Subject, t.ID == c.ID)
 	// Output: <nil> did:example:holder true
 }
+
+// AppendCredential writes the token after what dst holds: here a JSON
+// string's opening quote, as the VC-JWT form of a credential in a JSON
+// document.
+func ExampleSigner_AppendCredential() {
+	key := vctest.Key()
+	issuer, vm := did.KeyDID(key.Public().(ed25519.PublicKey))
+	s, _ := vc.NewSigner(key, vm)
+	j, _ := jwt.NewSigner(s)
+	c, _ := vc.Compose(vctest.Request(issuer, "did:example:holder", vc.V2))
+
+	b, _ := j.AppendCredential(context.Background(), []byte(`{"jwt":"`), c)
+	b = append(b, `"}`...)
+	var doc struct{ JWT string }
+	_ = json.Unmarshal(b, &doc)
+	t, _, err := jwt.Verify(context.Background(), doc.JWT, did.NewResolver())
+	fmt.Println(err, t.Subject)
+	// Output: <nil> did:example:holder
+}
