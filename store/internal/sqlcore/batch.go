@@ -375,10 +375,7 @@ func (r repos) CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]cr
 		for _, n := range db.chunks(len(ids)) {
 			part := rest[:n]
 			rest = rest[n:]
-			args := make([]any, 0, n)
-			for _, id := range part {
-				args = append(args, id)
-			}
+			args := anyArgs(part)
 			got, err := collect(ctx, tx, scanAward, awardSelect+" WHERE learner_id IN ("+placeholders(n)+")"+lock, args...)
 			if err != nil {
 				return err
@@ -431,10 +428,7 @@ func (r repos) UpsertLearnersBatch(ctx context.Context, ls []credential.Learner)
 		for _, n := range db.chunks(len(ids)) {
 			part := rest[:n]
 			rest = rest[n:]
-			args := make([]any, 0, n)
-			for _, id := range part {
-				args = append(args, id)
-			}
+			args := anyArgs(part)
 			got, err := collect(ctx, tx, scanLearner, "SELECT "+learnerCols+" FROM cs_learners WHERE user_id IN ("+placeholders(n)+")"+db.d.ForUpdate, args...)
 			if err != nil {
 				return err
@@ -499,4 +493,13 @@ func (r repos) UpsertLearnersBatch(ctx context.Context, ls []credential.Learner)
 		return nil, db.wrap("learners.upsert_batch", fmt.Sprintf("%d learners", len(ls)), err)
 	}
 	return out, nil
+}
+
+// anyArgs is ids as statement arguments.
+func anyArgs(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
 }
