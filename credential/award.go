@@ -103,9 +103,17 @@ type Award struct {
 }
 
 // NewAward returns a new awarded Award for learner and achievement, caused by c.
+//
+// Its UUID is a version 7 UUID: time-ordered (by the millisecond, then by
+// a counter within this process) with 74 random bits. Stores index awards
+// by UUID, and outbox keys contain it: time-ordered keys land at the end of
+// those indexes instead of on a random page each, which cut the pages a
+// SQLite batch writes by 61% and its CPU time per event by about a fifth
+// (docs/performance.md). It shows when the award was made, to the
+// millisecond: nothing its credential's issuance date does not say.
 func NewAward(learnerID int64, a AchievementRef, c Cause) (Award, error) {
 	aw := Award{
-		UUID:        uuid.New(),
+		UUID:        uuid.Must(uuid.NewV7()),
 		LearnerID:   learnerID,
 		Achievement: a,
 		Status:      StatusAwarded,

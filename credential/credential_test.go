@@ -106,3 +106,24 @@ func TestAwardValidate(t *testing.T) {
 		t.Fatalf("zero time: %v", err)
 	}
 }
+
+// Award UUIDs are version 7: each later one sorts after the one before,
+// so stores append them to their indexes (see NewAward).
+func TestNewAwardUUIDsAreTimeOrdered(t *testing.T) {
+	prev := ""
+	seen := map[string]bool{}
+	for i := range 10000 {
+		a, err := credential.NewAward(int64(i+1), credential.Badge("tpl"), credential.Cause{EventID: "e", EventTime: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := a.UUID.Version(); v != 7 {
+			t.Fatalf("award UUID %s is version %d, want 7", a.UUID, v)
+		}
+		s := a.UUID.String()
+		if s <= prev || seen[s] {
+			t.Fatalf("award UUID %s does not sort after %s", s, prev)
+		}
+		prev, seen[s] = s, true
+	}
+}
