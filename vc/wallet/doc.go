@@ -73,7 +73,8 @@
 // record is under the anchor award with status entries of its own, so
 // revoking the anchor revokes the transcript, and revoking a bundled
 // award revokes the credential it embeds. The Issuer must implement
-// CLRIssuer (VCIssuer does); oid4vci offers it as ClrCredential_ldp_vc.
+// CLRIssuer (VCIssuer does); oid4vci offers it as ClrCredential_ldp_vc and
+// ClrCredential_jwt_vc_json.
 //
 // # State
 //

@@ -51,8 +51,14 @@ const (
 	DefaultNonceTTL = 5 * time.Minute
 	DefaultTokenTTL = 10 * time.Minute
 	DefaultProofAge = 5 * time.Minute
-	// CLRConfigurationID is the default configuration of CLR transcripts.
+	// CLRConfigurationID is the default configuration of CLR transcripts
+	// as ldp_vc (a Data Integrity proof).
 	CLRConfigurationID = "ClrCredential_ldp_vc"
+	// CLRJWTConfigurationID is the default configuration of CLR transcripts
+	// as jwt_vc_json: the ClrCredential, with its embedded ldp_vc
+	// credentials, is the "vc" claim of a VC-JWT signed by the issuer and
+	// bound, like every configuration here, to the key of the proof.
+	CLRJWTConfigurationID = "ClrCredential_jwt_vc_json"
 	// DefaultOfferScheme is the custom scheme of credential offers.
 	DefaultOfferScheme = "openid-credential-offer://"
 )
@@ -105,7 +111,8 @@ type Config struct {
 	IssuerName string
 	// Configurations lists what is offered; default an OpenBadgeCredential
 	// as ldp_vc and as jwt_vc_json, and, when the Service issues CLR
-	// transcripts, a ClrCredential as ldp_vc. An offer of a CLR data model
+	// transcripts, a ClrCredential as ldp_vc and as jwt_vc_json
+	// (CLRConfigurationID, CLRJWTConfigurationID). An offer of a CLR data model
 	// (wallet.IsCLR) lists the configurations whose Types include
 	// ClrCredential, any other offer the rest.
 	Configurations []Configuration
@@ -137,6 +144,8 @@ var _ wallet.Protocol = (*Wallet)(nil)
 // (fresh slices each time: nothing shared is mutable).
 func defaultContexts() []string { return []string{vc.ContextV2, vc.ContextOBv3} }
 func defaultTypes() []string    { return []string{"VerifiableCredential", "OpenBadgeCredential"} }
+func clrContexts() []string     { return []string{vc.ContextV2, vc.ContextCLR, vc.ContextOBv3} }
+func clrTypes() []string        { return []string{"VerifiableCredential", vc.TypeClrCredential} }
 
 // New validates cfg and returns the wallet protocol.
 func New(cfg Config) (*Wallet, error) {
@@ -177,9 +186,11 @@ func New(cfg Config) (*Wallet, error) {
 				DisplayName: "Open Badge", SigningAlgs: []string{"EdDSA"}},
 		}
 		if cfg.Service.OffersCLR() {
-			cfg.Configurations = append(cfg.Configurations, Configuration{ID: CLRConfigurationID, Format: vc.FormatLDP,
-				Types: []string{"VerifiableCredential", vc.TypeClrCredential}, Contexts: []string{vc.ContextV2, vc.ContextCLR, vc.ContextOBv3},
-				DisplayName: "Comprehensive Learner Record", SigningAlgs: []string{"eddsa-rdfc-2022", "Ed25519Signature2020"}})
+			cfg.Configurations = append(cfg.Configurations,
+				Configuration{ID: CLRConfigurationID, Format: vc.FormatLDP, Types: clrTypes(), Contexts: clrContexts(),
+					DisplayName: "Comprehensive Learner Record", SigningAlgs: []string{"eddsa-rdfc-2022", "Ed25519Signature2020"}},
+				Configuration{ID: CLRJWTConfigurationID, Format: vc.FormatJWT, Types: clrTypes(), Contexts: clrContexts(),
+					DisplayName: "Comprehensive Learner Record", SigningAlgs: []string{"EdDSA"}})
 		}
 	}
 	seen := map[string]bool{}
