@@ -154,11 +154,11 @@ func testCLR(t *testing.T, e *env, proto string) {
 		t.Fatalf("init: %d %s", code, body)
 	}
 	if proto == oid4vci.ID {
-		// The offer lists the CLR configuration only.
+		// The offer lists the CLR configurations only.
 		var offer oid4vci.CredentialOffer
 		b, _, err := h.Do(ctx, http.MethodGet, in.Offer.URL, "", nil, nil)
-		if err != nil || json.Unmarshal(b, &offer) != nil || len(offer.CredentialConfigurationIDs) != 1 ||
-			offer.CredentialConfigurationIDs[0] != oid4vci.CLRConfigurationID {
+		if err != nil || json.Unmarshal(b, &offer) != nil || len(offer.CredentialConfigurationIDs) != 2 ||
+			offer.CredentialConfigurationIDs[0] != oid4vci.CLRConfigurationID || offer.CredentialConfigurationIDs[1] != oid4vci.CLRJWTConfigurationID {
 			t.Fatalf("CLR offer %s %v", b, err)
 		}
 		_, err = deliver(ctx, h, proto, in, "OpenBadgeCredential_ldp_vc")
@@ -219,14 +219,20 @@ func testCLR(t *testing.T, e *env, proto string) {
 		t.Fatal("the CLR offer was redeemed twice")
 	}
 
-	// A second CLR for the same wallet reuses every embedded credential
-	// and gets fresh status entries of its own.
+	// A second CLR for the same wallet (through OID4VCI, as a VC-JWT)
+	// reuses every embedded credential and gets fresh status entries of
+	// its own.
 	in2, code, body := e.initModel(learner, prog.UUID, proto, wallet.DataModelCLR)
 	if code != http.StatusOK {
 		t.Fatalf("init: %d %s", code, body)
 	}
-	if _, err := deliver(ctx, h, proto, in2, oid4vci.CLRConfigurationID); err != nil {
+	doc2, err := deliver(ctx, h, proto, in2, oid4vci.CLRJWTConfigurationID)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if r2 := ver.VerifyCredential(ctx, doc2); !r2.Valid() || len(r2.Embedded) != 3 || !r2.Credential.Type.Has(vc.TypeClrCredential) ||
+		r2.Credential.CredentialSubject[0].ID != h.DID || (proto == oid4vci.ID) != (r2.Format == vc.FormatJWT) {
+		t.Fatalf("second CLR: %s %+v (%s, %d embedded)", r2.Verdict, r2.Reasons, r2.Format, len(r2.Embedded))
 	}
 	var clrs []store.IssuanceRecord
 	for _, rec := range e.issued(prog.UUID) {
