@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/did"
 	"github.com/credshare/credshare/vc/issuer"
@@ -191,5 +194,70 @@ func BenchmarkBulk(b *testing.B) {
 				b.ReportMetric(n/d.Seconds(), "creds/cpu-s")
 			}
 		})
+	}
+}
+
+// BenchmarkIssueCLR composes (vc.ComposeCLR) and signs (IssueWith) a CLR
+// 2.0 transcript on VC 2.0 bundling n OBv3 credentials of one holder, each
+// a different course with a status entry, signed once beforehand with
+// eddsa-rdfc-2022 (as wallet.Service embeds the credentials it issued
+// before); the transcript has a status entry of its own and is signed as
+// an eddsa-rdfc-2022 Data Integrity proof or as a VC-JWT. The bytes are
+// those of the signed transcript.
+func BenchmarkIssueCLR(b *testing.B) {
+	ctx := context.Background()
+	is, d := benchIssuer(b)
+	const holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+	for _, n := range []int{10, 50} {
+		embedded := make([]json.RawMessage, n)
+		for k := range embedded {
+			req := vctest.Request(d, holder, vc.V2)
+			req.Award.Achievement = credential.CourseCertificate(fmt.Sprintf("course-v1:edX+C%03d+2026", k))
+			req.Achievement.Name = fmt.Sprintf("Course %d", k)
+			req.CredentialID = fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%012d", k)
+			req.Status[0].StatusListIndex = strconv.Itoa(1000 + k)
+			req.Status[0].ID = req.Status[0].StatusListCredential + "#" + req.Status[0].StatusListIndex
+			c, err := vc.Compose(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if embedded[k], err = is.IssueWith(ctx, c, vc.FormatLDP, proof.SuiteEddsaRdfc2022); err != nil {
+				b.Fatal(err)
+			}
+		}
+		clr := vc.ComposeCLRRequest{
+			Issuer: vc.Profile{ID: d, Name: "Example University"}, Credentials: embedded, HolderID: holder,
+			CredentialID: "urn:uuid:6a1d0c3e-7b2f-4e58-9c4d-0e1f2a3b4c5d", Name: "Transcript: Data Science", Version: vc.V2,
+			Status: []vc.StatusEntry{{ID: "https://example.edu/status/1#7", Type: vc.StatusBitstring, StatusPurpose: vc.PurposeRevocation,
+				StatusListIndex: "7", StatusListCredential: "https://example.edu/status/1"}},
+			Schema: true,
+		}
+		for _, bc := range []struct{ name, format, suite string }{
+			{"eddsa-rdfc-2022", vc.FormatLDP, proof.SuiteEddsaRdfc2022},
+			{"VC-JWT", vc.FormatJWT, ""},
+		} {
+			b.Run(fmt.Sprintf("badges=%d/%s", n, bc.name), func(b *testing.B) {
+				issue := func() ([]byte, error) {
+					c, err := vc.ComposeCLR(clr)
+					if err != nil {
+						return nil, err
+					}
+					return is.IssueWith(ctx, c, bc.format, bc.suite)
+				}
+				signed, err := issue()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(len(signed)))
+				b.ReportAllocs()
+				cpu := cpuTime()
+				for b.Loop() {
+					if _, err := issue(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportCPU(b, cpu)
+			})
+		}
 	}
 }
