@@ -176,7 +176,7 @@ func TestOID4VCICLRJWT(t *testing.T) {
 	}
 
 	// go-jose, with the issuer's key as we hold it.
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.EdDSA})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.EdDSA})
 	if err != nil || len(jws.Signatures) != 1 {
 		t.Fatalf("go-jose parse: %v", err)
 	}
@@ -204,7 +204,7 @@ func TestOID4VCICLRJWT(t *testing.T) {
 	}
 	parts := strings.Split(token, ".")
 	parts[1] = parts[1][:len(parts[1])-4] + "AAAA"
-	if bad, err := jose.ParseSigned(strings.Join(parts, "."), []jose.SignatureAlgorithm{jose.EdDSA}); err == nil {
+	if bad, err := jose.ParseSignedCompact(strings.Join(parts, "."), []jose.SignatureAlgorithm{jose.EdDSA}); err == nil {
 		if _, err := bad.Verify(o.key.Public()); err == nil {
 			t.Fatal("go-jose accepted a tampered token")
 		}
