@@ -19,8 +19,11 @@
 // Templates and states. SyncTemplates mirrors a provider account's
 // templates into the store (TemplateUUID names each; a synchronised
 // template has no rules until a host writes them, and such a template
-// awards nothing); RefreshStates polls providers' badge states into the
-// store for providers without webhooks.
+// awards nothing); PutProviderFields writes what a provider says of one
+// template (name, description, image, state) onto the stored one, keeping
+// its rules, as SyncTemplates and the adapters' webhooks do;
+// RefreshStates polls providers' badge states into the store for
+// providers without webhooks.
 //
 // Errors. Provider calls fail with *Error, classified by the sentinels
 // ErrNotFound, ErrUnauthorized, ErrInvalid, ErrConflict, ErrRateLimited and

@@ -2,7 +2,6 @@ package badge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -172,10 +171,6 @@ func SyncTemplates(ctx context.Context, cfg store.Config, lister TemplateLister,
 	return syncFinish(rep), nil
 }
 
-// syncPutAttempts bounds how often syncPut reads and writes a template
-// that other writers keep changing in between.
-const syncPutAttempts = 8
-
 // syncPut stores t, unless dryRun.
 //
 // It writes only what the provider owns (name, description, image, state
@@ -185,36 +180,15 @@ const syncPutAttempts = 8
 // the same time), and writing the old copy back would drop them — events
 // applied meanwhile would then miss the badge for good. A template created
 // by someone else since the listing is updated, not replaced. The write is
-// a compare-and-set on the rules version read (store.Config.PutTemplateIf),
-// so rules stored between the read and the write are not overwritten
-// either: on a store.RulesVersionConflict it reads the template again and
-// retries, up to syncPutAttempts times.
+// PutProviderFields's compare-and-set on the rules version read, so rules
+// stored between the read and the write are not overwritten either.
 func syncPut(ctx context.Context, cfg store.Config, t store.Template, dryRun bool) (store.Template, error) {
 	if dryRun {
 		return t, nil
 	}
-	var err error
-	for range syncPutAttempts {
-		var out store.Template
-		if out, err = syncPutOnce(ctx, cfg, t); !errors.Is(err, store.ErrConflict) {
-			return out, err
-		}
-	}
-	return t, err
-}
-
-func syncPutOnce(ctx context.Context, cfg store.Config, t store.Template) (store.Template, error) {
-	version := 0 // none stored
-	cur, err := cfg.GetTemplate(ctx, t.UUID)
-	switch {
-	case err == nil:
-		cur.Name, cur.Description, cur.ImageURL, cur.State = t.Name, t.Description, t.ImageURL, t.State
-		cur.Provider, cur.AccountID, cur.ExternalID = t.Provider, t.AccountID, t.ExternalID
-		t, version = cur, cur.RulesVersion
-	case !errors.Is(err, store.ErrNotFound):
-		return t, fmt.Errorf("badge sync: read template %s (%s): %w", t.ExternalID, t.UUID, err)
-	}
-	out, err := cfg.PutTemplateIf(ctx, t, version)
+	out, _, err := PutProviderFields(ctx, cfg,
+		func(ctx context.Context) (store.Template, error) { return cfg.GetTemplate(ctx, t.UUID) },
+		func(store.Template, bool) (store.Template, bool) { return t, true })
 	if err != nil {
 		return t, fmt.Errorf("badge sync: store template %s (%s): %w", t.ExternalID, t.UUID, err)
 	}
