@@ -376,39 +376,43 @@ func (h *WebhookHandler) apply(ctx context.Context, tx store.Repos, org string, 
 	return nil
 }
 
+// applyTemplate stores what a template event says of the template's
+// provider fields. It runs in the webhook's transaction, and another
+// delivery, a sync or a rules file load may write the same template at the
+// same time (on MariaDB a transaction sees their commits), so it goes
+// through badge.PutProviderFields: only the name, description, image and
+// state are written, onto the template as stored, with a compare-and-set
+// on its rules version — rules stored meanwhile are kept.
 func applyTemplate(ctx context.Context, cfg store.Config, org, eventType string, bt BadgeTemplate) error {
-	cur, err := cfg.FindTemplate(ctx, ProviderID, org, bt.ID)
-	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+	find := func(ctx context.Context) (store.Template, error) {
+		return cfg.FindTemplate(ctx, ProviderID, org, bt.ID)
 	}
-	if eventType == EventTemplateDeleted {
-		if !exists || cur.State == store.TemplateArchived {
-			return nil
+	_, _, err := badge.PutProviderFields(ctx, cfg, find, func(cur store.Template, exists bool) (store.Template, bool) {
+		if eventType == EventTemplateDeleted {
+			if !exists || cur.State == store.TemplateArchived {
+				return cur, false
+			}
+			cur.State = store.TemplateArchived
+			return cur, true
 		}
-		cur.State = store.TemplateArchived
-		_, err = cfg.PutTemplate(ctx, cur)
-		return err
-	}
-	next := cur
-	if !exists {
-		next = store.Template{UUID: badge.TemplateUUID(ProviderID, org, bt.ID), Provider: ProviderID, AccountID: org, ExternalID: bt.ID}
-	}
-	if bt.Name != "" {
-		next.Name = bt.Name
-	}
-	next.Description, next.ImageURL = bt.Description, bt.ImageURL
-	next.State = templateState(bt.State)
-	if bt.State == "" {
-		next.State = store.TemplateActive
-		if exists {
-			next.State = cur.State
+		next := cur
+		if !exists {
+			next = store.Template{UUID: badge.TemplateUUID(ProviderID, org, bt.ID), Provider: ProviderID, AccountID: org, ExternalID: bt.ID}
 		}
-	}
-	if exists && next.Name == cur.Name && next.Description == cur.Description && next.ImageURL == cur.ImageURL && next.State == cur.State {
-		return nil
-	}
-	_, err = cfg.PutTemplate(ctx, next)
+		if bt.Name != "" {
+			next.Name = bt.Name
+		}
+		next.Description, next.ImageURL = bt.Description, bt.ImageURL
+		next.State = templateState(bt.State)
+		if bt.State == "" {
+			next.State = store.TemplateActive
+			if exists {
+				next.State = cur.State
+			}
+		}
+		unchanged := exists && next.Name == cur.Name && next.Description == cur.Description && next.ImageURL == cur.ImageURL && next.State == cur.State
+		return next, !unchanged
+	})
 	return err
 }
 

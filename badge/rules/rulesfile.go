@@ -100,6 +100,15 @@ func PutTemplates(ctx context.Context, cfg store.Config, ts []Template) ([]Templ
 		if err != nil {
 			return out, err
 		}
+		// A plain PutTemplate is safe against concurrent writers (webhooks,
+		// syncs, another load): nothing here was read from the store, so
+		// there is no stale copy to write back. The whole template is the
+		// file's, and the store applies it in one transaction (row locked
+		// on the SQL stores), so the outcome is that of the load running
+		// just before or just after the other write: the file's rules are
+		// never lost, and a provider write landing later keeps them
+		// (badge.PutProviderFields). Tested by
+		// internal/integration/templates.
 		stored, err := cfg.PutTemplate(ctx, st)
 		if err != nil {
 			return out, fmt.Errorf("badge: storing template %s: %w", t.label(), err)
