@@ -286,7 +286,33 @@ func FuzzMarshalMatchesReference(f *testing.F) {
 			c.ValidUntil = time.Unix(int64(sel)*1e7, int64(sel)).In(time.FixedZone("", int(sel%100)*60))
 		}
 		checkMarshal(t, c)
+		checkJSONMap(t, c)
 	})
+}
+
+// checkJSONMap checks that AppendJSONMap returns AppendJSON's bytes and
+// the map DecodeJSON decodes from them, or DecodeJSON's error.
+func checkJSONMap(t *testing.T, c *vc.Credential) {
+	t.Helper()
+	want, werr := c.AppendJSON([]byte("x"))
+	b, m, err := c.AppendJSONMap([]byte("x"))
+	if werr != nil {
+		if err == nil || string(b) != "x" || m != nil {
+			t.Fatalf("AppendJSONMap: %q, %v; AppendJSON failed with %v", b, err, werr)
+		}
+		return
+	}
+	if string(b) != string(want) {
+		t.Fatalf("AppendJSONMap's bytes %q, AppendJSON's %q", b, want)
+	}
+	var dm map[string]any
+	derr := vc.DecodeJSON(want[1:], &dm)
+	if (err == nil) != (derr == nil) || (err != nil && err.Error() != derr.Error()) {
+		t.Fatalf("AppendJSONMap: %v, DecodeJSON: %v", err, derr)
+	}
+	if !reflect.DeepEqual(m, dm) {
+		t.Fatalf("AppendJSONMap's map %v, DecodeJSON's %v", m, dm)
+	}
 }
 
 // FuzzParseMatchesReference parses fuzzed JSON with ParseCredential and
