@@ -352,6 +352,35 @@ var ErrTooComplex = rdfc.ErrTooComplex
 // error matching ctx.Err() (context.Canceled or
 // context.DeadlineExceeded).
 func (l *Loader) Canonicalize(ctx context.Context, doc any) (string, error) {
+	var out string
+	_, err := l.canonicalize(ctx, doc, func(quads []rdfc.Quad) error {
+		var err error
+		out, err = l.canonical(ctx, quads)
+		return err
+	})
+	return out, err
+}
+
+// AppendCanonical is Canonicalize appending the canonical N-Quads to dst
+// (to hash them in a reused buffer, without the string Canonicalize
+// returns).
+func (l *Loader) AppendCanonical(ctx context.Context, dst []byte, doc any) ([]byte, error) {
+	out := dst
+	slow, err := l.canonicalize(ctx, doc, func(quads []rdfc.Quad) error {
+		var err error
+		out, err = rdfc.AppendCanonical(ctx, dst, quads, l.canon)
+		return canonicalError(ctx, err)
+	})
+	if err != nil {
+		return dst, err
+	}
+	return append(out, slow...), nil
+}
+
+// canonicalize takes doc to RDF by the fast path and hands the quads to
+// fast, or returns the canonical form by json-gold's path when the fast
+// path cannot take doc.
+func (l *Loader) canonicalize(ctx context.Context, doc any, fast func([]rdfc.Quad) error) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("ld: canonicalising: %w", err)
 	}
@@ -369,7 +398,7 @@ func (l *Loader) Canonicalize(ctx context.Context, doc any) (string, error) {
 	}
 	switch {
 	case err == nil:
-		return l.canonical(ctx, quads)
+		return "", fast(quads)
 	case !errors.Is(err, errSlow):
 		return "", fmt.Errorf("ld: canonicalising: %w", err) // ctx's error
 	}
@@ -422,15 +451,23 @@ func (l *Loader) slowCanonicalize(ctx context.Context, doc any) (out string, err
 // canonical runs rdfc on quads.
 func (l *Loader) canonical(ctx context.Context, quads []rdfc.Quad) (string, error) {
 	out, err := rdfc.Canonicalize(ctx, quads, l.canon)
+	if err != nil {
+		return "", canonicalError(ctx, err)
+	}
+	return out, nil
+}
+
+// canonicalError is the error of rdfc's err (nil for nil).
+func canonicalError(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
-		return out, nil
+		return nil
 	case errors.Is(err, rdfc.ErrTooComplex):
-		return "", vc.Wrap(vc.ErrTooLarge, err, "ld: canonicalising")
+		return vc.Wrap(vc.ErrTooLarge, err, "ld: canonicalising")
 	case ctx.Err() != nil:
-		return "", fmt.Errorf("ld: canonicalising: %w", err)
+		return fmt.Errorf("ld: canonicalising: %w", err)
 	default:
-		return "", vc.Wrap(vc.ErrContext, err, "ld: canonicalising")
+		return vc.Wrap(vc.ErrContext, err, "ld: canonicalising")
 	}
 }
 

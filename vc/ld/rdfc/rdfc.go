@@ -150,6 +150,33 @@ func Canonicalize(ctx context.Context, dataset []Quad, o Options) (string, error
 	return r.NQuads, nil
 }
 
+// AppendCanonical is Canonicalize appending the serialized canonical form
+// to dst instead of returning it as a string.
+//
+// Measured (credshare issue 13, go test -bench Bulk/eddsa -cpu 1
+// -memprofile ./vc/issuer, alloc_space): the string Canonicalize copies
+// its result into was ~34% of the bytes an eddsa-rdfc-2022 signature
+// allocated, only to be hashed and dropped; a caller hashing into a
+// reused buffer allocates nothing for it.
+func AppendCanonical(ctx context.Context, dst []byte, dataset []Quad, o Options) ([]byte, error) {
+	o, err := o.resolve()
+	if err != nil {
+		return dst, err
+	}
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	s := getState(ctx, o)
+	defer putState(s)
+	if err := s.load(dataset); err != nil {
+		return dst, err
+	}
+	if err := s.label(); err != nil {
+		return dst, err
+	}
+	return append(dst, s.canonicalLines()...), nil
+}
+
 // Label is Canonicalize returning the issued identifiers map and the
 // work done as well.
 func Label(ctx context.Context, dataset []Quad, o Options) (*Result, error) {
@@ -523,11 +550,19 @@ func (s *state) label() error {
 	return nil
 }
 
+// canonicalName appends blank node n's canonical identifier.
+func (s *state) canonicalName(b []byte, n int32) []byte {
+	return strconv.AppendInt(append(b, "c14n"...), int64(s.canon[n]), 10)
+}
+
+// canonicalLines returns the canonical N-Quads (the sorted lines, blank
+// nodes named canonically) in s's buffer.
+func (s *state) canonicalLines() []byte {
+	return s.sortedLines(len(s.quads), func(i int) *iquad { return &s.quads[i] }, s.canonicalName)
+}
+
 func (s *state) result(withIssued bool) *Result {
-	b := s.sortedLines(len(s.quads), func(i int) *iquad { return &s.quads[i] }, func(b []byte, n int32) []byte {
-		return strconv.AppendInt(append(b, "c14n"...), int64(s.canon[n]), 10)
-	})
-	r := &Result{NQuads: string(b), Stats: s.stats}
+	r := &Result{NQuads: string(s.canonicalLines()), Stats: s.stats}
 	if withIssued {
 		r.Issued = make(map[string]string, len(s.nodes))
 		for i, nd := range s.nodes {
