@@ -19,8 +19,9 @@ type BulkOptions struct {
 	// does.
 	Suite string
 	// Workers bounds how many credentials are signed at once; zero or
-	// less means runtime.GOMAXPROCS(0). At most twice as many credentials
-	// are held, signed or being signed, ahead of the one being yielded.
+	// less means runtime.GOMAXPROCS(0). At most 8 × Workers credentials
+	// are held, signed or being signed, ahead of the one being yielded
+	// (workers take them four at a time).
 	Workers int
 	// StopOnError ends the batch after the first credential that could
 	// not be signed (yielded with its error). By default a failed
@@ -57,25 +58,14 @@ func (i *Issuer) IssueAll(ctx context.Context, creds iter.Seq[*vc.Credential], o
 		}
 		wctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		type job struct {
-			c   *vc.Credential
-			out chan Issued
-		}
-		// pending holds the outcomes not yet yielded, in input order; jobs
-		// never holds more than pending, so sending to it never blocks.
-		pending := make(chan chan Issued, 2*workers)
-		jobs := make(chan job, 2*workers)
-		// Each credential's outcome channel is slot seq % cap(pending) of
-		// outs, made once: when credential seq is queued, fewer than
-		// cap(pending) are pending, so seq - cap(pending), the slot's
-		// last user, has been yielded and its channel is empty. (A channel
-		// made per credential was ~2 of the ~5 allocations per VC-JWT of
-		// BenchmarkBulk. The hand-offs themselves still cost: at -cpu 2 on
-		// an almost idle machine VC-JWT ran at ~46,000 creds/s through
-		// IssueAll and ~57,000 in the no-pool variant; eddsa-rdfc-2022,
-		// at 7x the work per credential, ran at the same rate both ways.)
-		outs := make([]chan Issued, cap(pending))
-		seq := 0
+		// Credentials go to the workers in chunks of up to chunkSize, one
+		// channel send and one completion signal a chunk, not one of each
+		// per credential. The chunks are the slots of ring, made once and
+		// reused: chunk seq is ring[seq%len(ring)]. At most len(ring) are
+		// pending (dispatched or being filled, not yet yielded), so the
+		// sends to jobs never block.
+		ring := make([]*chunk, 2*workers)
+		jobs := make(chan *chunk, len(ring))
 		defer func() {
 			close(jobs)
 			cancel()
@@ -98,50 +88,97 @@ func (i *Issuer) IssueAll(ctx context.Context, creds iter.Seq[*vc.Credential], o
 			}
 			return Issued{Signed: signed}
 		}
-		next := 0 // the index of the oldest pending outcome
-		// emit yields the oldest pending outcome; false ends the batch.
+		// head is the oldest pending chunk, tail the next to fill; cur,
+		// when not nil, is chunk tail, being filled.
+		head, tail := 0, 0
+		var cur *chunk
+		next := 0 // the index of the next outcome to yield
+		dispatch := func() {
+			if started < workers {
+				started++
+				wg.Go(func() {
+					for ch := range jobs {
+						for k := range ch.n {
+							ch.out[k] = sign(ch.creds[k])
+						}
+						ch.done <- struct{}{}
+					}
+				})
+			}
+			jobs <- cur
+			tail++
+			cur = nil
+		}
+		// emit yields the outcomes of the oldest pending chunk (which has
+		// been dispatched); false ends the batch.
 		emit := func() bool {
-			r := <-<-pending
-			n := next
-			next++
-			return yield(n, r) && (r.Err == nil || !o.StopOnError)
+			ch := ring[head%len(ring)]
+			<-ch.done
+			head++
+			n := ch.n
+			ch.n = 0
+			for k := range n {
+				r := ch.out[k]
+				ch.out[k], ch.creds[k] = Issued{}, nil
+				at := next
+				next++
+				if !yield(at, r) || (r.Err != nil && o.StopOnError) {
+					return false
+				}
+			}
+			return true
+		}
+		// drain dispatches the chunk being filled and yields every
+		// pending outcome.
+		drain := func() bool {
+			if cur != nil {
+				dispatch()
+			}
+			for head < tail {
+				if !emit() {
+					return false
+				}
+			}
+			return true
 		}
 		for c := range creds {
 			if err := ctx.Err(); err != nil {
-				for len(pending) > 0 {
-					if !emit() {
-						return
-					}
+				if drain() {
+					yield(next, Issued{Err: err})
 				}
-				yield(next, Issued{Err: err})
 				return
 			}
-			if started < workers {
-				started++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for j := range jobs {
-						j.out <- sign(j.c)
-					}
-				}()
+			if cur == nil {
+				if tail-head == len(ring) && !emit() {
+					return
+				}
+				cur = ring[tail%len(ring)]
+				if cur == nil {
+					cur = &chunk{done: make(chan struct{}, 1)}
+					ring[tail%len(ring)] = cur
+				}
 			}
-			if len(pending) == cap(pending) && !emit() {
-				return
-			}
-			out := outs[seq%len(outs)]
-			if out == nil {
-				out = make(chan Issued, 1)
-				outs[seq%len(outs)] = out
-			}
-			seq++
-			pending <- out
-			jobs <- job{c: c, out: out}
-		}
-		for len(pending) > 0 {
-			if !emit() {
-				return
+			cur.creds[cur.n] = c
+			cur.n++
+			if cur.n == chunkSize {
+				dispatch()
 			}
 		}
+		drain()
 	}
+}
+
+// chunkSize is how many credentials a worker of IssueAll takes at once:
+// one send on jobs and one completion signal per chunk, not per
+// credential, while the last chunk of a batch of 64 still keeps two cores
+// busy to within a few credentials (credshare issue 13).
+const chunkSize = 4
+
+// chunk is up to chunkSize consecutive credentials of a batch and their
+// outcomes; done receives one value when a worker has signed them all.
+type chunk struct {
+	creds [chunkSize]*vc.Credential
+	out   [chunkSize]Issued
+	n     int
+	done  chan struct{}
 }

@@ -168,7 +168,7 @@ func TestIssueAllCancelMidBatch(t *testing.T) {
 	if !errors.Is(last.Err, context.Canceled) {
 		t.Fatalf("last result: %v", last.Err)
 	}
-	if want >= len(creds) || read > 20+2*workers+1 {
+	if want >= len(creds) || read > 20+8*workers+1 {
 		t.Fatalf("%d results, %d credentials read after cancelling at the 20th signature", want, read)
 	}
 	noLeak(t, before)
