@@ -23,3 +23,16 @@ func (l *Loader) FastCanonical(ctx context.Context, doc any) (out string, ok boo
 func (l *Loader) SlowCanonical(ctx context.Context, doc any) (string, error) {
 	return l.slowCanonicalize(ctx, doc)
 }
+
+// FastWork is the fast path's work budget for one document.
+const FastWork = fastWork
+
+// FastWithin runs the fast path on doc with a work budget; slow reports
+// that it gave up (errSlow: Canonicalize would use json-gold).
+func (l *Loader) FastWithin(ctx context.Context, doc any, budget int) (slow bool, err error) {
+	_, err = l.fastQuadsWithin(ctx, doc, budget, nil)
+	if errors.Is(err, errSlow) {
+		return true, nil
+	}
+	return false, err
+}

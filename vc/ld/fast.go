@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/ld/rdfc"
 	gold "github.com/piprate/json-gold/ld"
 )
@@ -105,9 +106,14 @@ type generation struct {
 	derived int              // contexts in the derived memos of this generation
 }
 
+// deriveKey names a derived context: the scoped context of term
+// definition d (type-scoped or property-scoped), or, with d nil, the
+// embedded @context of a node object listing the Loader's own context
+// URLs (joined by "\n").
 type deriveKey struct {
 	d         *tdef
 	typeScope bool
+	urls      string
 }
 
 // fastState is the per-Loader state of the fast path.
@@ -195,19 +201,70 @@ func newGeneration() *generation { return &generation{top: map[string]*actx{}} }
 // derive returns the context d's scoped context makes of a: type-scoped
 // (not propagated) or property-scoped (overriding protected terms).
 func (l *Loader) derive(w *work, a *actx, d *tdef, typeScope bool) (*actx, error) {
-	k := deriveKey{d, typeScope}
+	return l.memo(a, deriveKey{d: d, typeScope: typeScope}, func() (*actx, error) {
+		r, err := l.process(w, a, d.scoped, !typeScope, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		if typeScope && r != a && r.prev == nil {
+			r.prev = a
+		}
+		return r, nil
+	})
+}
+
+// embed returns the context a node object's embedded @context value c
+// makes of a, when c is a URL or a list of URLs all served by the Loader
+// itself (as in a credential embedded in another, a CLR's say); anything
+// else is errSlow.
+func (l *Loader) embed(w *work, a *actx, c any) (*actx, error) {
+	var urls []string
+	switch x := c.(type) {
+	case string:
+		urls = []string{x}
+	case []any:
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, errSlow
+			}
+			urls = append(urls, s)
+		}
+	default:
+		return nil, errSlow
+	}
+	if len(urls) == 0 {
+		return nil, errSlow
+	}
+	for _, u := range urls {
+		if _, ok := l.local[u]; !ok || strings.Contains(u, "\n") {
+			return nil, errSlow
+		}
+	}
+	return l.memo(a, deriveKey{urls: strings.Join(urls, "\n")}, func() (*actx, error) {
+		r := a
+		var err error
+		for _, u := range urls {
+			if r, err = l.process(w, r, u, false, true, 0); err != nil {
+				return nil, err
+			}
+		}
+		return r, nil
+	})
+}
+
+// memo returns the context k names derived from a, computing it with
+// derive and remembering it (bounded by maxDerived) when a is cached.
+func (l *Loader) memo(a *actx, k deriveKey, derive func() (*actx, error)) (*actx, error) {
 	a.mu.RLock()
 	r, ok := a.derived[k]
 	a.mu.RUnlock()
 	if ok {
 		return r, nil
 	}
-	r, err := l.process(w, a, d.scoped, !typeScope, true, 0)
+	r, err := derive()
 	if err != nil {
 		return nil, err
-	}
-	if typeScope && r != a && r.prev == nil {
-		r.prev = a
 	}
 	l.fast.mu.Lock()
 	keep := a.gen != nil && a.gen == l.fast.gen
@@ -549,6 +606,7 @@ type emitter struct {
 	blanks int
 	max    int
 	buf    []byte
+	graph  rdfc.Term // the graph the statements go into: the zero Term (default) or a blank node
 }
 
 const rdfType = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -609,7 +667,7 @@ func (l *Loader) fastQuadsWithin(ctx context.Context, doc any, budget int, buf [
 		buf = make([]rdfc.Quad, 0, 64)
 	}
 	e := &emitter{l: l, w: w, max: l.canon.MaxBlankNodes, quads: buf[:0]}
-	if _, err := e.node(a, nil, m, true, 0); err != nil {
+	if _, err := e.node(a, nil, m, true, 1); err != nil {
 		return nil, err
 	}
 	return e.quads, nil
@@ -618,8 +676,14 @@ func (l *Loader) fastQuadsWithin(ctx context.Context, doc any, budget int, buf [
 // node emits the statements of node object m met as the value of a
 // property with definition pd (nil at the top) in active context a, and
 // returns its subject.
+//
+// depth is the nesting depth m has in the expanded document (1 at the
+// top, 2 more for each property value, 4 more in a graph container: the
+// graph object and its @graph array); the values of m's properties lie
+// up to 3 deeper (array, value object, its entries), and checkAbsolute
+// refuses an expanded document deeper than 4*vc.MaxDepth.
 func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int) (rdfc.Term, error) {
-	if depth > 4*32 {
+	if depth+3 > 4*vc.MaxDepth {
 		return rdfc.Term{}, errSlow
 	}
 	if err := e.w.charge(len(m) + 1); err != nil {
@@ -634,6 +698,14 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 			return rdfc.Term{}, err
 		}
 	}
+	if c, ok := m["@context"]; ok && !top {
+		// An embedded context (expansion step 9: after the property-scoped
+		// context, before the type-scoped ones).
+		var err error
+		if a, err = e.l.embed(e.w, a, c); err != nil {
+			return rdfc.Term{}, err
+		}
+	}
 	// Type-scoped contexts, in lexicographical order of the types. Each
 	// key is expanded once here (and again only if a type-scoped context
 	// applies): the profile showed the repeated lookups.
@@ -643,9 +715,6 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 	ents := stack[:0]
 	for k, v := range m {
 		if k == "@context" {
-			if !top {
-				return rdfc.Term{}, errSlow
-			}
 			continue
 		}
 		x, err := ts.expandIRI(e.w, e.l, k, true, nil, nil, false, false)
@@ -730,7 +799,7 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 		if err != nil {
 			return rdfc.Term{}, err
 		}
-		e.quads = append(e.quads, rdfc.Quad{Subject: subject, Predicate: rdfc.IRI(rdfType), Object: o})
+		e.quads = append(e.quads, rdfc.Quad{Subject: subject, Predicate: rdfc.IRI(rdfType), Object: o, Graph: e.graph})
 	}
 	for _, en := range ents {
 		k, v, x := en.k, en.v, en.x
@@ -745,7 +814,7 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 			return rdfc.Term{}, err
 		}
 		d := a.terms[k]
-		if d != nil && (d.list || d.graph || d.typ == "@json" || d.typ == "@none") {
+		if d != nil && (d.list || d.typ == "@json" || d.typ == "@none") {
 			return rdfc.Term{}, errSlow
 		}
 		items, isArr := v.([]any)
@@ -755,11 +824,17 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 		if err := e.w.charge(len(items)); err != nil {
 			return rdfc.Term{}, err
 		}
+		if d != nil && d.graph {
+			if err := e.graphs(a, d, subject, p, items, depth); err != nil {
+				return rdfc.Term{}, err
+			}
+			continue
+		}
 		for _, it := range items {
 			var o rdfc.Term
 			switch y := it.(type) {
 			case map[string]any:
-				if o, err = e.node(a, d, y, false, depth+1); err != nil {
+				if o, err = e.node(a, d, y, false, depth+2); err != nil {
 					return rdfc.Term{}, err
 				}
 			case []any, nil:
@@ -769,10 +844,43 @@ func (e *emitter) node(a *actx, pd *tdef, m map[string]any, top bool, depth int)
 					return rdfc.Term{}, err
 				}
 			}
-			e.quads = append(e.quads, rdfc.Quad{Subject: subject, Predicate: p, Object: o})
+			e.quads = append(e.quads, rdfc.Quad{Subject: subject, Predicate: p, Object: o, Graph: e.graph})
 		}
 	}
 	return subject, nil
+}
+
+// graphs emits the values of a property whose definition d (in a) has
+// "@container": "@graph" (and neither @id nor @index, which the context
+// compiler refuses): JSON-LD expansion makes each value a simple graph
+// object {"@graph": [value]}, and toRDF names each such graph with a
+// fresh blank node, the object of the statement subject p _:g in the
+// current graph, and puts the value's own statements (and those of the
+// nodes within it) into _:g. Only node objects are taken — json-gold
+// panics on a scalar there (see slowCanonicalize), and an empty array
+// or a value object is left to it too.
+func (e *emitter) graphs(a *actx, d *tdef, subject, p rdfc.Term, items []any, depth int) error {
+	if len(items) == 0 {
+		return errSlow
+	}
+	outer := e.graph
+	defer func() { e.graph = outer }()
+	for _, it := range items {
+		y, ok := it.(map[string]any)
+		if !ok {
+			return errSlow
+		}
+		g, err := e.blank()
+		if err != nil {
+			return err
+		}
+		e.quads = append(e.quads, rdfc.Quad{Subject: subject, Predicate: p, Object: g, Graph: outer})
+		e.graph = g
+		if _, err := e.node(a, d, y, false, depth+4); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // entry is a key of a node object, its value and its expansion.

@@ -3,13 +3,17 @@ package ld_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/credshare/credshare/vc"
 	"github.com/credshare/credshare/vc/ld"
+	"github.com/credshare/credshare/vc/ld/rdfc"
 	"github.com/credshare/credshare/vc/vctest"
 )
 
@@ -70,7 +74,84 @@ func fastCorpus(t testing.TB) map[string]any {
 	add("proof/Ed25519Signature2020", map[string]any{"@context": []any{vc.ContextV1, vc.ContextOBv3, vc.ContextEd25519Signature2020},
 		"type": "Ed25519Signature2020", "created": created, "challenge": "abc", "domain": "example.org",
 		"verificationMethod": vm, "proofPurpose": "assertionMethod"})
+	addCLRs(t, add, vm, created)
 	return out
+}
+
+// addCLRs adds the CLR 2.0 transcripts (data model 2.0 and 1.1) of three
+// OBv3 credentials each carrying a Data Integrity proof (a "proof" value
+// of an @graph container, and an embedded @context), the same with the
+// embedded proofs removed, and a credential with two embedded proofs.
+func addCLRs(t testing.TB, add func(string, any), vm, created string) {
+	t.Helper()
+	di := func(n int) map[string]any {
+		return map[string]any{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "created": created,
+			"verificationMethod": vm, "proofPurpose": "assertionMethod",
+			"proofValue": "z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk5ZLwMWnFfZcmKj1Zb8dRWDtaXDxq2nUuQzhFBLkBDhpv" + strconv.Itoa(n)}
+	}
+	decode := func(v any) map[string]any {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const holder = "did:example:holder"
+	for _, v := range []vc.Version{vc.V1, vc.V2} {
+		name := map[vc.Version]string{vc.V1: "clr1", vc.V2: "clr2"}[v]
+		var embedded []json.RawMessage
+		for k := range 3 {
+			req := vctest.Request("did:example:issuer", holder, v)
+			req.Achievement.Name = "Course " + strconv.Itoa(k)
+			req.CredentialID = "urn:uuid:00000000-0000-4000-8000-00000000000" + strconv.Itoa(k)
+			c, err := vc.Compose(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := decode(c)
+			if v == vc.V1 {
+				m["@context"] = append(m["@context"].([]any), vc.ContextDataIntegrityV2)
+			}
+			m["proof"] = di(k)
+			if k == 2 {
+				vcName := map[vc.Version]string{vc.V1: "vc1", vc.V2: "vc2"}[v]
+				add(vcName+"+proof", m)
+				two := decode(m)
+				two["proof"] = []any{di(7), di(8)}
+				add(vcName+"+proof-set", two)
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			embedded = append(embedded, b)
+		}
+		c, err := vc.ComposeCLR(vc.ComposeCLRRequest{Issuer: vc.Profile{ID: "did:example:issuer", Name: "Example University"},
+			Credentials: embedded, HolderID: holder, CredentialID: "urn:uuid:6a1d0c3e-7b2f-4e58-9c4d-0e1f2a3b4c5d",
+			Name: "Transcript", Version: v, Schema: true,
+			Status: []vc.StatusEntry{{ID: "https://example.edu/status/1#7", Type: vc.StatusBitstring, StatusPurpose: vc.PurposeRevocation,
+				StatusListIndex: "7", StatusListCredential: "https://example.edu/status/1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := decode(c)
+		add(name, m)
+		signed := decode(m)
+		if v == vc.V1 {
+			signed["@context"] = append(signed["@context"].([]any), vc.ContextDataIntegrityV2)
+		}
+		signed["proof"] = di(9)
+		add(name+"+proof", signed)
+		bare := decode(m)
+		for _, e := range bare["credentialSubject"].(map[string]any)["verifiableCredential"].([]any) {
+			delete(e.(map[string]any), "proof")
+		}
+		add(name+"/unsigned-vcs", bare)
+	}
 }
 
 // TestFastPathMatchesGold: the fast path takes the corpus and its
@@ -259,4 +340,145 @@ func FuzzFastPath(f *testing.F) {
 			t.Fatalf("document %s\nfast path\n%s\njson-gold\n%s", db, got, want)
 		}
 	})
+}
+
+// TestFastPathTakesCLR (issues 13 and 14): CLR 2.0 transcripts, whose
+// embedded credentials bring their own @context and their proofs (values
+// of the @graph container "proof"), and credentials with embedded proofs
+// take the fast path — json-gold cost ~3 ms per embedded credential —
+// and the proofs' statements are in named graphs.
+func TestFastPathTakesCLR(t *testing.T) {
+	ctx := context.Background()
+	l := ld.Default()
+	corpus := fastCorpus(t)
+	for _, name := range []string{"clr1", "clr2", "clr1+proof", "clr2+proof", "clr1/unsigned-vcs", "clr2/unsigned-vcs",
+		"vc1+proof", "vc2+proof", "vc2+proof-set"} {
+		d, ok := corpus[name]
+		if !ok {
+			t.Fatalf("%s: not in the corpus", name)
+		}
+		if slow, err := l.FastWithin(ctx, d, ld.FastWork); slow || err != nil {
+			t.Errorf("%s: slow %v, err %v", name, slow, err)
+			continue
+		}
+		got, err := l.Canonicalize(ctx, d)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		quads, err := rdfc.ParseNQuads(got)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		named := 0
+		for _, q := range quads {
+			if q.Graph.Kind != rdfc.KindNone {
+				named++
+			}
+		}
+		if want := !strings.Contains(name, "unsigned"); want != (named > 0) {
+			t.Errorf("%s: %d statements in named graphs", name, named)
+		}
+	}
+}
+
+// TestFastWorkBudgetCLR: the work budget bounds a CLR too — one unit
+// less than it needs and the fast path gives up (Canonicalize then gives
+// json-gold's result) — and the fast path honours a ctx cancelled while
+// it walks the embedded credentials.
+func TestFastWorkBudgetCLR(t *testing.T) {
+	ctx := context.Background()
+	l := ld.Default()
+	corpus := fastCorpus(t)
+	need := func(name string) int {
+		lo, hi := 0, ld.FastWork // lo gives up, hi does not
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			slow, err := l.FastWithin(ctx, corpus[name], mid)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if slow {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		return hi
+	}
+	clr, one := need("clr2"), need("vc2+proof")
+	if clr <= 3*one/2 || clr >= ld.FastWork {
+		t.Fatalf("the CLR of three credentials needs %d units of work, one credential %d", clr, one)
+	}
+	if slow, err := l.FastWithin(ctx, corpus["clr2"], clr-1); !slow || err != nil {
+		t.Fatalf("one unit short: slow %v, err %v", slow, err)
+	}
+	want, err := l.SlowCanonical(ctx, corpus["clr2"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Canonicalize(ctx, corpus["clr2"]); err != nil || got != want {
+		t.Fatalf("got %v\n%s", err, got)
+	}
+	// A transcript of 24 credentials: the check on entry passes, a later
+	// one (every 1024 units of work) sees the cancellation, and
+	// Canonicalize reports it rather than trying json-gold.
+	b, _ := json.Marshal(corpus["clr2"])
+	var big map[string]any
+	if err := json.Unmarshal(b, &big); err != nil {
+		t.Fatal(err)
+	}
+	s := big["credentialSubject"].(map[string]any)
+	vcs := s["verifiableCredential"].([]any)
+	for range 7 {
+		s["verifiableCredential"] = append(s["verifiableCredential"].([]any), vcs...)
+	}
+	if slow, err := l.FastWithin(ctx, big, ld.FastWork); slow || err != nil {
+		t.Fatalf("24 credentials: slow %v, err %v", slow, err)
+	}
+	if slow, err := l.FastWithin(&cancelLater{Context: ctx, left: 1}, big, ld.FastWork); slow || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled while walking: slow %v, err %v", slow, err)
+	}
+	if _, err := l.Canonicalize(&cancelLater{Context: ctx, left: 2}, big); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Canonicalize cancelled while walking: %v", err)
+	}
+}
+
+// cancelLater is a context that reports itself cancelled after left
+// calls of Err.
+type cancelLater struct {
+	context.Context
+	left int
+}
+
+func (c *cancelLater) Err() error {
+	if c.left--; c.left < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestFastDepthAgrees: the fast path takes a document nested in graph
+// containers (proofs of proofs) only as deep as json-gold's path accepts
+// it, and then with the same result.
+func TestFastDepthAgrees(t *testing.T) {
+	ctx := context.Background()
+	l := ld.Default()
+	for n := 1; n < 80; n++ {
+		var inner any = map[string]any{"name": "leaf"}
+		for i := 0; i < n; i++ {
+			inner = map[string]any{"name": "level " + strconv.Itoa(i), "proof": inner}
+		}
+		d := map[string]any{"@context": []any{vc.ContextV2, vc.ContextDataIntegrityV2}, "id": "urn:uuid:1", "name": "top", "proof": inner}
+		got, ok, err := l.FastCanonical(ctx, d)
+		want, werr := l.SlowCanonical(ctx, d)
+		if n <= 20 && !ok {
+			t.Fatalf("depth %d: the fast path gave up", n)
+		}
+		if !ok {
+			continue
+		}
+		if werr != nil || err != nil || got != want {
+			t.Fatalf("depth %d: fast %v, json-gold %v\n%s\n%s", n, err, werr, got, want)
+		}
+	}
 }
