@@ -326,11 +326,51 @@ type BatchWriter interface {
 	UpsertLearnersBatch(ctx context.Context, ls []credential.Learner) (out []credential.Learner, err error)
 }
 
+// ProgressBatcher is an optional capability of the Repos a Store's InTx
+// gives its function, beside BatchWriter: the progress rows of a batch's
+// learners read, and the new ones created, in a few statements instead of
+// one Progress.GetOrCreate per row. store/txcache's write-behind cache
+// uses it (WriteBehind.PreloadProgress); memstore, sqlitestore and
+// mysqlstore implement it, and storetest checks every adapter that does.
+type ProgressBatcher interface {
+	// ProgressBatch returns every progress row of the learners, in no
+	// particular order. Inside InTx the rows stay locked until commit, and
+	// so does the absence of the others: no concurrent transaction creates
+	// a progress row for one of the learners before the commit (it waits,
+	// or fails with a retryable error). A learner without progress (or
+	// unknown) adds nothing.
+	ProgressBatch(ctx context.Context, learnerIDs []int64) ([]BadgeProgress, error)
+	// CreateProgressBatch is Progress.GetOrCreate for rows the caller
+	// knows are absent, with the time the store would set given: each row
+	// is stored with its LearnerID, TemplateUUID, RulesVersion and
+	// CreatedAt (which must not be zero; UpdatedAt is stored as CreatedAt,
+	// both in stored form). ps's IDs are ignored; it returns the ids the
+	// store assigned, in the order of ps. A (learner, template) that
+	// exists, or repeats in ps, gives ErrConflict; a row GetOrCreate would
+	// refuse gives ErrInvalid. On error nothing of ps may be kept: the
+	// caller rolls the transaction back.
+	CreateProgressBatch(ctx context.Context, ps []BadgeProgress) (ids []int64, err error)
+}
+
 // ProgressFulfillment is one row of BatchWriter.FulfillBatch: a fulfilment
 // of the progress row ProgressID.
 type ProgressFulfillment struct {
 	ProgressID  int64
 	Fulfillment Fulfillment
+}
+
+// CheckProgressKey reports the ErrInvalid Progress.GetOrCreate gives for
+// its arguments; adapters' GetOrCreate and CreateProgressBatch call it.
+func CheckProgressKey(learnerID int64, template uuid.UUID, rulesVersion int) error {
+	switch {
+	case learnerID <= 0:
+		return credential.Invalid("progress.learner_id", "must be a positive LMS user id")
+	case template == uuid.Nil:
+		return credential.Invalid("progress.template_uuid", "must be set")
+	case rulesVersion < 0:
+		return credential.Invalid("progress.rules_version", "must not be negative")
+	}
+	return nil
 }
 
 // CheckBatchFulfillment reports the ErrInvalid Progress.Fulfill would give

@@ -10,7 +10,10 @@ import (
 	"github.com/credshare/credshare/store"
 )
 
-var _ store.BatchWriter = repos{}
+var (
+	_ store.BatchWriter     = repos{}
+	_ store.ProgressBatcher = repos{}
+)
 
 // MarkProcessedBatch implements store.BatchWriter: Events.MarkProcessed
 // for each id, under the transaction's lock.
@@ -172,4 +175,60 @@ func (r repos) UpsertLearnersBatch(ctx context.Context, ls []credential.Learner)
 		}
 	}
 	return out, nil
+}
+
+// ProgressBatch implements store.ProgressBatcher from the per-learner
+// index (the transaction holds the store's lock, so absence stays true).
+func (r repos) ProgressBatch(ctx context.Context, learnerIDs []int64) ([]store.BadgeProgress, error) {
+	var out []store.BadgeProgress
+	err := r.h.do(ctx, func(t *txn) error {
+		out = out[:0]
+		seen := make(map[int64]bool, len(learnerIDs))
+		for _, l := range learnerIDs {
+			if seen[l] {
+				continue
+			}
+			seen[l] = true
+			for _, id := range t.st.progressOf[l] {
+				out = append(out, t.st.progress[id])
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CreateProgressBatch implements store.ProgressBatcher: every row is
+// checked first, then stored with the CreatedAt given.
+func (r repos) CreateProgressBatch(ctx context.Context, ps []store.BadgeProgress) ([]int64, error) {
+	seen := make(map[progressKey]bool, len(ps))
+	for _, p := range ps {
+		if err := store.CheckProgressKey(p.LearnerID, p.TemplateUUID, p.RulesVersion); err != nil {
+			return nil, err
+		}
+		if p.CreatedAt.IsZero() {
+			return nil, credential.Invalid("progress.created_at", "must be set in a batch")
+		}
+		k := progressKey{learner: p.LearnerID, template: p.TemplateUUID}
+		if seen[k] {
+			return nil, store.Conflict("progress %d/%s repeats in the batch", p.LearnerID, p.TemplateUUID)
+		}
+		seen[k] = true
+	}
+	ids := make([]int64, len(ps))
+	err := r.h.do(ctx, func(t *txn) error {
+		for _, p := range ps {
+			if _, ok := t.st.progressByKy[progressKey{learner: p.LearnerID, template: p.TemplateUUID}]; ok {
+				return store.Conflict("progress %d/%s exists", p.LearnerID, p.TemplateUUID)
+			}
+		}
+		for i, p := range ps {
+			ids[i] = t.createProgress(p.LearnerID, p.TemplateUUID, p.RulesVersion, norm(p.CreatedAt)).ID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
@@ -13,13 +14,8 @@ import (
 type progress repos
 
 func (r progress) GetOrCreate(ctx context.Context, learnerID int64, template uuid.UUID, rulesVersion int) (p store.BadgeProgress, created bool, err error) {
-	switch {
-	case learnerID <= 0:
-		return p, false, credential.Invalid("progress.learner_id", "must be a positive LMS user id")
-	case template == uuid.Nil:
-		return p, false, credential.Invalid("progress.template_uuid", "must be set")
-	case rulesVersion < 0:
-		return p, false, credential.Invalid("progress.rules_version", "must not be negative")
+	if err := store.CheckProgressKey(learnerID, template, rulesVersion); err != nil {
+		return p, false, err
 	}
 	err = r.h.do(ctx, func(t *txn) error {
 		k := progressKey{learner: learnerID, template: template}
@@ -27,18 +23,29 @@ func (r progress) GetOrCreate(ctx context.Context, learnerID int64, template uui
 			p = t.st.progress[id]
 			return nil
 		}
-		t.st.progressSeq++ // ids are never reused, even after a rollback
-		now := t.now()
-		p = store.BadgeProgress{
-			ID: t.st.progressSeq, LearnerID: learnerID, TemplateUUID: template,
-			RulesVersion: rulesVersion, CreatedAt: now, UpdatedAt: now,
-		}
-		put(t, t.st.progress, p.ID, p)
-		put(t, t.st.progressByKy, k, p.ID)
+		p = t.createProgress(learnerID, template, rulesVersion, t.now())
 		created = true
 		return nil
 	})
 	return p, created, err
+}
+
+// createProgress stores a new progress row made at now.
+func (t *txn) createProgress(learnerID int64, template uuid.UUID, rulesVersion int, now time.Time) store.BadgeProgress {
+	t.st.progressSeq++ // ids are never reused, even after a rollback
+	p := store.BadgeProgress{
+		ID: t.st.progressSeq, LearnerID: learnerID, TemplateUUID: template,
+		RulesVersion: rulesVersion, CreatedAt: now, UpdatedAt: now,
+	}
+	put(t, t.st.progress, p.ID, p)
+	put(t, t.st.progressByKy, progressKey{learner: learnerID, template: template}, p.ID)
+	of := t.st.progressOf[learnerID]
+	if of == nil {
+		of = map[uuid.UUID]int64{}
+		put(t, t.st.progressOf, learnerID, of)
+	}
+	put(t, of, template, p.ID)
+	return p
 }
 
 func (r progress) Get(ctx context.Context, learnerID int64, template uuid.UUID) (p store.BadgeProgress, err error) {

@@ -24,6 +24,7 @@ type state struct {
 
 	progress     map[int64]store.BadgeProgress
 	progressByKy map[progressKey]int64
+	progressOf   map[int64]map[uuid.UUID]int64                     // learner → template → progress id
 	fulfilled    map[int64]map[string]store.Fulfillment            // progress → requirement
 	observed     map[int64]map[string]map[string]store.Observation // progress → requirement → value
 	progressSeq  int64
@@ -58,6 +59,7 @@ func newState() *state {
 		awardByGen:   map[awardGenKey]uuid.UUID{},
 		progress:     map[int64]store.BadgeProgress{},
 		progressByKy: map[progressKey]int64{},
+		progressOf:   map[int64]map[uuid.UUID]int64{},
 		fulfilled:    map[int64]map[string]store.Fulfillment{},
 		observed:     map[int64]map[string]map[string]store.Observation{},
 		events:       map[eventKey]eventMark{},

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Option) {
 	t.Run("Config", s.config)
 	t.Run("Transactions", s.transactions)
 	t.Run("Batch", s.batch)
+	t.Run("ProgressBatch", s.progressBatch)
 }
 
 type suite struct {

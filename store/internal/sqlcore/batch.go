@@ -9,9 +9,13 @@ import (
 
 	"github.com/credshare/credshare/credential"
 	"github.com/credshare/credshare/store"
+	"github.com/google/uuid"
 )
 
-var _ store.BatchWriter = repos{}
+var (
+	_ store.BatchWriter     = repos{}
+	_ store.ProgressBatcher = repos{}
+)
 
 // maxBatchRows bounds the rows of one multi-row statement (SQLite's
 // variable limit and MySQL's packet size stay far away).
@@ -502,4 +506,137 @@ func anyArgs(ids []int64) []any {
 		args[i] = id
 	}
 	return args
+}
+
+// ProgressBatch implements store.ProgressBatcher: one SELECT per chunk of
+// at most 256 learners. Inside InTx it is a locking read; on MySQL its
+// next-key locks on the (learner_id, template_uuid) key also hold the
+// gaps, so no other transaction inserts a progress row for the learners
+// until the commit (SQLite's write transactions are exclusive anyway).
+func (r repos) ProgressBatch(ctx context.Context, learnerIDs []int64) ([]store.BadgeProgress, error) {
+	ids := slices.Clone(learnerIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	db := r.h.base()
+	lock := ""
+	if _, inTx := r.h.(*scope); inTx {
+		lock = db.d.ForUpdate
+	}
+	var out []store.BadgeProgress
+	err := r.h.run(ctx, read, func(tx q) error {
+		out = out[:0]
+		rest := ids
+		for _, n := range db.chunks(len(ids)) {
+			part := rest[:n]
+			rest = rest[n:]
+			got, err := collect(ctx, tx, scanProgress, progressSelect+" WHERE learner_id IN ("+placeholders(n)+")"+lock, anyArgs(part)...)
+			if err != nil {
+				return err
+			}
+			out = append(out, got...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.wrap("progress.batch", fmt.Sprintf("%d learners", len(ids)), err)
+	}
+	return out, nil
+}
+
+// CreateProgressBatch implements store.ProgressBatcher: multi-row INSERTs
+// (at most 256 rows each; plain ones, so an existing row fails them as a
+// conflict), then one SELECT per chunk reads the ids back by learner (portable:
+// MySQL has no INSERT ... RETURNING, and neither engine promises
+// consecutive ids to a multi-row INSERT).
+func (r repos) CreateProgressBatch(ctx context.Context, ps []store.BadgeProgress) ([]int64, error) {
+	type key struct {
+		learner  int64
+		template uuid.UUID
+	}
+	db := r.h.base()
+	rowsOf := make([][]any, len(ps))
+	index := make(map[key]int, len(ps))
+	for i, p := range ps {
+		if err := store.CheckProgressKey(p.LearnerID, p.TemplateUUID, p.RulesVersion); err != nil {
+			return nil, err
+		}
+		if p.CreatedAt.IsZero() {
+			return nil, credential.Invalid("progress.created_at", "must be set in a batch")
+		}
+		k := key{p.LearnerID, p.TemplateUUID}
+		if _, dup := index[k]; dup {
+			return nil, db.conflict("progress %s repeats in the batch", progressKey(p.LearnerID, p.TemplateUUID))
+		}
+		index[k] = i
+		at := db.tv(Norm(p.CreatedAt))
+		rowsOf[i] = []any{p.LearnerID, p.TemplateUUID, p.RulesVersion, at, at}
+	}
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(ps))
+	const cols = 5
+	err := r.h.run(ctx, write, func(tx q) error {
+		rest, from := rowsOf, 0
+		for _, n := range db.chunks(len(rowsOf)) {
+			part := rest[:n]
+			rest = rest[n:]
+			args := make([]any, 0, cols*n)
+			var learners []int64
+			for _, row := range part {
+				args = append(args, row...)
+				learners = append(learners, row[0].(int64))
+			}
+			slices.Sort(learners)
+			learners = slices.Compact(learners)
+			// Padded to n with a repeat: one statement text per chunk
+			// size, like the INSERT's, for the statement cache.
+			for len(learners) < n {
+				learners = append(learners, learners[0])
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO cs_progress (learner_id, template_uuid, rules_version, created_at, updated_at) VALUES "+rowsSQL(n, cols), args...); err != nil {
+				if db.d.Classify(err) == store.ErrConflict {
+					return db.conflict("a progress row of the batch exists: %v", err)
+				}
+				return err
+			}
+			// By learner (the key's prefix, which both engines seek on),
+			// keeping the rows just inserted.
+			rows, err := tx.QueryContext(ctx, "SELECT id, learner_id, template_uuid FROM cs_progress WHERE learner_id IN ("+placeholders(len(learners))+")", anyArgs(learners)...)
+			if err != nil {
+				return err
+			}
+			found := 0
+			for rows.Next() {
+				var (
+					id int64
+					k  key
+				)
+				if err := rows.Scan(&id, &k.learner, &k.template); err != nil {
+					rows.Close()
+					return err
+				}
+				if i, ok := index[k]; ok && i >= from && i < from+n {
+					ids[i] = id
+					found++
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if found != n {
+				return fmt.Errorf("read back %d of the %d progress rows inserted", found, n)
+			}
+			from += n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.wrap("progress.create_batch", fmt.Sprintf("%d rows", len(ps)), err)
+	}
+	return ids, nil
 }

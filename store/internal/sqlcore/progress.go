@@ -25,13 +25,8 @@ func progressKey(learnerID int64, template uuid.UUID) string {
 }
 
 func (r progress) GetOrCreate(ctx context.Context, learnerID int64, template uuid.UUID, rulesVersion int) (p store.BadgeProgress, created bool, err error) {
-	switch {
-	case learnerID <= 0:
-		return p, false, credential.Invalid("progress.learner_id", "must be a positive LMS user id")
-	case template == uuid.Nil:
-		return p, false, credential.Invalid("progress.template_uuid", "must be set")
-	case rulesVersion < 0:
-		return p, false, credential.Invalid("progress.rules_version", "must not be negative")
+	if err := store.CheckProgressKey(learnerID, template, rulesVersion); err != nil {
+		return p, false, err
 	}
 	db := r.h.base()
 	err = r.h.run(ctx, write, func(tx q) error {
