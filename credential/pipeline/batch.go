@@ -162,6 +162,11 @@ func (p *Pipeline) batchTx(ctx context.Context, es []eventbus.Event, ctxs []cont
 		if err := cache.PreloadAwards(tctx, learners); err != nil {
 			return err
 		}
+		// Their progress rows too: the rules then create the missing ones
+		// held back, in a few statements at Flush, not one each.
+		if err := cache.PreloadProgress(tctx, learners); err != nil {
+			return err
+		}
 		upserted := make(map[int]credential.Learner, len(ls))
 		if len(ls) > 0 {
 			out, err := bw.UpsertLearnersBatch(tctx, ls)

@@ -66,6 +66,15 @@ type txCache struct {
 	// awWritten: keys a write-through Put changed; a Get of them asks the
 	// store even for a preloaded learner.
 	awWritten map[awardKey]bool
+
+	// Progress write-behind (PreloadProgress): pb is nil without
+	// store.ProgressBatcher.
+	pb store.ProgressBatcher
+	// progLearners: learners whose progress rows are all cached.
+	progLearners map[int64]bool
+	// pendP: rows whose creation is held back, under provisional ids.
+	pendP    []*progEntry
+	lastProv int64 // the last provisional id given (negative)
 }
 
 // WriteBehind is NewWriteBehind's cache: the Repos of New's cache, whose
@@ -79,12 +88,15 @@ type WriteBehind struct {
 // batch of events makes most, when tx implements store.BatchWriter: a
 // fulfilment of a progress row the transaction holds locked and whose
 // fulfilments the cache knows (so it knows the fulfilment is new), and an
-// award Put whose key the cache knows is absent (a creation). The cache
+// award Put whose key the cache knows is absent (a creation), and, with
+// store.ProgressBatcher, a GetOrCreate of a progress row PreloadProgress
+// found absent (under a provisional id: see PreloadProgress). The cache
 // sets what the store would set — the fulfilment's CreatedAt and the
 // progress row's UpdatedAt, the award's UpdatedAt and Generation — from
 // now (time.Now when nil), answers later reads of them itself, and writes
-// them together, with those fields, in Flush (store.BatchWriter's
-// FulfillBatch and CreateAwardsBatch). Without BatchWriter it is New's
+// them together, with those fields, in Flush (store.ProgressBatcher's
+// CreateProgressBatch, then store.BatchWriter's FulfillBatch and
+// CreateAwardsBatch). Without BatchWriter it is New's
 // write-through cache.
 //
 // Any other call that reaches the store through the cache's awards and
@@ -101,6 +113,9 @@ func NewWriteBehind(ctx context.Context, tx store.Repos, now func() time.Time) *
 	c.ctx = ctx
 	if bw, ok := tx.(store.BatchWriter); ok {
 		c.bw = bw
+		if pb, ok := tx.(store.ProgressBatcher); ok {
+			c.pb = pb
+		}
 	}
 	if now == nil {
 		now = time.Now
@@ -140,8 +155,43 @@ func (w *WriteBehind) PreloadAwards(ctx context.Context, learnerIDs []int64) err
 	return nil
 }
 
-// Flush writes the held-back fulfilments and awards, and returns the first
-// error of a flush so far.
+// PreloadProgress reads every progress row of the learners into the
+// cache with one store.ProgressBatcher.ProgressBatch call (which locks
+// them, and their absence, until commit), so later Gets of their progress
+// are answered without the store, and a GetOrCreate of a row it did not
+// return is a creation the cache holds back: it returns the row with a
+// provisional id — negative, valid only in this cache's calls, which pass
+// the store the real id once Flush has created the row with
+// store.ProgressBatcher.CreateProgressBatch — and CreatedAt and UpdatedAt
+// from the cache's clock. Without BatchWriter and ProgressBatcher it does
+// nothing.
+func (w *WriteBehind) PreloadProgress(ctx context.Context, learnerIDs []int64) error {
+	if w.bw == nil || w.pb == nil || len(learnerIDs) == 0 {
+		return nil
+	}
+	if err := w.sync(ctx); err != nil {
+		return err
+	}
+	ps, err := w.pb.ProgressBatch(ctx, learnerIDs)
+	if err != nil {
+		return err
+	}
+	if w.progLearners == nil {
+		w.progLearners = map[int64]bool{}
+	}
+	for _, id := range learnerIDs {
+		w.progLearners[id] = true
+	}
+	for _, p := range ps {
+		if w.prog[progKey{p.LearnerID, p.TemplateUUID}] == nil {
+			w.seen(p).locked = true
+		}
+	}
+	return nil
+}
+
+// Flush writes the held-back progress rows, fulfilments and awards, and
+// returns the first error of a flush so far.
 func (w *WriteBehind) Flush(ctx context.Context) error {
 	w.flush(ctx)
 	return w.flushErr
@@ -149,8 +199,28 @@ func (w *WriteBehind) Flush(ctx context.Context) error {
 
 // flush writes what is held back; an error sticks in flushErr.
 func (c *txCache) flush(ctx context.Context) {
-	if c.flushErr != nil || (len(c.pendF) == 0 && len(c.pendA) == 0) {
+	if c.flushErr != nil || (len(c.pendF) == 0 && len(c.pendA) == 0 && len(c.pendP) == 0) {
 		return
+	}
+	if len(c.pendP) > 0 {
+		rows := make([]store.BadgeProgress, len(c.pendP))
+		for i, e := range c.pendP {
+			rows[i] = e.p
+		}
+		ids, err := c.pb.CreateProgressBatch(ctx, rows)
+		if err != nil {
+			c.flushErr = err
+			return
+		}
+		for i, e := range c.pendP {
+			// byID keeps the provisional id too: callers may still hold it.
+			e.p.ID, e.unborn = ids[i], false
+			c.byID[ids[i]] = e
+		}
+		c.pendP = c.pendP[:0]
+		for i := range c.pendF {
+			c.pendF[i].ProgressID = c.realID(c.pendF[i].ProgressID)
+		}
 	}
 	if len(c.pendF) > 0 {
 		if err := c.bw.FulfillBatch(ctx, c.pendF); err != nil {
@@ -199,10 +269,22 @@ func (c *txCache) syncRow(ctx context.Context, pending bool) error {
 	return c.sync(ctx)
 }
 
-// syncID is syncRow for the progress row id.
-func (c *txCache) syncID(ctx context.Context, id int64) error {
+// syncID is syncRow for the progress row id, and returns the id to pass
+// the store (the real one of a row created under a provisional id).
+func (c *txCache) syncID(ctx context.Context, id int64) (int64, error) {
 	e := c.byID[id]
-	return c.syncRow(ctx, e != nil && e.pending)
+	if err := c.syncRow(ctx, e != nil && (e.pending || e.unborn)); err != nil {
+		return id, err
+	}
+	return c.realID(id), nil
+}
+
+// realID is the store's id of the progress row the cache knows as id.
+func (c *txCache) realID(id int64) int64 {
+	if e := c.byID[id]; e != nil && !e.unborn {
+		return e.p.ID
+	}
+	return id
 }
 
 // stamp is the cache's store-set time, in stored form.
@@ -254,6 +336,8 @@ type progEntry struct {
 	obs map[string][]store.Observation
 	// pending: fulfilments of the row are held back.
 	pending bool
+	// unborn: the row's creation is held back (p.ID is provisional).
+	unborn bool
 }
 
 // Awards returns the cached awards.
@@ -402,7 +486,11 @@ func (p cachedProgress) Get(ctx context.Context, learnerID int64, template uuid.
 	if e != nil && e.locked && e.fresh {
 		return e.p, nil
 	}
-	if err := p.c.syncRow(ctx, e != nil && e.pending); err != nil {
+	if e == nil && p.c.progLearners[learnerID] {
+		// Preloaded: every progress row of the learner is cached.
+		return store.BadgeProgress{}, store.NotFound("badge progress", strconv.FormatInt(learnerID, 10)+"/"+template.String())
+	}
+	if err := p.c.syncRow(ctx, e != nil && (e.pending || e.unborn)); err != nil {
 		return store.BadgeProgress{}, err
 	}
 	got, err := p.Progress.Get(ctx, learnerID, template)
@@ -418,7 +506,27 @@ func (p cachedProgress) GetOrCreate(ctx context.Context, learnerID int64, templa
 		got, err := p.Get(ctx, learnerID, template)
 		return got, false, err
 	}
-	if e := p.c.prog[progKey{learnerID, template}]; e != nil && e.pending {
+	if e := p.c.prog[progKey{learnerID, template}]; e == nil && p.c.progLearners[learnerID] && p.c.pb != nil {
+		// Preloaded and absent: hold the creation back.
+		if err := store.CheckProgressKey(learnerID, template, rulesVersion); err != nil {
+			return store.BadgeProgress{}, false, err
+		}
+		if p.c.flushErr != nil {
+			return store.BadgeProgress{}, false, p.c.flushErr
+		}
+		p.c.lastProv--
+		at := p.c.stamp()
+		e := &progEntry{
+			p:     store.BadgeProgress{ID: p.c.lastProv, LearnerID: learnerID, TemplateUUID: template, RulesVersion: rulesVersion, CreatedAt: at, UpdatedAt: at},
+			fresh: true, locked: true, fs: []store.Fulfillment{}, fsKnown: true,
+			obs: map[string][]store.Observation{}, unborn: true,
+		}
+		p.c.prog[progKey{learnerID, template}] = e
+		p.c.byID[e.p.ID] = e
+		p.c.pendP = append(p.c.pendP, e)
+		return e.p, true, nil
+	}
+	if e := p.c.prog[progKey{learnerID, template}]; e != nil && (e.pending || e.unborn) {
 		if err := p.c.sync(ctx); err != nil {
 			return store.BadgeProgress{}, false, err
 		}
@@ -437,10 +545,11 @@ func (p cachedProgress) GetOrCreate(ctx context.Context, learnerID int64, templa
 }
 
 func (p cachedProgress) SetRulesVersion(ctx context.Context, progressID int64, version int) error {
-	if err := p.c.syncID(ctx, progressID); err != nil {
+	id, err := p.c.syncID(ctx, progressID)
+	if err != nil {
 		return err
 	}
-	err := p.Progress.SetRulesVersion(ctx, progressID, version)
+	err = p.Progress.SetRulesVersion(ctx, id, version)
 	p.c.written(progressID)
 	return err
 }
@@ -468,10 +577,11 @@ func (p cachedProgress) Fulfill(ctx context.Context, progressID int64, f store.F
 		e.pending = true
 		return true, nil
 	}
-	if err := p.c.syncID(ctx, progressID); err != nil {
+	id, err := p.c.syncID(ctx, progressID)
+	if err != nil {
 		return false, err
 	}
-	added, err := p.Progress.Fulfill(ctx, progressID, f)
+	added, err := p.Progress.Fulfill(ctx, id, f)
 	if e := p.c.written(progressID); e != nil && (added || err != nil) {
 		e.fs, e.fsKnown = nil, false
 	}
@@ -479,10 +589,11 @@ func (p cachedProgress) Fulfill(ctx context.Context, progressID int64, f store.F
 }
 
 func (p cachedProgress) Unfulfill(ctx context.Context, progressID int64, requirementIDs []string) (int, error) {
-	if err := p.c.syncID(ctx, progressID); err != nil {
+	id, err := p.c.syncID(ctx, progressID)
+	if err != nil {
 		return 0, err
 	}
-	n, err := p.Progress.Unfulfill(ctx, progressID, requirementIDs)
+	n, err := p.Progress.Unfulfill(ctx, id, requirementIDs)
 	e := p.c.byID[progressID]
 	switch {
 	case e == nil:
@@ -511,10 +622,11 @@ func (p cachedProgress) Fulfillments(ctx context.Context, progressID int64) ([]s
 	if e != nil && e.locked && e.fsKnown {
 		return cloneFulfillments(e.fs), nil
 	}
-	if err := p.c.syncID(ctx, progressID); err != nil {
+	id, err := p.c.syncID(ctx, progressID)
+	if err != nil {
 		return nil, err
 	}
-	fs, err := p.Progress.Fulfillments(ctx, progressID)
+	fs, err := p.Progress.Fulfillments(ctx, id)
 	if err == nil && e != nil && e.locked {
 		e.fs, e.fsKnown = cloneFulfillments(fs), true
 	}
@@ -531,10 +643,11 @@ func cloneFulfillments(fs []store.Fulfillment) []store.Fulfillment {
 }
 
 func (p cachedProgress) Observe(ctx context.Context, progressID int64, o store.Observation) (bool, error) {
-	if err := p.c.syncID(ctx, progressID); err != nil {
+	id, err := p.c.syncID(ctx, progressID)
+	if err != nil {
 		return false, err
 	}
-	added, err := p.Progress.Observe(ctx, progressID, o)
+	added, err := p.Progress.Observe(ctx, id, o)
 	if e := p.c.written(progressID); e != nil && (added || err != nil) {
 		delete(e.obs, o.RequirementID)
 	}
@@ -548,10 +661,11 @@ func (p cachedProgress) Observations(ctx context.Context, progressID int64, requ
 			return slices.Clone(obs), nil
 		}
 	}
-	if err := p.c.syncID(ctx, progressID); err != nil {
+	id, err := p.c.syncID(ctx, progressID)
+	if err != nil {
 		return nil, err
 	}
-	obs, err := p.Progress.Observations(ctx, progressID, requirementID)
+	obs, err := p.Progress.Observations(ctx, id, requirementID)
 	if err == nil && e != nil && e.locked {
 		e.obs[requirementID] = slices.Clone(obs)
 	}

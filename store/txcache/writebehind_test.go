@@ -206,3 +206,102 @@ func TestWriteBehindPreloadAwards(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriteBehindCreatesProgressHeldBack: after PreloadProgress, a
+// GetOrCreate of an absent row is held back under a provisional id that
+// every later call of the cache accepts, before and after the Flush that
+// creates it (with the fulfilments held back for it); a preloaded row is
+// answered from the cache.
+func TestWriteBehindCreatesProgressHeldBack(t *testing.T) {
+	ctx := t.Context()
+	st := memstore.New()
+	other := uuid.MustParse("0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b")
+	old, _, err := st.Progress().GetOrCreate(ctx, 9, other, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prov store.BadgeProgress
+	err = st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, clock())
+		if err := tx.PreloadProgress(ctx, []int64{9, 10}); err != nil {
+			return err
+		}
+		if got, created, err := tx.Progress().GetOrCreate(ctx, 9, other, 1); err != nil || created || got.ID != old.ID || got.RulesVersion != 4 {
+			return fmt.Errorf("GetOrCreate(preloaded row) = %+v, %v, %v; want row %d, version 4", got, created, err, old.ID)
+		}
+		if _, err := tx.Progress().Get(ctx, 10, tpl); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("Get(absent) = %v, want ErrNotFound", err)
+		}
+		if _, _, err := tx.Progress().GetOrCreate(ctx, 10, uuid.Nil, 1); !errors.Is(err, store.ErrInvalid) {
+			return fmt.Errorf("GetOrCreate(nil template) = %v, want ErrInvalid", err)
+		}
+		var created bool
+		if prov, created, err = tx.Progress().GetOrCreate(ctx, 10, tpl, 2); err != nil || !created || prov.ID >= 0 {
+			return fmt.Errorf("GetOrCreate(absent) = %+v, %v, %v; want a provisional (negative) id, created", prov, created, err)
+		}
+		if _, err := raw.Progress().Get(ctx, 10, tpl); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("store before Flush: %v, want ErrNotFound", err)
+		}
+		if again, created, err := tx.Progress().GetOrCreate(ctx, 10, tpl, 3); err != nil || created || again.ID != prov.ID {
+			return fmt.Errorf("GetOrCreate(held back) = %+v, %v, %v; want %+v", again, created, err, prov)
+		}
+		if _, err := tx.Progress().Fulfill(ctx, prov.ID, store.Fulfillment{RequirementID: "a", EventID: "e1", EventTime: time.Now()}); err != nil {
+			return err
+		}
+		// Observe is written through: it flushes, and reaches the store
+		// under the real id.
+		if added, err := tx.Progress().Observe(ctx, prov.ID, store.Observation{RequirementID: "n", Value: "x", EventID: "e2", EventTime: time.Now()}); err != nil || !added {
+			return fmt.Errorf("Observe(provisional id) = %v, %v", added, err)
+		}
+		if fs, err := tx.Progress().Fulfillments(ctx, prov.ID); err != nil || len(fs) != 1 || fs[0].RequirementID != "a" {
+			return fmt.Errorf("Fulfillments(provisional id) = %+v, %v", fs, err)
+		}
+		if _, err := tx.Progress().Fulfill(ctx, prov.ID, store.Fulfillment{RequirementID: "b", EventID: "e3", EventTime: time.Now()}); err != nil {
+			return err
+		}
+		if obs, err := tx.Progress().Observations(ctx, prov.ID, "n"); err != nil || len(obs) != 1 {
+			return fmt.Errorf("Observations(provisional id) = %+v, %v", obs, err)
+		}
+		return tx.Flush(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.Progress().Get(ctx, 10, tpl)
+	if err != nil || p.ID <= 0 || p.RulesVersion != 2 || !p.CreatedAt.Equal(prov.CreatedAt) {
+		t.Fatalf("stored progress = %+v, %v; want version 2, created at %v", p, err, prov.CreatedAt)
+	}
+	fs, err := st.Progress().Fulfillments(ctx, p.ID)
+	if err != nil || len(fs) != 2 || fs[0].RequirementID != "a" || fs[1].RequirementID != "b" {
+		t.Fatalf("stored fulfilments = %+v, %v; want a, b", fs, err)
+	}
+	if obs, err := st.Progress().Observations(ctx, p.ID, "n"); err != nil || len(obs) != 1 {
+		t.Fatalf("stored observations = %+v, %v", obs, err)
+	}
+}
+
+// TestWriteBehindProgressCreationConflicts: a held-back progress row that
+// exists by Flush (written past the cache) fails Flush with ErrConflict.
+func TestWriteBehindProgressCreationConflicts(t *testing.T) {
+	ctx := t.Context()
+	st := memstore.New()
+	err := st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, nil)
+		if err := tx.PreloadProgress(ctx, []int64{11}); err != nil {
+			return err
+		}
+		if _, _, err := tx.Progress().GetOrCreate(ctx, 11, tpl, 1); err != nil {
+			return err
+		}
+		if _, _, err := raw.Progress().GetOrCreate(ctx, 11, tpl, 1); err != nil {
+			return err
+		}
+		return tx.Flush(ctx)
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("InTx = %v, want ErrConflict", err)
+	}
+	if _, err := st.Progress().Get(ctx, 11, tpl); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("row kept after the failed transaction: %v", err)
+	}
+}
