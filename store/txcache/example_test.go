@@ -82,3 +82,38 @@ func ExampleNewWriteBehind() {
 	// in the store: 0 in the cache: 2
 	// committed: 2
 }
+
+// With the batch's learners preloaded, a new progress row is held back
+// too: the rules get it under a provisional id, and Flush creates it (and
+// the fulfilments made under that id) in a few statements before the
+// commit.
+func ExampleWriteBehind_PreloadProgress() {
+	ctx := context.Background()
+	st := memstore.New()
+	tpl := uuid.MustParse("8d9c3a4e-1b2f-4c5d-9e6f-7a8b9c0d1e2f")
+	err := st.InTx(ctx, func(ctx context.Context, raw store.Repos) error {
+		tx := txcache.NewWriteBehind(ctx, raw, nil)
+		if err := tx.PreloadProgress(ctx, []int64{42, 43}); err != nil {
+			return err
+		}
+		p, created, err := tx.Progress().GetOrCreate(ctx, 42, tpl, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Progress().Fulfill(ctx, p.ID, store.Fulfillment{RequirementID: "pass-py", Group: "A", EventID: "e1"}); err != nil {
+			return err
+		}
+		_, inStore := raw.Progress().Get(ctx, 42, tpl)
+		fmt.Println("created:", created, "provisional id:", p.ID < 0, "in the store:", inStore == nil)
+		return tx.Flush(ctx)
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	p, _ := st.Progress().Get(ctx, 42, tpl)
+	fs, _ := st.Progress().Fulfillments(ctx, p.ID)
+	fmt.Println("committed: id", p.ID, "fulfilled:", fs[0].RequirementID)
+	// Output:
+	// created: true provisional id: true in the store: false
+	// committed: id 1 fulfilled: pass-py
+}
