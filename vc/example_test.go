@@ -63,3 +63,16 @@ func ExampleCredential_AppendJSON() {
 	fmt.Println(string(buf) + "}")
 	// Output: {"vc":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}}
 }
+
+// AppendJSONMap writes the JSON and gives the map a proof suite signs,
+// without decoding the bytes again.
+func ExampleCredential_AppendJSONMap() {
+	c := &vc.Credential{Context: vc.Contexts{vc.ContextV2}, Type: vc.Types{"VerifiableCredential"},
+		Issuer: vc.Profile{ID: "did:example:1"}, CredentialSubject: vc.Subjects{{ID: "did:example:2"}}}
+	buf, m, err := c.AppendJSONMap(nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(buf) > 0, m["issuer"], m["credentialSubject"].(map[string]any)["id"])
+	// Output: true did:example:1 did:example:2
+}
