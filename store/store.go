@@ -376,11 +376,22 @@ func CheckProgressKey(learnerID int64, template uuid.UUID, rulesVersion int) err
 // CheckBatchFulfillment reports the ErrInvalid Progress.Fulfill would give
 // for f, or that its CreatedAt is missing; adapters' FulfillBatch call it.
 func CheckBatchFulfillment(f Fulfillment) error {
+	if err := CheckBatchFulfillmentFields(f); err != nil {
+		return err
+	}
+	return ValidJSON("fulfillment.matched", f.Matched)
+}
+
+// CheckBatchFulfillmentFields is CheckBatchFulfillment without the JSON
+// check of Matched: for a caller that hands f to FulfillBatch (which
+// checks it) later in the same transaction and wants the error now,
+// without parsing Matched twice.
+func CheckBatchFulfillmentFields(f Fulfillment) error {
 	if strings.TrimSpace(f.RequirementID) == "" {
 		return credential.Invalid("fulfillment.requirement_id", "must not be empty")
 	}
 	if f.CreatedAt.IsZero() {
 		return credential.Invalid("fulfillment.created_at", "must be set in a batch")
 	}
-	return ValidJSON("fulfillment.matched", f.Matched)
+	return nil
 }

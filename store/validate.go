@@ -24,6 +24,17 @@ func ValidJSON(field string, b json.RawMessage) error {
 
 // PrepareOutboxItem checks an item given to Outbox.Enqueue.
 func PrepareOutboxItem(item OutboxItem) error {
+	if err := CheckOutboxFields(item); err != nil {
+		return err
+	}
+	return ValidJSON("outbox.payload", item.Payload)
+}
+
+// CheckOutboxFields is PrepareOutboxItem without the payload's JSON
+// check: for a caller that hands the item to a store (which checks the
+// payload) later in the same transaction and wants the error now, without
+// parsing the payload twice.
+func CheckOutboxFields(item OutboxItem) error {
 	switch {
 	case strings.TrimSpace(item.Kind) == "":
 		return credential.Invalid("outbox.kind", "must not be empty")
@@ -32,7 +43,7 @@ func PrepareOutboxItem(item OutboxItem) error {
 	case len(item.TraceParent) > MaxTraceParent:
 		return credential.Invalid("outbox.trace_parent", fmt.Sprintf("longer than %d bytes", MaxTraceParent))
 	}
-	return ValidJSON("outbox.payload", item.Payload)
+	return nil
 }
 
 // PrepareIssuanceRecord checks a record given to Issuance.Create and

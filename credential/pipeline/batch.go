@@ -232,11 +232,9 @@ func withOutboxBatch(ctx context.Context, b *outboxBatch) context.Context {
 func enqueue(ctx context.Context, tx store.Repos, item store.OutboxItem) error {
 	if b := batchOf(ctx); b != nil {
 		// The event's own error for an item the store would refuse; the
-		// payload is json.Marshal's output and EnqueueBatch checks it
-		// again, so it is not parsed twice (the check was 9% of a batch).
-		check := item
-		check.Payload = nil
-		if err := store.PrepareOutboxItem(check); err != nil {
+		// payload is left to EnqueueBatch's check, so it is not parsed
+		// twice (the double check was 9% of a batch).
+		if err := store.CheckOutboxFields(item); err != nil {
 			return err
 		}
 		b.items = append(b.items, item)

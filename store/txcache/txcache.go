@@ -566,9 +566,7 @@ func (p cachedProgress) Fulfill(ctx context.Context, progressID int64, f store.F
 		// The write-through call's ErrInvalid now, but without parsing
 		// Matched: FulfillBatch checks it at Flush, and a failure there
 		// fails the transaction (profiles showed the JSON checked twice).
-		check := f
-		check.Matched = nil
-		if err := store.CheckBatchFulfillment(check); err != nil {
+		if err := store.CheckBatchFulfillmentFields(f); err != nil {
 			return false, err
 		}
 		p.c.pendF = append(p.c.pendF, store.ProgressFulfillment{ProgressID: progressID, Fulfillment: f})
