@@ -373,6 +373,18 @@ func CheckProgressKey(learnerID int64, template uuid.UUID, rulesVersion int) err
 	return nil
 }
 
+// CheckBatchProgress reports the ErrInvalid CreateProgressBatch gives for
+// p: GetOrCreate's, or a missing CreatedAt.
+func CheckBatchProgress(p BadgeProgress) error {
+	if err := CheckProgressKey(p.LearnerID, p.TemplateUUID, p.RulesVersion); err != nil {
+		return err
+	}
+	if p.CreatedAt.IsZero() {
+		return credential.Invalid("progress.created_at", "must be set in a batch")
+	}
+	return nil
+}
+
 // CheckBatchFulfillment reports the ErrInvalid Progress.Fulfill would give
 // for f, or that its CreatedAt is missing; adapters' FulfillBatch call it.
 func CheckBatchFulfillment(f Fulfillment) error {

@@ -203,11 +203,8 @@ func (r repos) ProgressBatch(ctx context.Context, learnerIDs []int64) ([]store.B
 func (r repos) CreateProgressBatch(ctx context.Context, ps []store.BadgeProgress) ([]int64, error) {
 	seen := make(map[progressKey]bool, len(ps))
 	for _, p := range ps {
-		if err := store.CheckProgressKey(p.LearnerID, p.TemplateUUID, p.RulesVersion); err != nil {
+		if err := store.CheckBatchProgress(p); err != nil {
 			return nil, err
-		}
-		if p.CreatedAt.IsZero() {
-			return nil, credential.Invalid("progress.created_at", "must be set in a batch")
 		}
 		k := progressKey{learner: p.LearnerID, template: p.TemplateUUID}
 		if seen[k] {

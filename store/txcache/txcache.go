@@ -506,7 +506,7 @@ func (p cachedProgress) GetOrCreate(ctx context.Context, learnerID int64, templa
 		got, err := p.Get(ctx, learnerID, template)
 		return got, false, err
 	}
-	if e := p.c.prog[progKey{learnerID, template}]; e == nil && p.c.progLearners[learnerID] && p.c.pb != nil {
+	if e := p.c.prog[progKey{learnerID, template}]; e == nil && p.c.progLearners[learnerID] {
 		// Preloaded and absent: hold the creation back.
 		if err := store.CheckProgressKey(learnerID, template, rulesVersion); err != nil {
 			return store.BadgeProgress{}, false, err

@@ -146,10 +146,10 @@ func (w *work) charge(n int) error {
 	return nil
 }
 
-// topContext returns the compiled context of a document's @context value
-// when it is a URL or a list of URLs all served by the Loader itself.
-func (l *Loader) topContext(w *work, c any) (*actx, error) {
-	var urls []string
+// localURLs returns an @context value's URLs when it is a URL or a list
+// of URLs all served by the Loader itself (and free of the newline that
+// joins them into cache keys); ok is false otherwise.
+func (l *Loader) localURLs(c any) (urls []string, ok bool) {
 	switch x := c.(type) {
 	case string:
 		urls = []string{x}
@@ -157,17 +157,27 @@ func (l *Loader) topContext(w *work, c any) (*actx, error) {
 		for _, e := range x {
 			s, ok := e.(string)
 			if !ok {
-				return nil, errSlow
+				return nil, false
 			}
 			urls = append(urls, s)
 		}
 	default:
-		return nil, errSlow
+		return nil, false
 	}
 	for _, u := range urls {
 		if _, ok := l.local[u]; !ok || strings.Contains(u, "\n") {
-			return nil, errSlow // an allowed remote context: never cached
+			return nil, false
 		}
+	}
+	return urls, true
+}
+
+// topContext returns the compiled context of a document's @context value
+// when it is a URL or a list of URLs all served by the Loader itself.
+func (l *Loader) topContext(w *work, c any) (*actx, error) {
+	urls, ok := l.localURLs(c)
+	if !ok {
+		return nil, errSlow // not URLs, or an allowed remote context: never cached
 	}
 	key := strings.Join(urls, "\n")
 	l.fast.mu.Lock()
@@ -218,28 +228,9 @@ func (l *Loader) derive(w *work, a *actx, d *tdef, typeScope bool) (*actx, error
 // itself (as in a credential embedded in another, a CLR's say); anything
 // else is errSlow.
 func (l *Loader) embed(w *work, a *actx, c any) (*actx, error) {
-	var urls []string
-	switch x := c.(type) {
-	case string:
-		urls = []string{x}
-	case []any:
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, errSlow
-			}
-			urls = append(urls, s)
-		}
-	default:
+	urls, ok := l.localURLs(c)
+	if !ok || len(urls) == 0 {
 		return nil, errSlow
-	}
-	if len(urls) == 0 {
-		return nil, errSlow
-	}
-	for _, u := range urls {
-		if _, ok := l.local[u]; !ok || strings.Contains(u, "\n") {
-			return nil, errSlow
-		}
 	}
 	return l.memo(a, deriveKey{urls: strings.Join(urls, "\n")}, func() (*actx, error) {
 		r := a

@@ -356,17 +356,12 @@ func (r repos) CreateAwardsBatch(ctx context.Context, as []credential.Award) err
 // at most 256 learners (locking inside InTx), keeping the highest
 // generation of each achievement.
 func (r repos) CurrentAwardsBatch(ctx context.Context, learnerIDs []int64) ([]credential.Award, error) {
-	ids := slices.Clone(learnerIDs)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	ids := uniqueIDs(learnerIDs)
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	db := r.h.base()
-	lock := ""
-	if _, inTx := r.h.(*scope); inTx {
-		lock = db.d.ForUpdate
-	}
+	lock := r.lockInTx()
 	type key struct {
 		learner int64
 		ref     credential.AchievementRef
@@ -499,6 +494,21 @@ func (r repos) UpsertLearnersBatch(ctx context.Context, ls []credential.Learner)
 	return out, nil
 }
 
+// uniqueIDs is ids sorted, without repeats (a copy).
+func uniqueIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// lockInTx is the dialect's locking-read suffix inside InTx, "" outside.
+func (r repos) lockInTx() string {
+	if _, inTx := r.h.(*scope); inTx {
+		return r.h.base().d.ForUpdate
+	}
+	return ""
+}
+
 // anyArgs is ids as statement arguments.
 func anyArgs(ids []int64) []any {
 	args := make([]any, len(ids))
@@ -514,17 +524,12 @@ func anyArgs(ids []int64) []any {
 // gaps, so no other transaction inserts a progress row for the learners
 // until the commit (SQLite's write transactions are exclusive anyway).
 func (r repos) ProgressBatch(ctx context.Context, learnerIDs []int64) ([]store.BadgeProgress, error) {
-	ids := slices.Clone(learnerIDs)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	ids := uniqueIDs(learnerIDs)
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	db := r.h.base()
-	lock := ""
-	if _, inTx := r.h.(*scope); inTx {
-		lock = db.d.ForUpdate
-	}
+	lock := r.lockInTx()
 	var out []store.BadgeProgress
 	err := r.h.run(ctx, read, func(tx q) error {
 		out = out[:0]
@@ -560,11 +565,8 @@ func (r repos) CreateProgressBatch(ctx context.Context, ps []store.BadgeProgress
 	rowsOf := make([][]any, len(ps))
 	index := make(map[key]int, len(ps))
 	for i, p := range ps {
-		if err := store.CheckProgressKey(p.LearnerID, p.TemplateUUID, p.RulesVersion); err != nil {
+		if err := store.CheckBatchProgress(p); err != nil {
 			return nil, err
-		}
-		if p.CreatedAt.IsZero() {
-			return nil, credential.Invalid("progress.created_at", "must be set in a batch")
 		}
 		k := key{p.LearnerID, p.TemplateUUID}
 		if _, dup := index[k]; dup {
@@ -590,8 +592,7 @@ func (r repos) CreateProgressBatch(ctx context.Context, ps []store.BadgeProgress
 				args = append(args, row...)
 				learners = append(learners, row[0].(int64))
 			}
-			slices.Sort(learners)
-			learners = slices.Compact(learners)
+			learners = uniqueIDs(learners)
 			// Padded to n with a repeat: one statement text per chunk
 			// size, like the INSERT's, for the statement cache.
 			for len(learners) < n {
